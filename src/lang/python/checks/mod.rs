@@ -1,0 +1,45 @@
+//! Checks read the syntax tree and the semantic model and report findings; each module
+//! owns a few related pylint messages and lists them in its `INFOS`.
+
+pub mod calls;
+pub mod context;
+pub mod members;
+pub mod names;
+
+use tree_sitter::Tree;
+
+use super::model::Model;
+use crate::lang::{CheckInfo, Diagnostic};
+
+/// What every check may read.
+pub struct Context<'a> {
+    pub source: &'a str,
+    pub tree: &'a Tree,
+    pub model: &'a Model,
+}
+
+type RunFn = fn(&Context, &mut Vec<Diagnostic>);
+
+/// Every check module: its messages and its entry point. Adding a module adds a line.
+const MODULES: &[(&[CheckInfo], RunFn)] = &[
+    (names::INFOS, names::run),
+    (context::INFOS, context::run),
+    (members::INFOS, members::run),
+    (calls::INFOS, calls::run),
+];
+
+pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (_, run) in MODULES {
+        run(ctx, &mut out);
+    }
+    out
+}
+
+pub fn all_infos() -> Vec<CheckInfo> {
+    let mut infos = vec![CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (CPython's message and line)" }];
+    for (module_infos, _) in MODULES {
+        infos.extend_from_slice(module_infos);
+    }
+    infos
+}

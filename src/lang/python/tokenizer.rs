@@ -1,0 +1,1 @@
+//! A tokenizer that mirrors CPython's (to be written).

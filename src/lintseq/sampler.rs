@@ -1,0 +1,351 @@
+//! The backward sampler of LintSeq (SPEC section 2): repeatedly delete a drawn line plus
+//! everything that then depends on it, until nothing deletable is left.
+
+use std::collections::HashSet;
+
+use rand::Rng;
+
+use super::config::{SamplerConfig, Strategy};
+use super::rng::PathRng;
+use super::text::{is_blank, is_py_space};
+use crate::lang::{line_indents, Language};
+
+/// Why a program yields no edit path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reject {
+    /// No line may be deleted (empty, blank or comment-only program).
+    NothingDeletable,
+    /// The program needed more lint calls than `max_lint_calls`.
+    Budget,
+}
+
+impl Reject {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Reject::NothingDeletable => "nothing_deletable",
+            Reject::Budget => "budget",
+        }
+    }
+}
+
+/// A sampled backward trajectory: the deletion edits in the order they were sampled,
+/// each a sorted list of 0-based line indices of the original program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deletions {
+    pub edits: Vec<Vec<usize>>,
+    /// Lint calls spent (the unit of the work budget).
+    pub lint_calls: usize,
+}
+
+/// A program split into lines the way LintSeq addresses them (`code.split("\n")`).
+pub struct Program<'a> {
+    pub lines: Vec<&'a str>,
+    indents: Vec<usize>,
+    dependent_ends: Vec<usize>,
+}
+
+impl<'a> Program<'a> {
+    pub fn new(lang: &dyn Language, code: &'a str) -> Self {
+        let lines: Vec<&str> = code.split('\n').collect();
+        let indents = line_indents(&lines);
+        let dependent_ends = lang.dependent_ends(&lines);
+        Program { lines, indents, dependent_ends }
+    }
+
+    /// The text of the program with the lines marked in `deleted` removed, and for each
+    /// line of that text its index in the original program.
+    pub fn render(&self, deleted: &[bool]) -> (String, Vec<usize>) {
+        let mut text = String::new();
+        let mut origin = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            if deleted[i] {
+                continue;
+            }
+            if !origin.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(line);
+            origin.push(i);
+        }
+        (text, origin)
+    }
+}
+
+/// Lines that may be drawn, per SPEC section 2 (comments, imports, global definitions).
+pub fn candidate_lines(lang: &dyn Language, lines: &[&str], cfg: &SamplerConfig) -> Vec<usize> {
+    let is_comment = |line: &str| {
+        let body = line.trim_start_matches(is_py_space);
+        lang.comment_prefixes().iter().any(|p| body.starts_with(p))
+    };
+    let basic: Vec<usize> = (0..lines.len())
+        .filter(|&i| !(cfg.ignore_imports && lines[i].contains("import")))
+        .filter(|&i| !(cfg.ignore_comments && (is_blank(lines[i]) || is_comment(lines[i]))))
+        .collect();
+    if !cfg.ignore_global_defs {
+        return basic;
+    }
+    // The continuation lines of `UPPER_NAME = (` / `UPPER_NAME = [` definitions are not
+    // candidates; the opening line is.
+    let mut out = Vec::with_capacity(basic.len());
+    let mut open: Option<char> = None;
+    for i in basic {
+        let line = lines[i];
+        let last = line.trim_end_matches(is_py_space).chars().last();
+        match open {
+            Some(closer) => {
+                if last == Some(closer) {
+                    open = None;
+                }
+            }
+            None => {
+                out.push(i);
+                if let Some(eq) = line.find('=') {
+                    let lhs: String = line[..eq].chars().filter(|&c| c != ' ').collect();
+                    if py_isupper(&lhs) {
+                        open = match last {
+                            Some('(') => Some(')'),
+                            Some('[') => Some(']'),
+                            _ => None,
+                        };
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Python's `str.isupper()`: at least one cased character and no lower-case one.
+fn py_isupper(s: &str) -> bool {
+    let mut cased = false;
+    for c in s.chars() {
+        if c.is_lowercase() {
+            return false;
+        }
+        if c.is_uppercase() {
+            cased = true;
+        }
+    }
+    cased
+}
+
+/// Sampling weight of every line (0 for non-candidates).
+fn line_weights(indents: &[usize], candidates: &[usize], factor: Option<f64>) -> Vec<f64> {
+    let tab_width = indents.iter().copied().find(|&i| i > 0).unwrap_or(1) as f64;
+    let mut weights = vec![0.0; indents.len()];
+    for &i in candidates {
+        weights[i] = match factor {
+            Some(f) if indents[i] > 0 => indents[i] as f64 / tab_width * f,
+            _ => 1.0,
+        };
+    }
+    weights
+}
+
+/// Draws up to `k` distinct items of `pool` with probability proportional to weight.
+/// Falls back to uniform draws when every remaining weight is zero.
+fn draw_without_replacement(pool: &[usize], weights: &[f64], k: usize, rng: &mut PathRng) -> Vec<usize> {
+    let mut left: Vec<usize> = pool.to_vec();
+    let mut out = Vec::with_capacity(k.min(left.len()));
+    while out.len() < k && !left.is_empty() {
+        let total: f64 = left.iter().map(|&i| weights[i]).sum();
+        let pick = if total > 0.0 {
+            let mut target = rng.random::<f64>() * total;
+            let mut chosen = left.len() - 1;
+            for (pos, &i) in left.iter().enumerate() {
+                if weights[i] <= 0.0 {
+                    continue;
+                }
+                if target < weights[i] {
+                    chosen = pos;
+                    break;
+                }
+                target -= weights[i];
+            }
+            // Guard against rounding leaving `target` past the end on a zero weight.
+            while weights[left[chosen]] <= 0.0 {
+                chosen -= 1;
+            }
+            chosen
+        } else {
+            rng.random_range(0..left.len())
+        };
+        out.push(left.remove(pick));
+    }
+    out
+}
+
+struct Trajectory {
+    edits: Vec<Vec<usize>>,
+    remaining: Vec<usize>,
+    deleted: Vec<bool>,
+}
+
+/// The stateful part of one sampling run: the program, the linter, the budget.
+struct Sampler<'a, 'p> {
+    lang: &'a dyn Language,
+    program: &'a Program<'p>,
+    cfg: &'a SamplerConfig,
+    init_errors: HashSet<(&'static str, usize, String)>,
+    lint_calls: usize,
+}
+
+impl Sampler<'_, '_> {
+    /// Original line indices the linter blames in the program with `deleted` removed,
+    /// leaving out findings already present in the untouched program when asked to.
+    fn blamed_lines(&mut self, deleted: &[bool]) -> Result<Vec<usize>, Reject> {
+        self.lint_calls += 1;
+        if self.lint_calls > self.cfg.max_lint_calls {
+            return Err(Reject::Budget);
+        }
+        let (text, origin) = self.program.render(deleted);
+        let mut blamed = Vec::new();
+        if origin.is_empty() {
+            return Ok(blamed);
+        }
+        for diag in self.lang.lint(&text) {
+            let line = origin[diag.line.min(origin.len() - 1)];
+            if self.init_errors.contains(&(diag.code, line, diag.message)) {
+                continue;
+            }
+            blamed.push(line);
+        }
+        Ok(blamed)
+    }
+
+    /// Deletes `start` from the program (with `already` deleted), then everything
+    /// the linter blames, until the linter is quiet. Returns the edit (sorted) and its
+    /// induced size (findings summed over the loop).
+    fn induced_deletion(&mut self, start: usize, already: &[bool]) -> Result<(Vec<usize>, usize), Reject> {
+        let mut deleted = already.to_vec();
+        let mut edit = Vec::new();
+        let mut affected = vec![start];
+        let mut induced = 0;
+        loop {
+            let mut grown = Vec::new();
+            for &line in &affected {
+                if deleted[line] {
+                    continue;
+                }
+                deleted[line] = true;
+                grown.push(line);
+            }
+            // Children by dependency; the range also covers grandchildren.
+            for &line in &affected {
+                for child in line + 1..self.program.dependent_ends[line] {
+                    if !deleted[child] {
+                        deleted[child] = true;
+                        grown.push(child);
+                    }
+                }
+            }
+            edit.extend_from_slice(&grown);
+            let blamed = self.blamed_lines(&deleted)?;
+            induced += blamed.len();
+            affected = blamed.into_iter().filter(|&l| !deleted[l]).collect();
+            if affected.is_empty() {
+                break;
+            }
+        }
+        edit.sort_unstable();
+        Ok((edit, induced))
+    }
+
+    fn run(&mut self, candidates: &[usize], rng: &mut PathRng) -> Result<Vec<Vec<usize>>, Reject> {
+        let n = self.program.lines.len();
+        let weights = line_weights(&self.program.indents, candidates, self.cfg.indent_bias_sampling_factor);
+        if self.cfg.ignore_init_errors {
+            let none = vec![false; n];
+            let (text, _) = self.program.render(&none);
+            self.init_errors = self.lang.lint(&text).into_iter().map(|d| (d.code, d.line, d.message)).collect();
+        }
+        let cfg = self.cfg;
+        let mut finished: Vec<Trajectory> = Vec::new();
+        let mut live: Vec<Trajectory> =
+            vec![Trajectory { edits: Vec::new(), remaining: candidates.to_vec(), deleted: vec![false; n] }];
+        let mut depth = 0;
+        while finished.len() < cfg.max_population_size && depth < cfg.max_depth && !live.is_empty() {
+            let mut next = Vec::new();
+            for parent in &live {
+                let draws = draw_without_replacement(&parent.remaining, &weights, cfg.children_per_round.max(1), rng);
+                let mut children = Vec::with_capacity(draws.len());
+                for line in draws {
+                    let child = match cfg.strategy {
+                        Strategy::Linter => self.induced_deletion(line, &parent.deleted)?,
+                        Strategy::Random => (random_chunk(line, &parent.remaining, rng), 0),
+                    };
+                    children.push(child);
+                }
+                // Largest induced size first; among equals, the later draw first (as
+                // pylintseq's reversed stable sort does).
+                children.reverse();
+                children.sort_by(|a, b| b.1.cmp(&a.1));
+                for (edit, _) in children.into_iter().take(cfg.top_k.max(1)) {
+                    let mut deleted = parent.deleted.clone();
+                    for &l in &edit {
+                        deleted[l] = true;
+                    }
+                    let remaining: Vec<usize> = parent.remaining.iter().copied().filter(|&l| !deleted[l]).collect();
+                    let mut edits = parent.edits.clone();
+                    edits.push(edit);
+                    next.push(Trajectory { edits, remaining, deleted });
+                }
+            }
+            live.clear();
+            for t in next {
+                if t.remaining.is_empty() {
+                    finished.push(t);
+                } else {
+                    live.push(t);
+                }
+            }
+            if live.len() >= cfg.max_population_size && depth < cfg.max_depth {
+                shuffle(&mut live, rng);
+                live.truncate((cfg.max_population_size / cfg.top_k.max(1)).max(1));
+            }
+            depth += 1;
+        }
+        if finished.len() < cfg.max_population_size {
+            live.sort_by_key(|t| t.remaining.len());
+            let room = cfg.max_population_size - finished.len() + 1;
+            finished.extend(live.into_iter().take(room));
+        }
+        finished.sort_by_key(|t| t.remaining.len());
+        Ok(finished.into_iter().next().map(|t| t.edits).unwrap_or_default())
+    }
+}
+
+/// The ablation's edit: the drawn line and up to three more remaining candidate lines
+/// that follow it, a chunk of 1 to 4 lines chosen uniformly.
+fn random_chunk(start: usize, remaining: &[usize], rng: &mut PathRng) -> Vec<usize> {
+    let len = rng.random_range(1..=4usize);
+    let from = remaining.iter().position(|&l| l == start).unwrap_or(0);
+    remaining[from..].iter().copied().take(len).collect()
+}
+
+fn shuffle<T>(items: &mut [T], rng: &mut PathRng) {
+    for i in (1..items.len()).rev() {
+        let j = rng.random_range(0..=i);
+        items.swap(i, j);
+    }
+}
+
+/// Samples one backward trajectory of `code` (already stripped of chain of thought).
+pub fn sample_deletions(
+    lang: &dyn Language,
+    code: &str,
+    cfg: &SamplerConfig,
+    rng: &mut PathRng,
+) -> Result<Deletions, Reject> {
+    let program = Program::new(lang, code);
+    let candidates = candidate_lines(lang, &program.lines, cfg);
+    if candidates.is_empty() {
+        return Err(Reject::NothingDeletable);
+    }
+    let mut sampler = Sampler { lang, program: &program, cfg, init_errors: HashSet::new(), lint_calls: 0 };
+    let edits = sampler.run(&candidates, rng)?;
+    if edits.is_empty() {
+        return Err(Reject::NothingDeletable);
+    }
+    Ok(Deletions { edits, lint_calls: sampler.lint_calls })
+}
