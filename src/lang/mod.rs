@@ -55,6 +55,16 @@ pub trait Language: Send + Sync + 'static {
     /// Lints one whole program. Must be deterministic and must not depend on the
     /// machine (no import resolution, no file system, no environment).
     fn lint(&self, source: &str) -> Vec<Diagnostic>;
+    /// The tree-sitter grammar, for `lintseq lint --dump-tree`.
+    fn grammar(&self) -> tree_sitter::Language;
+    /// The syntax tree as an S-expression, to see what the checks see.
+    fn dump_tree(&self, source: &str) -> String {
+        let mut parser = tree_sitter::Parser::new();
+        if parser.set_language(&self.grammar()).is_err() {
+            return String::new();
+        }
+        parser.parse(source, None).map(|t| t.root_node().to_sexp()).unwrap_or_default()
+    }
     /// For each line of the original program, the exclusive end of the block of lines
     /// that depend on it (the line itself excluded): deleting line `i` also deletes
     /// lines `i+1..end[i]`. The default is LintSeq's indentation rule.

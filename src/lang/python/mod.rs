@@ -66,4 +66,7 @@ impl Language for Python {
     fn lint(&self, source: &str) -> Vec<Diagnostic> {
         lint(source)
     }
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_python::LANGUAGE.into()
+    }
 }
