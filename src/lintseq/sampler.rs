@@ -349,3 +349,160 @@ pub fn sample_deletions(
     }
     Ok(Deletions { edits, lint_calls: sampler.lint_calls })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{CheckInfo, Diagnostic};
+    use crate::lintseq::rng::path_rng;
+
+    /// A toy language: `def X` binds X, `use X` needs an earlier `def X`.
+    struct Toy;
+
+    impl Language for Toy {
+        fn name(&self) -> &'static str {
+            "toy"
+        }
+        fn aliases(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn fence_tags(&self) -> &'static [&'static str] {
+            &["toy"]
+        }
+        fn extensions(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn comment_prefixes(&self) -> &'static [&'static str] {
+            &["#"]
+        }
+        fn checks(&self) -> &'static [CheckInfo] {
+            &[]
+        }
+        fn grammar(&self) -> tree_sitter::Language {
+            tree_sitter_python::LANGUAGE.into()
+        }
+        fn lint(&self, source: &str) -> Vec<Diagnostic> {
+            let mut defined = HashSet::new();
+            let mut out = Vec::new();
+            for (i, line) in source.split('\n').enumerate() {
+                let line = line.trim();
+                if let Some(name) = line.strip_prefix("def ") {
+                    defined.insert(name.to_string());
+                } else if let Some(name) = line.strip_prefix("use ") {
+                    if !defined.contains(name) {
+                        out.push(Diagnostic::new(i, 0, "E0602", format!("undefined {name}")));
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    const PROGRAM: &str = "# header\ndef a\ndef b\nuse a\n\nblock\n    use b\n    use a\nuse b";
+
+    fn sample(cfg: &SamplerConfig, seed: u64) -> Deletions {
+        sample_deletions(&Toy, PROGRAM, cfg, &mut path_rng(seed, 0, 0)).unwrap()
+    }
+
+    #[test]
+    fn every_candidate_is_deleted_exactly_once() {
+        for seed in 0..50 {
+            let d = sample(&SamplerConfig::default(), seed);
+            let mut all: Vec<usize> = d.edits.iter().flatten().copied().collect();
+            all.sort_unstable();
+            let before = all.len();
+            all.dedup();
+            assert_eq!(before, all.len(), "a line was deleted twice");
+            // Lines 0 (comment) and 4 (blank) are not candidates and not children.
+            assert_eq!(all, vec![1, 2, 3, 5, 6, 7, 8]);
+        }
+    }
+
+    #[test]
+    fn every_intermediate_state_is_clean() {
+        let program = Program::new(&Toy, PROGRAM);
+        for seed in 0..50 {
+            let d = sample(&SamplerConfig::default(), seed);
+            let mut deleted = vec![false; program.lines.len()];
+            for edit in &d.edits {
+                for &l in edit {
+                    deleted[l] = true;
+                }
+                let (text, _) = program.render(&deleted);
+                assert!(Toy.lint(&text).is_empty(), "seed {seed}: state not clean:\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn deleting_a_definition_takes_its_uses_and_a_header_its_block() {
+        let program = Program::new(&Toy, PROGRAM);
+        let cfg = SamplerConfig::default();
+        let mut sampler = Sampler { lang: &Toy, program: &program, cfg: &cfg, init_errors: HashSet::new(), lint_calls: 0 };
+        let none = vec![false; program.lines.len()];
+        let (edit, induced) = sampler.induced_deletion(1, &none).unwrap();
+        assert_eq!(edit, vec![1, 3, 7]);
+        assert_eq!(induced, 2);
+        let (edit, _) = sampler.induced_deletion(5, &none).unwrap();
+        assert_eq!(edit, vec![5, 6, 7]);
+    }
+
+    #[test]
+    fn same_seed_same_path_other_seed_other_path() {
+        let cfg = SamplerConfig::default();
+        assert_eq!(sample(&cfg, 7), sample(&cfg, 7));
+        let distinct: HashSet<Vec<Vec<usize>>> = (0..20).map(|s| sample(&cfg, s).edits).collect();
+        assert!(distinct.len() > 3);
+    }
+
+    #[test]
+    fn nothing_deletable_and_budget_are_reported() {
+        let cfg = SamplerConfig::default();
+        let err = sample_deletions(&Toy, "# only a comment\n\n", &cfg, &mut path_rng(1, 0, 0)).unwrap_err();
+        assert_eq!(err, Reject::NothingDeletable);
+        let tight = SamplerConfig { max_lint_calls: 1, ..SamplerConfig::default() };
+        let err = sample_deletions(&Toy, PROGRAM, &tight, &mut path_rng(1, 0, 0)).unwrap_err();
+        assert_eq!(err, Reject::Budget);
+    }
+
+    #[test]
+    fn beam_settings_still_cover_the_program() {
+        let cfg = SamplerConfig { children_per_round: 3, top_k: 2, max_population_size: 4, ..SamplerConfig::default() };
+        let d = sample(&cfg, 3);
+        let covered: usize = d.edits.iter().map(Vec::len).sum();
+        assert_eq!(covered, 7);
+    }
+
+    #[test]
+    fn random_strategy_uses_no_linter() {
+        let cfg = SamplerConfig { strategy: Strategy::Random, ..SamplerConfig::default() };
+        let d = sample(&cfg, 5);
+        assert_eq!(d.lint_calls, 0);
+        assert!(d.edits.iter().all(|e| (1..=4).contains(&e.len())));
+    }
+
+    #[test]
+    fn candidates_follow_the_spec() {
+        let lines = ["import os", "# c", "", "X = [", "  1,", "]", "y = 2", "Lower = (", "  3)"];
+        let cfg = SamplerConfig::default();
+        assert_eq!(candidate_lines(&Toy, &lines, &cfg), vec![0, 3, 6, 7, 8]);
+        let cfg = SamplerConfig { ignore_imports: true, ignore_global_defs: false, ..SamplerConfig::default() };
+        assert_eq!(candidate_lines(&Toy, &lines, &cfg), vec![3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn ignore_init_errors_keeps_inherent_findings() {
+        // `use z` is broken in the full program. Without the flag, the first edit always
+        // takes it; with the flag, it is deleted only when drawn.
+        let code = "def a\nuse a\nuse z";
+        let flagged = SamplerConfig { ignore_init_errors: true, ..SamplerConfig::default() };
+        let mut kept_some = false;
+        for seed in 0..20 {
+            let plain = sample_deletions(&Toy, code, &SamplerConfig::default(), &mut path_rng(seed, 0, 0)).unwrap();
+            assert!(plain.edits[0].contains(&2));
+            let d = sample_deletions(&Toy, code, &flagged, &mut path_rng(seed, 0, 0)).unwrap();
+            kept_some |= !d.edits[0].contains(&2);
+        }
+        assert!(kept_some);
+    }
+}
