@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod io;
+pub mod kernel;
 pub mod lang;
 pub mod lintseq;
 pub mod pipeline;

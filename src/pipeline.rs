@@ -1,10 +1,29 @@
 //! The run: sources -> record batches -> the LintSeq kernel (in parallel) -> sink.
-//! (Being written; `RunConfig` is the contract with the command line.)
+//!
+//! A reader thread per input file decodes record batches ahead (a bounded channel);
+//! the main thread hands each batch to the kernel on a rayon pool, a few batches in
+//! flight so workers stay busy across batch boundaries, and writes the results in input
+//! order. [`RunConfig`] is the contract with the command line.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
+use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::compute::take;
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
+
+use crate::io::input::{classify, InputKind};
+use crate::io::sink::{JsonlSink, ParquetSink, Sink};
+use crate::io::{self, Columns, InputFile, InputFormat, ReadAhead, ReadOptions, SourceBatch};
+use crate::kernel::{self, KernelConfig, KernelOutput};
 use crate::lang::Language;
 use crate::lintseq::SamplerConfig;
+
+pub use crate::io::Error;
 
 /// Output format of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,4 +79,439 @@ pub struct RunConfig {
     pub progress: Progress,
     /// Abort on the first bad row instead of skipping and counting it.
     pub strict: bool,
+}
+
+/// Drop reason: a JSON Lines row that is not a JSON object.
+pub const BAD_JSON: &str = "bad_json";
+
+/// What a run did. Drops are counted in row-paths (an input row yields
+/// `paths_per_sample` output rows), so `rows_read * paths_per_sample ==
+/// rows_written + sum(dropped)`.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Input rows looked at (after `-n`), malformed ones included.
+    pub rows_read: u64,
+    pub rows_written: u64,
+    /// Row-paths not written, by reason (`no_code`, `bad_json`, `nothing_deletable`,
+    /// `budget`, `panic`).
+    pub dropped: BTreeMap<String, u64>,
+    pub paths_per_sample: usize,
+    pub input_files: usize,
+    pub outputs: Vec<PathBuf>,
+    pub lint_calls: u64,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn rows_dropped(&self) -> u64 {
+        self.dropped.values().sum()
+    }
+
+    /// Input rows per second of wall time.
+    pub fn rows_per_second(&self) -> f64 {
+        self.rows_read as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    fn add_dropped(&mut self, reason: &str, count: u64) {
+        if count > 0 {
+            *self.dropped.entry(reason.to_string()).or_insert(0) += count;
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let files = if self.input_files == 1 { "1 file".to_string() } else { format!("{} files", self.input_files) };
+        write!(
+            f,
+            "read {} rows from {files}, wrote {} rows ({} path{} per row) in {:.1} s ({:.1} rows/s)",
+            self.rows_read,
+            self.rows_written,
+            self.paths_per_sample,
+            if self.paths_per_sample == 1 { "" } else { "s" },
+            self.elapsed.as_secs_f64(),
+            self.rows_per_second(),
+        )?;
+        if !self.dropped.is_empty() {
+            let reasons: Vec<String> = self.dropped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            write!(f, "\ndropped {}: {}", self.rows_dropped(), reasons.join(", "))?;
+        }
+        match self.outputs.as_slice() {
+            [] => Ok(()),
+            [one] => write!(f, "\noutput: {}", one.display()),
+            many => write!(f, "\noutputs: {} files under {}", many.len(), common_dir(many).display()),
+        }
+    }
+}
+
+fn common_dir(paths: &[PathBuf]) -> PathBuf {
+    let mut common = paths[0].parent().map(Path::to_path_buf).unwrap_or_default();
+    for path in &paths[1..] {
+        while !path.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+/// One input file and where its output goes.
+struct Job {
+    input: InputFile,
+    output: PathBuf,
+    format: OutputFormat,
+    /// Sorted rows to read under `-n`.
+    selection: Option<Vec<u64>>,
+}
+
+fn extension(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Jsonl => "jsonl",
+        OutputFormat::Parquet => "parquet",
+    }
+}
+
+/// pylintseq's name for a single input: `<stem>_<n>_<paths>_<seed>_vec.<ext>`, the stem
+/// being the file name up to its first dot.
+pub fn single_output_name(input: &str, cfg: &RunConfig, format: OutputFormat) -> String {
+    let name = input.rsplit('/').next().unwrap_or(input);
+    let stem = name.find('.').map_or(name, |dot| &name[..dot]);
+    format!(
+        "{stem}_{}_{}_{}_vec.{}",
+        cfg.num_samples_label,
+        cfg.paths_per_sample,
+        cfg.seed,
+        extension(format)
+    )
+}
+
+fn plan(cfg: &RunConfig) -> Result<Vec<Job>, Error> {
+    let inputs = io::discover(&cfg.input)?;
+    let mut jobs = Vec::new();
+    for input in inputs.files {
+        let format = cfg.format.unwrap_or(match input.format {
+            InputFormat::Jsonl => OutputFormat::Jsonl,
+            InputFormat::Parquet => OutputFormat::Parquet,
+        });
+        let output = match inputs.kind {
+            InputKind::SingleFile => cfg.dest_dir.join(single_output_name(&cfg.input, cfg, format)),
+            InputKind::Sharded => {
+                let name = input.rel_path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let suffix = classify(&name).map_or(0, |c| c.2);
+                let renamed = format!("{}.{}", &name[..name.len() - suffix], extension(format));
+                cfg.dest_dir.join(input.rel_path.with_file_name(renamed))
+            }
+        };
+        jobs.push(Job { input, output, format, selection: None });
+    }
+    let mut seen = HashSet::new();
+    let inputs: HashSet<PathBuf> = jobs.iter().filter_map(|j| j.input.path.canonicalize().ok()).collect();
+    for job in &jobs {
+        if !seen.insert(job.output.clone()) {
+            return Err(Error::Input {
+                input: cfg.input.clone(),
+                reason: format!("two inputs would both be written to {}", job.output.display()),
+            });
+        }
+        if job.output.canonicalize().is_ok_and(|p| inputs.contains(&p)) {
+            return Err(Error::Input {
+                input: cfg.input.clone(),
+                reason: format!("the output {} would replace an input", job.output.display()),
+            });
+        }
+        if !cfg.overwrite && job.output.exists() {
+            return Err(Error::OutputExists { path: job.output.clone() });
+        }
+    }
+    Ok(jobs)
+}
+
+/// Draws `-n` rows uniformly without replacement across all inputs, from the seed
+/// alone, and hands each file its sorted share.
+fn select_rows(jobs: &mut [Job], wanted: usize, seed: u64) -> Result<(), Error> {
+    let mut counts = Vec::with_capacity(jobs.len());
+    for job in jobs.iter() {
+        counts.push(io::count_rows(&job.input)?);
+    }
+    let total: u64 = counts.iter().sum();
+    if wanted as u64 > total {
+        return Err(Error::TooManySamples { requested: wanted, available: total });
+    }
+    let mut rng = crate::lintseq::rng::dataset_rng(seed);
+    let mut drawn: Vec<u64> =
+        rand::seq::index::sample(&mut rng, total as usize, wanted).into_iter().map(|i| i as u64).collect();
+    drawn.sort_unstable();
+    let mut start = 0u64;
+    let mut drawn = drawn.into_iter().peekable();
+    for (job, count) in jobs.iter_mut().zip(counts) {
+        let end = start + count;
+        let mut mine = Vec::new();
+        while let Some(row) = drawn.next_if(|&row| row < end) {
+            mine.push(row - start);
+        }
+        job.selection = Some(mine);
+        start = end;
+    }
+    Ok(())
+}
+
+fn string_list(item: DataType) -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(item, true)))
+}
+
+/// The output columns, in order.
+fn output_schema(cfg: &RunConfig, other_fields: &[FieldRef]) -> SchemaRef {
+    let mut fields = vec![
+        Field::new("edit_path", string_list(DataType::Utf8), false),
+        Field::new("index", DataType::Int64, false),
+        Field::new("source_file", DataType::Utf8, false),
+        Field::new(format!("source_{}", cfg.code_field), DataType::Utf8, true),
+    ];
+    if let Some(prompt) = &cfg.prompt_field {
+        fields.push(Field::new(format!("source_{prompt}"), DataType::Utf8, true));
+    }
+    for field in other_fields {
+        fields.push(field.as_ref().clone().with_name(format!("source_{}", field.name())));
+    }
+    if cfg.emit_edit_lines {
+        fields.push(Field::new("edit_lines", string_list(string_list(DataType::Int32)), false));
+    }
+    Arc::new(Schema::new(fields))
+}
+
+fn lang_label(lang: LangChoice) -> &'static str {
+    match lang {
+        LangChoice::Fixed(lang) => lang.name(),
+        LangChoice::Auto => "auto",
+    }
+}
+
+/// The Parquet key-value metadata: what produced the file. Only settings that change
+/// the output are recorded, so the bytes stay the same across worker counts.
+fn parquet_metadata(cfg: &RunConfig, source_file: &str) -> Vec<(String, String)> {
+    let config = serde_json::json!({
+        "lintseq_version": env!("CARGO_PKG_VERSION"),
+        "seed": cfg.seed,
+        "paths_per_sample": cfg.paths_per_sample,
+        "num_samples": cfg.num_samples_label,
+        "code_field": cfg.code_field,
+        "prompt_field": cfg.prompt_field,
+        "lang": lang_label(cfg.lang),
+        "keep_columns": cfg.keep_columns,
+        "emit_edit_lines": cfg.emit_edit_lines,
+        "source_file": source_file,
+        "sampler": cfg.sampler,
+    });
+    vec![
+        ("lintseq.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("lintseq.seed".to_string(), cfg.seed.to_string()),
+        ("lintseq.config".to_string(), config.to_string()),
+    ]
+}
+
+/// Counters the progress reporter reads.
+#[derive(Default)]
+struct Counters {
+    rows_done: AtomicU64,
+    rows_written: AtomicU64,
+}
+
+/// A line on stderr every few seconds while the run goes on.
+struct ProgressReporter {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressReporter {
+    const EVERY: Duration = Duration::from_secs(5);
+
+    fn start(mode: Progress, counters: Arc<Counters>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = (mode == Progress::Auto).then(|| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let mut next = Self::EVERY;
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let elapsed = start.elapsed();
+                    if elapsed >= next {
+                        next += Self::EVERY;
+                        let done = counters.rows_done.load(Ordering::Relaxed);
+                        let written = counters.rows_written.load(Ordering::Relaxed);
+                        eprintln!(
+                            "lintseq: {done} rows done, {written} written, {:.1} rows/s, {:.0} s",
+                            done as f64 / elapsed.as_secs_f64(),
+                            elapsed.as_secs_f64()
+                        );
+                    }
+                }
+            })
+        });
+        ProgressReporter { stop, thread }
+    }
+}
+
+impl Drop for ProgressReporter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs LintSeq over the configured input and writes the outputs.
+pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
+    let started = Instant::now();
+    if cfg.num_workers == 0 {
+        return Err(Error::Config("the number of workers (-c) must be at least 1".into()));
+    }
+    if cfg.batch_size == 0 {
+        return Err(Error::Config("the batch size must be at least 1".into()));
+    }
+    let mut jobs = plan(cfg)?;
+    if let Some(wanted) = cfg.num_samples {
+        select_rows(&mut jobs, wanted, cfg.seed)?;
+    }
+    std::fs::create_dir_all(&cfg.dest_dir).map_err(|e| Error::io(&cfg.dest_dir, e))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.num_workers)
+        .thread_name(|i| format!("lintseq-worker-{i}"))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {} worker threads: {e}", cfg.num_workers)))?;
+    let pool = Arc::new(pool);
+    let kernel_cfg = Arc::new(KernelConfig {
+        lang: cfg.lang,
+        sampler: cfg.sampler.clone(),
+        seed: cfg.seed,
+        paths_per_sample: cfg.paths_per_sample,
+        emit_edit_lines: cfg.emit_edit_lines,
+    });
+    let counters = Arc::new(Counters::default());
+    let _progress = ProgressReporter::start(cfg.progress, counters.clone());
+    let mut summary = Summary { paths_per_sample: cfg.paths_per_sample, input_files: jobs.len(), ..Summary::default() };
+    for job in jobs {
+        let output = run_file(cfg, &pool, &kernel_cfg, job, &counters, &mut summary)?;
+        summary.outputs.push(output);
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Batches being sampled at once: enough that a slow row at the end of one batch does
+/// not leave workers idle, few enough to bound memory.
+fn batches_in_flight(cfg: &RunConfig) -> usize {
+    cfg.num_workers.clamp(2, 4) + 1
+}
+
+type KernelResult = (usize, SourceBatch, Result<KernelOutput, Error>);
+
+fn run_file(
+    cfg: &RunConfig,
+    pool: &Arc<rayon::ThreadPool>,
+    kernel_cfg: &Arc<KernelConfig>,
+    job: Job,
+    counters: &Arc<Counters>,
+    summary: &mut Summary,
+) -> Result<PathBuf, Error> {
+    let options = ReadOptions {
+        columns: Columns {
+            code: cfg.code_field.clone(),
+            prompt: cfg.prompt_field.clone(),
+            keep_others: cfg.keep_columns,
+        },
+        batch_size: cfg.batch_size,
+        strict: cfg.strict,
+    };
+    let source = io::open_source(&job.input, &options, job.selection)?;
+    let schema = output_schema(cfg, source.other_fields());
+    let mut sink: Box<dyn Sink> = match job.format {
+        OutputFormat::Jsonl => Box::new(JsonlSink::create(&job.output, cfg.overwrite)?),
+        OutputFormat::Parquet => Box::new(ParquetSink::create(
+            &job.output,
+            schema.clone(),
+            parquet_metadata(cfg, &job.input.source_file),
+            cfg.overwrite,
+        )?),
+    };
+    let source_file = job.input.source_file.as_str();
+    let paths = cfg.paths_per_sample as u64;
+    let mut batches = ReadAhead::spawn(source, 2);
+    let (results_tx, results_rx) = mpsc::channel::<KernelResult>();
+    let mut ready: BTreeMap<usize, (SourceBatch, Result<KernelOutput, Error>)> = BTreeMap::new();
+    let (mut submitted, mut written, mut exhausted) = (0usize, 0usize, false);
+    loop {
+        while !exhausted && submitted - written - ready.len() < batches_in_flight(cfg) {
+            let Some(batch) = batches.next() else {
+                exhausted = true;
+                break;
+            };
+            let batch = batch?;
+            summary.rows_read += batch.rows.len() as u64 + batch.bad_rows;
+            summary.add_dropped(BAD_JSON, batch.bad_rows * paths);
+            counters.rows_done.fetch_add(batch.bad_rows, Ordering::Relaxed);
+            let (pool_ref, kernel_cfg, sender, seq) = (pool.clone(), kernel_cfg.clone(), results_tx.clone(), submitted);
+            pool.spawn(move || {
+                let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    kernel::run(&pool_ref, &kernel_cfg, &batch.code, &batch.rows)
+                }))
+                .map_err(|_| Error::Config("internal error: the kernel panicked outside a row".into()));
+                let _ = sender.send((seq, batch, output));
+            });
+            submitted += 1;
+        }
+        if written == submitted {
+            break;
+        }
+        if !ready.contains_key(&written) {
+            let (seq, batch, output) = results_rx.recv().expect("a worker holds a sender");
+            ready.insert(seq, (batch, output));
+            continue;
+        }
+        let (batch, output) = ready.remove(&written).expect("checked");
+        let output = output?;
+        counters.rows_done.fetch_add(batch.rows.len() as u64, Ordering::Relaxed);
+        let record_batch = output_batch(&schema, &batch, &output, source_file, &job.output)?;
+        sink.write(&record_batch)?;
+        summary.rows_written += record_batch.num_rows() as u64;
+        counters.rows_written.fetch_add(record_batch.num_rows() as u64, Ordering::Relaxed);
+        for (reason, count) in &output.dropped {
+            summary.add_dropped(reason, *count);
+        }
+        summary.lint_calls += output.lint_calls;
+        written += 1;
+    }
+    drop(batches);
+    sink.finish()
+}
+
+/// One output batch: the kernel's columns, then the source columns of the rows that
+/// produced a path (repeated once per path).
+fn output_batch(
+    schema: &SchemaRef,
+    batch: &SourceBatch,
+    output: &KernelOutput,
+    source_file: &str,
+    output_path: &Path,
+) -> Result<RecordBatch, Error> {
+    let fail = |e: arrow::error::ArrowError| Error::format(output_path.display(), e);
+    let rows = output.take.len();
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(output.edit_path.clone()),
+        Arc::new(output.index.clone()),
+        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(source_file, rows))),
+        take(&batch.code, &output.take, None).map_err(fail)?,
+    ];
+    if let Some(prompt) = &batch.prompt {
+        columns.push(take(prompt, &output.take, None).map_err(fail)?);
+    }
+    for other in &batch.others {
+        columns.push(take(other.as_ref(), &output.take, None).map_err(fail)?);
+    }
+    if let Some(edit_lines) = &output.edit_lines {
+        columns.push(Arc::new(edit_lines.clone()));
+    }
+    RecordBatch::try_new(schema.clone(), columns).map_err(fail)
 }
