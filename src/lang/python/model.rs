@@ -1,12 +1,395 @@
-//! The semantic model: scopes, bindings and references (to be written).
+//! The semantic model of one Python module: scopes, bindings and references in arenas,
+//! built by one walk of the tree-sitter tree (see `builder`). Checks read it; they never
+//! walk the tree for names themselves.
+//!
+//! Names are interned to [`NameId`]s (compare ids, not strings); [`Model::name`] gives the
+//! text back. Positions are byte offsets into the source and 0-based lines/columns.
+//!
+//! Besides Python's scoping, the model records the control structure every binding and
+//! reference sits in ([`Ctl`]: if-branches, try parts, loops, with, match cases). Flow
+//! questions ("can a binding reach this read?") are answered from it by the checks.
+
+mod builder;
+
+use std::collections::HashMap;
 
 use tree_sitter::Tree;
 
+macro_rules! id_type {
+    ($name:ident) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(ScopeId);
+id_type!(BindingId);
+id_type!(ReferenceId);
+id_type!(NameId);
+id_type!(CtlId);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Module,
+    Class,
+    Function,
+    Lambda,
+    Comprehension,
+}
+
+impl ScopeKind {
+    /// Scopes whose locals are decided at compile time (reads of a local never fall back
+    /// to globals).
+    pub fn is_function_like(self) -> bool {
+        matches!(self, ScopeKind::Function | ScopeKind::Lambda | ScopeKind::Comprehension)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    pub parent: Option<ScopeId>,
+    /// Byte range of the node that opens the scope (the whole module for the module).
+    pub start: u32,
+    pub end: u32,
+    /// For classes and functions: the defined name.
+    pub name: Option<NameId>,
+    /// The class a function is directly defined in (a method), if any.
+    pub is_method: bool,
+    /// `from m import *` seen in this scope.
+    pub star_import: bool,
+    /// Names declared `global` / `nonlocal` here, with the declaration's reference id.
+    pub globals: Vec<(NameId, u32)>,
+    pub nonlocals: Vec<(NameId, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingKind {
+    Import,
+    FromImport,
+    FunctionDef,
+    ClassDef,
+    Parameter,
+    /// `x = ...` (plain, chained or unpacking target).
+    Assignment,
+    /// `x: T = v`.
+    AnnotatedAssignment,
+    /// `x: T` without a value: makes `x` local but binds nothing.
+    Annotation,
+    AugmentedAssignment,
+    ForTarget,
+    ComprehensionTarget,
+    WithTarget,
+    ExceptHandler,
+    Deletion,
+    NamedExpr,
+    MatchCapture,
+}
+
+impl BindingKind {
+    /// Whether the binding gives the name a value (del and bare annotations do not).
+    pub fn binds_value(self) -> bool {
+        !matches!(self, BindingKind::Deletion | BindingKind::Annotation)
+    }
+    /// astroid's `AssignName` bindings (not imports, defs or classes).
+    pub fn is_assign_name(self) -> bool {
+        !matches!(self, BindingKind::Import | BindingKind::FromImport | BindingKind::FunctionDef | BindingKind::ClassDef | BindingKind::Deletion)
+    }
+    /// A statement of this kind "defines the name" in pylint's branch analysis.
+    pub fn defines_in_branch(self) -> bool {
+        matches!(
+            self,
+            BindingKind::Import
+                | BindingKind::FromImport
+                | BindingKind::FunctionDef
+                | BindingKind::ClassDef
+                | BindingKind::Assignment
+                | BindingKind::AnnotatedAssignment
+                | BindingKind::WithTarget
+                | BindingKind::ExceptHandler
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub name: NameId,
+    pub scope: ScopeId,
+    pub kind: BindingKind,
+    /// Byte offset of the name.
+    pub start: u32,
+    /// Byte offset from which the name holds the value (after the right-hand side, the
+    /// decorators, the iterable...).
+    pub effective: u32,
+    pub line: u32,
+    pub column: u32,
+    /// Start byte and line of the statement the binding belongs to.
+    pub stmt_start: u32,
+    pub stmt_line: u32,
+    /// Innermost control construct around the binding (within its own function).
+    pub ctl: Option<CtlId>,
+    /// For `x = x` style statements: the assignment statement's start, so a read in the
+    /// value can recognise "defined by this very statement".
+    pub simple_target: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefContext {
+    Load,
+    /// The target of an augmented assignment: read, then written.
+    AugStore,
+    Del,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub name: NameId,
+    /// The scope the reference is evaluated in.
+    pub scope: ScopeId,
+    pub ctx: RefContext,
+    pub start: u32,
+    pub line: u32,
+    pub column: u32,
+    pub stmt_start: u32,
+    pub stmt_line: u32,
+    pub ctl: Option<CtlId>,
+    /// Inside an annotation (parameter, return or variable annotation).
+    pub in_annotation: bool,
+    /// Directly the value of a plain assignment (`x = <ref>`), with that statement's start.
+    pub assign_value_of: Option<u32>,
+    /// The iterable of a `for` statement, with that statement's start.
+    pub for_iter_of: Option<u32>,
+    /// Inside a `try` whose handlers catch NameError (or a bare `except:`).
+    pub guarded_name_error: bool,
+    /// Byte range of the outermost loop of the reference's function in whose first
+    /// iteration the reference may be skipped: a binding inside this range may reach the
+    /// reference through the loop's back edge.
+    pub back_edge_range: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CtlKind {
+    /// A whole `if` statement; its children are its branches in order.
+    If,
+    /// `if` body (index 0), an `elif` or the `else` of an [`CtlKind::If`].
+    IfBranch { index: u16, is_else: bool },
+    Try,
+    TryBody,
+    Handler,
+    TryElse,
+    Finally,
+    /// A `for` or `while` statement (the target and condition live here).
+    Loop { is_while: bool },
+    LoopBody,
+    LoopElse,
+    /// A `with` statement (its targets live here).
+    With,
+    WithBody,
+    Match,
+    Case,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ctl {
+    pub kind: CtlKind,
+    pub parent: Option<CtlId>,
+    pub children: Vec<CtlId>,
+    pub start: u32,
+    pub end: u32,
+    /// The function/module/class scope the construct belongs to.
+    pub frame: ScopeId,
+    /// For `If`: byte range of the condition; for `Handler`: of the exception type.
+    pub test: Option<(u32, u32)>,
+    /// A statement directly in this branch returns / raises / asserts / continues or calls
+    /// a terminating function (sys.exit, ...).
+    pub terminates: bool,
+    /// A `return` directly in this branch.
+    pub returns: bool,
+    /// A `continue` directly in this branch.
+    pub continues: bool,
+    /// A terminating call directly in this branch.
+    pub exits: bool,
+    /// For `If`: a `break` or `continue` anywhere inside.
+    pub has_break_or_continue: bool,
+    /// For `Handler`: catches NameError (or everything).
+    pub catches_name_error: bool,
+}
+
+impl Ctl {
+    #[inline]
+    pub fn contains(&self, pos: u32) -> bool {
+        self.start <= pos && pos < self.end
+    }
+}
+
+/// Per-scope symbol: the bindings of one name in one scope, in source order.
+#[derive(Debug, Clone, Default)]
+pub struct Symbol {
+    pub bindings: Vec<BindingId>,
+}
+
 #[derive(Debug, Default)]
-pub struct Model {}
+pub struct Model {
+    pub scopes: Vec<Scope>,
+    pub bindings: Vec<Binding>,
+    /// In pylint's visit order (source order, except that a conditional expression's
+    /// test comes before its branches).
+    pub references: Vec<Reference>,
+    pub ctls: Vec<Ctl>,
+    /// `from __future__ import annotations` is in effect.
+    pub postponed_annotations: bool,
+    /// Interned names: byte span of the first occurrence.
+    names: Vec<(u32, u32)>,
+    source: Box<str>,
+    symbols: HashMap<(ScopeId, NameId), Symbol>,
+}
+
+pub const MODULE_SCOPE: ScopeId = ScopeId(0);
 
 impl Model {
-    pub fn build(_source: &str, _tree: &Tree) -> Model {
-        Model {}
+    /// Builds the model of `source`. Robust to ERROR nodes: it never panics.
+    pub fn build(source: &str, tree: &Tree) -> Model {
+        builder::build(source, tree)
+    }
+
+    pub fn name(&self, id: NameId) -> &str {
+        let (s, e) = self.names[id.index()];
+        self.source.get(s as usize..e as usize).unwrap_or("")
+    }
+
+    /// The id of a name, if the module mentions it (a linear scan: for checks that look
+    /// up a handful of fixed names).
+    pub fn name_id(&self, text: &str) -> Option<NameId> {
+        (0..self.names.len()).map(|i| NameId(i as u32)).find(|id| self.name(*id) == text)
+    }
+
+    pub fn scope(&self, id: ScopeId) -> &Scope {
+        &self.scopes[id.index()]
+    }
+
+    pub fn binding(&self, id: BindingId) -> &Binding {
+        &self.bindings[id.index()]
+    }
+
+    pub fn reference(&self, id: ReferenceId) -> &Reference {
+        &self.references[id.index()]
+    }
+
+    pub fn ctl(&self, id: CtlId) -> &Ctl {
+        &self.ctls[id.index()]
+    }
+
+    /// The text of a byte range of the source.
+    pub fn text(&self, start: u32, end: u32) -> &str {
+        self.source.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The bindings of `name` in `scope` (source order), including deletions and bare
+    /// annotations.
+    pub fn bindings_of(&self, scope: ScopeId, name: NameId) -> &[BindingId] {
+        self.symbols.get(&(scope, name)).map(|s| s.bindings.as_slice()).unwrap_or(&[])
+    }
+
+    /// Whether `name` is a local of `scope` (bound there and not declared global/nonlocal).
+    pub fn is_local(&self, scope: ScopeId, name: NameId) -> bool {
+        !self.bindings_of(scope, name).is_empty() && !self.is_declared_global(scope, name) && !self.is_declared_nonlocal(scope, name)
+    }
+
+    pub fn is_declared_global(&self, scope: ScopeId, name: NameId) -> bool {
+        self.scopes[scope.index()].globals.iter().any(|(n, _)| *n == name)
+    }
+
+    pub fn is_declared_nonlocal(&self, scope: ScopeId, name: NameId) -> bool {
+        self.scopes[scope.index()].nonlocals.iter().any(|(n, _)| *n == name)
+    }
+
+    /// The local names of a scope (for a function: its locals), in no particular order.
+    pub fn locals(&self, scope: ScopeId) -> impl Iterator<Item = NameId> + '_ {
+        self.symbols.keys().filter(move |(s, _)| *s == scope).map(|(_, n)| *n).filter(move |n| self.is_local(scope, *n))
+    }
+
+    /// The nearest enclosing scope that is not a comprehension (where a walrus binds and
+    /// whose flow a comprehension's reads belong to).
+    pub fn frame_of(&self, mut scope: ScopeId) -> ScopeId {
+        while self.scopes[scope.index()].kind == ScopeKind::Comprehension {
+            match self.scopes[scope.index()].parent {
+                Some(p) => scope = p,
+                None => break,
+            }
+        }
+        scope
+    }
+
+    /// Resolves a read of `name` evaluated in `scope` under Python's rules: the scope
+    /// whose binding it reads, or `None` for globals/builtins not bound in the module.
+    pub fn resolve(&self, scope: ScopeId, name: NameId) -> Option<ScopeId> {
+        let mut current = Some(scope);
+        let mut first = true;
+        while let Some(s) = current {
+            let sc = &self.scopes[s.index()];
+            if self.is_declared_global(s, name) {
+                return self.is_bound_in(MODULE_SCOPE, name).then_some(MODULE_SCOPE);
+            }
+            let skip_class = sc.kind == ScopeKind::Class && !first;
+            if !skip_class && !self.is_declared_nonlocal(s, name) && self.is_bound_in(s, name) {
+                return Some(s);
+            }
+            first = false;
+            current = sc.parent;
+        }
+        None
+    }
+
+    /// Whether `name` has any binding (or deletion/annotation making it local) in `scope`.
+    pub fn is_bound_in(&self, scope: ScopeId, name: NameId) -> bool {
+        !self.bindings_of(scope, name).is_empty()
+    }
+
+    /// The ancestors of a control construct, innermost first (the construct included).
+    pub fn ctl_chain(&self, ctl: Option<CtlId>) -> CtlChain<'_> {
+        CtlChain { model: self, next: ctl }
+    }
+
+    /// Children of a control construct.
+    pub fn ctl_children(&self, ctl: CtlId) -> &[CtlId] {
+        &self.ctls[ctl.index()].children
+    }
+
+    /// A human-readable dump of scopes, bindings and references (for `--dump-scopes`
+    /// style debugging and tests).
+    pub fn dump(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for (i, s) in self.scopes.iter().enumerate() {
+            let name = s.name.map(|n| self.name(n)).unwrap_or("");
+            let _ = writeln!(out, "scope {i} {:?} {name} parent={:?}", s.kind, s.parent.map(|p| p.0));
+            for (b_i, b) in self.bindings.iter().enumerate().filter(|(_, b)| b.scope.index() == i) {
+                let _ = writeln!(out, "  binding {b_i} {} {:?} line={} ctl={:?}", self.name(b.name), b.kind, b.line + 1, b.ctl.map(|c| c.0));
+            }
+            for r in self.references.iter().filter(|r| r.scope.index() == i) {
+                let _ = writeln!(out, "  ref {} {:?} line={} ctl={:?}", self.name(r.name), r.ctx, r.line + 1, r.ctl.map(|c| c.0));
+            }
+        }
+        out
+    }
+}
+
+pub struct CtlChain<'a> {
+    model: &'a Model,
+    next: Option<CtlId>,
+}
+
+impl Iterator for CtlChain<'_> {
+    type Item = CtlId;
+    fn next(&mut self) -> Option<CtlId> {
+        let id = self.next?;
+        self.next = self.model.ctls[id.index()].parent;
+        Some(id)
     }
 }

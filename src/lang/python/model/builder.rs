@@ -1,0 +1,1205 @@
+//! Builds the [`Model`] in one walk of the tree. Names are interned as `&str` slices of
+//! the source; nothing is allocated per node.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Tree};
+
+use super::*;
+
+/// Deeper nesting than this is not descended into (no stack overflow on pathological
+/// input; CPython rejects such programs anyway).
+const MAX_DEPTH: u32 = 600;
+
+const TERMINATING_CALLS: &[&str] = &["sys.exit", "exit", "quit", "os._exit", "os.abort", "_exit", "os.exit"];
+
+struct LoopEntry {
+    start: u32,
+    end: u32,
+    body_depth: u32,
+    jumped: bool,
+}
+
+/// Flow bookkeeping of the function (or module / class body) being walked.
+#[derive(Default)]
+struct FrameState {
+    ctl: Option<CtlId>,
+    cond_depth: u32,
+    loops: Vec<LoopEntry>,
+}
+
+struct Builder<'s> {
+    src: &'s str,
+    m: Model,
+    intern: HashMap<&'s str, NameId>,
+    scope: ScopeId,
+    frame: FrameState,
+    stmt_start: u32,
+    stmt_line: u32,
+    in_annotation: bool,
+    name_error_guard: u32,
+    depth: u32,
+}
+
+pub(super) fn build(source: &str, tree: &Tree) -> Model {
+    let root = tree.root_node();
+    let mut b = Builder {
+        src: source,
+        m: Model { source: source.into(), ..Model::default() },
+        intern: HashMap::new(),
+        scope: MODULE_SCOPE,
+        frame: FrameState::default(),
+        stmt_start: 0,
+        stmt_line: 0,
+        in_annotation: false,
+        name_error_guard: 0,
+        depth: 0,
+    };
+    b.m.scopes.push(Scope {
+        kind: ScopeKind::Module,
+        parent: None,
+        start: 0,
+        end: source.len() as u32,
+        name: None,
+        is_method: false,
+        star_import: false,
+        globals: Vec::new(),
+        nonlocals: Vec::new(),
+    });
+    b.walk_block(root);
+    let Builder { mut m, .. } = b;
+    let bindings = &m.bindings;
+    for symbol in m.symbols.values_mut() {
+        symbol.bindings.sort_by_key(|id| bindings[id.index()].start);
+    }
+    m
+}
+
+#[inline]
+fn line_of(node: Node) -> u32 {
+    node.start_position().row as u32
+}
+
+impl<'s> Builder<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        self.src.get(node.start_byte()..node.end_byte()).unwrap_or("")
+    }
+
+    fn intern(&mut self, node: Node) -> NameId {
+        let text = self.text(node);
+        if let Some(id) = self.intern.get(text) {
+            return *id;
+        }
+        let id = NameId(self.m.names.len() as u32);
+        self.m.names.push((node.start_byte() as u32, node.end_byte() as u32));
+        self.intern.insert(text, id);
+        id
+    }
+
+    // ---- scopes, bindings, references ------------------------------------------------
+
+    fn push_scope(&mut self, kind: ScopeKind, node: Node, name: Option<NameId>) -> ScopeId {
+        let is_method = kind == ScopeKind::Function && self.m.scopes[self.scope.index()].kind == ScopeKind::Class;
+        let id = ScopeId(self.m.scopes.len() as u32);
+        self.m.scopes.push(Scope {
+            kind,
+            parent: Some(self.scope),
+            start: node.start_byte() as u32,
+            end: node.end_byte() as u32,
+            name,
+            is_method,
+            star_import: false,
+            globals: Vec::new(),
+            nonlocals: Vec::new(),
+        });
+        id
+    }
+
+    /// The scope a binding of `name` made in the current scope lands in.
+    fn binding_scope(&self, name: NameId, walrus: bool) -> ScopeId {
+        let mut scope = self.scope;
+        if walrus {
+            scope = self.m.frame_of(scope);
+        }
+        if self.m.is_declared_global(scope, name) {
+            return MODULE_SCOPE;
+        }
+        if self.m.is_declared_nonlocal(scope, name) {
+            let mut s = self.m.scopes[scope.index()].parent;
+            while let Some(id) = s {
+                let sc = &self.m.scopes[id.index()];
+                if sc.kind.is_function_like() && self.m.is_bound_in(id, name) {
+                    return id;
+                }
+                if sc.kind == ScopeKind::Module {
+                    break;
+                }
+                s = sc.parent;
+            }
+        }
+        scope
+    }
+
+    fn bind(&mut self, ident: Node, kind: BindingKind, effective: u32) -> BindingId {
+        self.bind_full(ident, kind, effective, false)
+    }
+
+    fn bind_full(&mut self, ident: Node, kind: BindingKind, effective: u32, simple_target: bool) -> BindingId {
+        let name = self.intern(ident);
+        let scope = self.binding_scope(name, kind == BindingKind::NamedExpr);
+        let id = BindingId(self.m.bindings.len() as u32);
+        let ctl = if scope == self.scope || kind == BindingKind::NamedExpr { self.frame.ctl } else { None };
+        self.m.bindings.push(Binding {
+            name,
+            scope,
+            kind,
+            start: ident.start_byte() as u32,
+            effective,
+            line: line_of(ident),
+            column: ident.start_position().column as u32,
+            stmt_start: self.stmt_start,
+            stmt_line: self.stmt_line,
+            ctl,
+            simple_target,
+        });
+        self.m.symbols.entry((scope, name)).or_default().bindings.push(id);
+        id
+    }
+
+    fn reference(&mut self, ident: Node, ctx: RefContext) -> ReferenceId {
+        self.reference_full(ident, ctx, None, None)
+    }
+
+    fn reference_full(&mut self, ident: Node, ctx: RefContext, assign_value_of: Option<u32>, for_iter_of: Option<u32>) -> ReferenceId {
+        let name = self.intern(ident);
+        let back_edge_range = match self.frame.loops.as_slice() {
+            [] => None,
+            [only] if only.body_depth == self.frame.cond_depth && !only.jumped => None,
+            [outer, ..] => Some((outer.start, outer.end)),
+        };
+        let id = ReferenceId(self.m.references.len() as u32);
+        self.m.references.push(Reference {
+            name,
+            scope: self.scope,
+            ctx,
+            start: ident.start_byte() as u32,
+            line: line_of(ident),
+            column: ident.start_position().column as u32,
+            stmt_start: self.stmt_start,
+            stmt_line: self.stmt_line,
+            ctl: self.frame.ctl,
+            in_annotation: self.in_annotation,
+            assign_value_of,
+            for_iter_of,
+            guarded_name_error: self.name_error_guard > 0,
+            back_edge_range,
+        });
+        id
+    }
+
+    fn push_ctl(&mut self, kind: CtlKind, node: Node) -> CtlId {
+        let id = CtlId(self.m.ctls.len() as u32);
+        let parent = self.frame.ctl;
+        self.m.ctls.push(Ctl {
+            kind,
+            parent,
+            children: Vec::new(),
+            start: node.start_byte() as u32,
+            end: node.end_byte() as u32,
+            frame: self.scope,
+            test: None,
+            terminates: false,
+            returns: false,
+            continues: false,
+            exits: false,
+            has_break_or_continue: false,
+            catches_name_error: false,
+        });
+        if let Some(p) = parent {
+            self.m.ctls[p.index()].children.push(id);
+        }
+        id
+    }
+
+    /// Runs `f` with `ctl` as the current control construct.
+    fn within<F: FnOnce(&mut Self)>(&mut self, ctl: CtlId, f: F) {
+        let saved = self.frame.ctl.replace(ctl);
+        f(self);
+        self.frame.ctl = saved;
+    }
+
+    fn conditionally<F: FnOnce(&mut Self)>(&mut self, f: F) {
+        self.frame.cond_depth += 1;
+        f(self);
+        self.frame.cond_depth -= 1;
+    }
+
+    fn set_stmt(&mut self, node: Node) -> (u32, u32) {
+        let saved = (self.stmt_start, self.stmt_line);
+        self.stmt_start = node.start_byte() as u32;
+        self.stmt_line = line_of(node);
+        saved
+    }
+
+    fn restore_stmt(&mut self, saved: (u32, u32)) {
+        self.stmt_start = saved.0;
+        self.stmt_line = saved.1;
+    }
+
+    /// A jump (return/raise/break/continue): later code in the enclosing loops of this
+    /// frame may be skipped on the first iteration.
+    fn note_jump(&mut self, kind: &str) {
+        for l in &mut self.frame.loops {
+            l.jumped = true;
+        }
+        let is_break_or_continue = kind == "break_statement" || kind == "continue_statement";
+        if let Some(c) = self.frame.ctl {
+            let ctl = &mut self.m.ctls[c.index()];
+            match kind {
+                "return_statement" => {
+                    ctl.returns = true;
+                    ctl.terminates = true;
+                }
+                "raise_statement" | "assert_statement" => ctl.terminates = true,
+                "continue_statement" => {
+                    ctl.continues = true;
+                    ctl.terminates = true;
+                }
+                "exit" => {
+                    ctl.exits = true;
+                    ctl.terminates = true;
+                }
+                _ => {}
+            }
+        }
+        if is_break_or_continue {
+            for c in self.m.ctl_chain(self.frame.ctl).collect::<Vec<_>>() {
+                if self.m.ctls[c.index()].kind == CtlKind::If {
+                    self.m.ctls[c.index()].has_break_or_continue = true;
+                }
+            }
+        }
+    }
+
+    // ---- statements ----------------------------------------------------------------
+
+    fn walk_block(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            self.walk_stmt(child);
+        }
+    }
+
+    fn walk_stmt(&mut self, node: Node) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        let saved = self.set_stmt(node);
+        match node.kind() {
+            "expression_statement" => self.walk_expression_statement(node),
+            "return_statement" | "raise_statement" | "assert_statement" => {
+                self.walk_children(node);
+                self.note_jump(node.kind());
+            }
+            "break_statement" | "continue_statement" => self.note_jump(node.kind()),
+            "delete_statement" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.walk_del_target(child);
+                }
+            }
+            "global_statement" | "nonlocal_statement" => {
+                let global = node.kind() == "global_statement";
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children.into_iter().filter(|c| c.kind() == "identifier") {
+                    let name = self.intern(child);
+                    let scope = &mut self.m.scopes[self.scope.index()];
+                    let list = if global { &mut scope.globals } else { &mut scope.nonlocals };
+                    list.push((name, child.start_byte() as u32));
+                }
+            }
+            "import_statement" => self.walk_import(node, BindingKind::Import),
+            "import_from_statement" => self.walk_import(node, BindingKind::FromImport),
+            "future_import_statement" => {
+                if self.text(node).contains("annotations") {
+                    self.m.postponed_annotations = true;
+                }
+            }
+            "if_statement" => self.walk_if(node),
+            "for_statement" => self.walk_for(node),
+            "while_statement" => self.walk_while(node),
+            "try_statement" => self.walk_try(node),
+            "with_statement" => self.walk_with(node),
+            "match_statement" => self.walk_match(node),
+            "function_definition" => self.walk_function(node),
+            "class_definition" => self.walk_class(node),
+            "decorated_definition" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    match child.kind() {
+                        "decorator" => self.walk_children(child),
+                        "function_definition" => self.walk_function(child),
+                        "class_definition" => self.walk_class(child),
+                        _ => self.walk_stmt(child),
+                    }
+                }
+            }
+            "pass_statement" | "comment" | "type_alias_statement" => {}
+            "block" | "module" => self.walk_block(node),
+            _ => self.walk_expr(node),
+        }
+        self.restore_stmt(saved);
+        self.depth -= 1;
+    }
+
+    fn walk_expression_statement(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let end = node.end_byte() as u32;
+        for child in &children {
+            match child.kind() {
+                "assignment" => self.walk_assignment(*child, end),
+                "augmented_assignment" => self.walk_aug_assignment(*child, end),
+                _ => self.walk_expr(*child),
+            }
+        }
+        if let [only] = children.as_slice() {
+            if only.kind() == "call" {
+                if let Some(f) = only.child_by_field_name("function") {
+                    if TERMINATING_CALLS.contains(&self.text(f)) {
+                        self.note_jump("exit");
+                    }
+                }
+            }
+        }
+    }
+
+    fn walk_assignment(&mut self, node: Node, end: u32) {
+        let left = node.child_by_field_name("left");
+        let right = node.child_by_field_name("right");
+        let ty = node.child_by_field_name("type");
+        if let Some(ty) = ty {
+            self.walk_annotation(ty);
+        }
+        if let Some(right) = right {
+            match right.kind() {
+                "assignment" => self.walk_assignment(right, end),
+                "augmented_assignment" => self.walk_aug_assignment(right, end),
+                "identifier" => {
+                    self.reference_full(right, RefContext::Load, Some(self.stmt_start), None);
+                }
+                _ => self.walk_expr(right),
+            }
+        }
+        if let Some(left) = left {
+            let kind = match (ty.is_some(), right.is_some()) {
+                (true, true) => BindingKind::AnnotatedAssignment,
+                (true, false) => BindingKind::Annotation,
+                _ => BindingKind::Assignment,
+            };
+            if left.kind() == "identifier" {
+                self.bind_full(left, kind, end, true);
+            } else {
+                self.walk_target(left, kind, end);
+            }
+        }
+    }
+
+    fn walk_aug_assignment(&mut self, node: Node, end: u32) {
+        let left = node.child_by_field_name("left");
+        if let Some(left) = left {
+            if left.kind() == "identifier" {
+                self.reference(left, RefContext::AugStore);
+            } else {
+                self.walk_expr(left);
+            }
+        }
+        if let Some(right) = node.child_by_field_name("right") {
+            match right.kind() {
+                "assignment" => self.walk_assignment(right, end),
+                "augmented_assignment" => self.walk_aug_assignment(right, end),
+                _ => self.walk_expr(right),
+            }
+        }
+        if let Some(left) = left {
+            if left.kind() == "identifier" {
+                self.bind(left, BindingKind::AugmentedAssignment, end);
+            }
+        }
+    }
+
+    /// An assignment target: names bind, attributes and subscripts read their objects.
+    fn walk_target(&mut self, node: Node, kind: BindingKind, effective: u32) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        match node.kind() {
+            "identifier" => {
+                self.bind(node, kind, effective);
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "parenthesized_expression" | "list_splat_pattern"
+            | "list_splat" | "expression_list" | "as_pattern_target" | "case_pattern" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.walk_target(child, kind, effective);
+                }
+            }
+            "comment" => {}
+            _ => self.walk_expr(node),
+        }
+        self.depth -= 1;
+    }
+
+    fn walk_del_target(&mut self, node: Node) {
+        match node.kind() {
+            "identifier" => {
+                self.reference(node, RefContext::Del);
+                self.bind(node, BindingKind::Deletion, node.end_byte() as u32);
+            }
+            "expression_list" | "tuple" | "list" | "parenthesized_expression" | "pattern_list" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.walk_del_target(child);
+                }
+            }
+            _ => self.walk_expr(node),
+        }
+    }
+
+    fn walk_import(&mut self, node: Node, kind: BindingKind) {
+        let end = node.end_byte() as u32;
+        let mut cursor = node.walk();
+        let children: Vec<(Option<&'static str>, Node)> = {
+            let mut out = Vec::new();
+            if cursor.goto_first_child() {
+                loop {
+                    out.push((cursor.field_name(), cursor.node()));
+                    if !cursor.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            out
+        };
+        for (field, child) in children {
+            if child.kind() == "wildcard_import" {
+                self.m.scopes[self.scope.index()].star_import = true;
+                continue;
+            }
+            if field != Some("name") {
+                continue;
+            }
+            match child.kind() {
+                "aliased_import" => {
+                    if let Some(alias) = child.child_by_field_name("alias") {
+                        self.bind(alias, kind, end);
+                    }
+                }
+                "dotted_name" => {
+                    // `import a.b` binds `a`; `from m import a` binds `a`.
+                    if let Some(first) = child.named_child(0) {
+                        if first.kind() == "identifier" {
+                            self.bind(first, kind, end);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn walk_if(&mut self, node: Node) {
+        let if_ctl = self.push_ctl(CtlKind::If, node);
+        self.within(if_ctl, |b| {
+            if let Some(cond) = node.child_by_field_name("condition") {
+                b.m.ctls[if_ctl.index()].test = Some((cond.start_byte() as u32, cond.end_byte() as u32));
+                b.walk_expr(cond);
+            }
+            let mut index: u16 = 0;
+            if let Some(body) = node.child_by_field_name("consequence") {
+                b.walk_branch(body, CtlKind::IfBranch { index, is_else: false });
+            }
+            let mut cursor = node.walk();
+            let alternatives: Vec<Node> = node.children_by_field_name("alternative", &mut cursor).collect();
+            for alt in alternatives {
+                index = index.saturating_add(1);
+                match alt.kind() {
+                    "elif_clause" => {
+                        let saved = b.set_stmt(alt);
+                        let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: false }, alt);
+                        b.within(ctl, |b| {
+                            if let Some(cond) = alt.child_by_field_name("condition") {
+                                b.m.ctls[ctl.index()].test = Some((cond.start_byte() as u32, cond.end_byte() as u32));
+                                b.conditionally(|b| b.walk_expr(cond));
+                            }
+                            if let Some(body) = alt.child_by_field_name("consequence") {
+                                b.conditionally(|b| b.walk_block(body));
+                            }
+                        });
+                        b.restore_stmt(saved);
+                    }
+                    _ => {
+                        if let Some(body) = alt.child_by_field_name("body") {
+                            let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: true }, alt);
+                            b.within(ctl, |b| b.conditionally(|b| b.walk_block(body)));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    fn walk_branch(&mut self, body: Node, kind: CtlKind) {
+        let ctl = self.push_ctl(kind, body);
+        self.within(ctl, |b| b.conditionally(|b| b.walk_block(body)));
+    }
+
+    fn walk_for(&mut self, node: Node) {
+        if let Some(right) = node.child_by_field_name("right") {
+            let start = self.stmt_start;
+            if right.kind() == "identifier" {
+                self.reference_full(right, RefContext::Load, None, Some(start));
+            } else {
+                self.walk_expr(right);
+            }
+        }
+        let loop_ctl = self.push_ctl(CtlKind::Loop { is_while: false }, node);
+        let body = node.child_by_field_name("body");
+        let body_start = body.map(|b| b.start_byte() as u32).unwrap_or(node.end_byte() as u32);
+        self.within(loop_ctl, |b| {
+            if let Some(left) = node.child_by_field_name("left") {
+                b.walk_target(left, BindingKind::ForTarget, body_start);
+            }
+            if let Some(body) = body {
+                b.walk_loop_body(node, body);
+            }
+            if let Some(alt) = node.child_by_field_name("alternative") {
+                b.walk_else(alt, CtlKind::LoopElse);
+            }
+        });
+    }
+
+    fn walk_loop_body(&mut self, node: Node, body: Node) {
+        let ctl = self.push_ctl(CtlKind::LoopBody, body);
+        self.within(ctl, |b| {
+            b.conditionally(|b| {
+                b.frame.loops.push(LoopEntry {
+                    start: node.start_byte() as u32,
+                    end: node.end_byte() as u32,
+                    body_depth: b.frame.cond_depth,
+                    jumped: false,
+                });
+                b.walk_block(body);
+                b.frame.loops.pop();
+            });
+        });
+    }
+
+    fn walk_else(&mut self, clause: Node, kind: CtlKind) {
+        let ctl = self.push_ctl(kind, clause);
+        self.within(ctl, |b| {
+            b.conditionally(|b| {
+                let mut cursor = clause.walk();
+                let children: Vec<Node> = clause.named_children(&mut cursor).collect();
+                for child in children {
+                    if child.kind() == "block" {
+                        b.walk_block(child);
+                    } else {
+                        b.walk_stmt(child);
+                    }
+                }
+            })
+        });
+    }
+
+    fn walk_while(&mut self, node: Node) {
+        let loop_ctl = self.push_ctl(CtlKind::Loop { is_while: true }, node);
+        self.within(loop_ctl, |b| {
+            if let Some(cond) = node.child_by_field_name("condition") {
+                b.conditionally(|b| {
+                    b.frame.loops.push(LoopEntry {
+                        start: node.start_byte() as u32,
+                        end: node.end_byte() as u32,
+                        body_depth: b.frame.cond_depth,
+                        jumped: false,
+                    });
+                    b.walk_expr(cond);
+                    b.frame.loops.pop();
+                });
+            }
+            if let Some(body) = node.child_by_field_name("body") {
+                b.walk_loop_body(node, body);
+            }
+            if let Some(alt) = node.child_by_field_name("alternative") {
+                b.walk_else(alt, CtlKind::LoopElse);
+            }
+        });
+    }
+
+    fn walk_try(&mut self, node: Node) {
+        let try_ctl = self.push_ctl(CtlKind::Try, node);
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let guards = children.iter().any(|c| c.kind() == "except_clause" && self.handler_catches_name_error(*c));
+        self.within(try_ctl, |b| {
+            for child in children {
+                match child.kind() {
+                    "block" => {
+                        let ctl = b.push_ctl(CtlKind::TryBody, child);
+                        if guards {
+                            b.name_error_guard += 1;
+                        }
+                        b.within(ctl, |b| b.walk_block(child));
+                        if guards {
+                            b.name_error_guard -= 1;
+                        }
+                    }
+                    "except_clause" | "except_group_clause" => b.walk_handler(child),
+                    "else_clause" => b.walk_else(child, CtlKind::TryElse),
+                    "finally_clause" => {
+                        let ctl = b.push_ctl(CtlKind::Finally, child);
+                        b.within(ctl, |b| {
+                            let mut cursor = child.walk();
+                            let inner: Vec<Node> = child.named_children(&mut cursor).collect();
+                            for c in inner {
+                                if c.kind() == "block" {
+                                    b.walk_block(c);
+                                } else {
+                                    b.walk_stmt(c);
+                                }
+                            }
+                        });
+                    }
+                    _ => b.walk_stmt(child),
+                }
+            }
+        });
+    }
+
+    fn handler_catches_name_error(&self, clause: Node) -> bool {
+        let mut has_value = false;
+        let mut cursor = clause.walk();
+        if cursor.goto_first_child() {
+            loop {
+                if cursor.field_name() == Some("value") {
+                    has_value = true;
+                    let node = cursor.node();
+                    let typ = if node.kind() == "as_pattern" { node.named_child(0).unwrap_or(node) } else { node };
+                    if self.text(typ).contains("NameError") {
+                        return true;
+                    }
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        !has_value
+    }
+
+    fn walk_handler(&mut self, clause: Node) {
+        let saved = self.set_stmt(clause);
+        let ctl = self.push_ctl(CtlKind::Handler, clause);
+        let catches = self.handler_catches_name_error(clause);
+        self.m.ctls[ctl.index()].catches_name_error = catches;
+        let mut fields: Vec<(Option<&'static str>, Node)> = Vec::new();
+        let mut cursor = clause.walk();
+        if cursor.goto_first_child() {
+            loop {
+                if cursor.node().is_named() {
+                    fields.push((cursor.field_name(), cursor.node()));
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        let block = fields.iter().find(|(_, n)| n.kind() == "block").map(|(_, n)| *n);
+        let effective = block.map(|b| b.start_byte() as u32).unwrap_or(clause.end_byte() as u32);
+        self.within(ctl, |b| {
+            b.conditionally(|b| {
+                let mut test: Option<(u32, u32)> = None;
+                for (field, node) in &fields {
+                    match *field {
+                        Some("value") => {
+                            if node.kind() == "as_pattern" {
+                                if let Some(typ) = node.named_child(0) {
+                                    test = Some((typ.start_byte() as u32, typ.end_byte() as u32));
+                                    b.walk_expr(typ);
+                                }
+                                if let Some(alias) = node.child_by_field_name("alias") {
+                                    b.bind_handler_alias(alias, effective);
+                                }
+                            } else {
+                                test = Some((node.start_byte() as u32, node.end_byte() as u32));
+                                b.walk_expr(*node);
+                            }
+                        }
+                        Some("alias") => b.bind_handler_alias(*node, effective),
+                        _ => {}
+                    }
+                }
+                b.m.ctls[ctl.index()].test = test;
+                if let Some(block) = block {
+                    b.walk_block(block);
+                }
+            });
+        });
+        self.restore_stmt(saved);
+    }
+
+    fn bind_handler_alias(&mut self, alias: Node, effective: u32) {
+        let ident = if alias.kind() == "identifier" { Some(alias) } else { alias.named_child(0).filter(|c| c.kind() == "identifier") };
+        if let Some(ident) = ident {
+            self.bind(ident, BindingKind::ExceptHandler, effective);
+        } else {
+            self.walk_expr(alias);
+        }
+    }
+
+    fn walk_with(&mut self, node: Node) {
+        let with_ctl = self.push_ctl(CtlKind::With, node);
+        self.within(with_ctl, |b| {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            for child in children {
+                match child.kind() {
+                    "with_clause" => {
+                        let mut cursor = child.walk();
+                        let items: Vec<Node> = child.named_children(&mut cursor).collect();
+                        for item in items {
+                            let Some(value) = item.child_by_field_name("value") else {
+                                b.walk_expr(item);
+                                continue;
+                            };
+                            if value.kind() == "as_pattern" {
+                                if let Some(expr) = value.named_child(0) {
+                                    b.walk_expr(expr);
+                                }
+                                if let Some(alias) = value.child_by_field_name("alias") {
+                                    b.walk_target(alias, BindingKind::WithTarget, item.end_byte() as u32);
+                                }
+                            } else {
+                                b.walk_expr(value);
+                            }
+                        }
+                    }
+                    "block" => {
+                        let ctl = b.push_ctl(CtlKind::WithBody, child);
+                        b.within(ctl, |b| b.walk_block(child));
+                    }
+                    _ => b.walk_stmt(child),
+                }
+            }
+        });
+    }
+
+    fn walk_match(&mut self, node: Node) {
+        if let Some(subject) = node.child_by_field_name("subject") {
+            self.walk_expr(subject);
+        }
+        let mut cursor = node.walk();
+        let subjects: Vec<Node> = node.children_by_field_name("subject", &mut cursor).collect();
+        for extra in subjects.into_iter().skip(1) {
+            self.walk_expr(extra);
+        }
+        let match_ctl = self.push_ctl(CtlKind::Match, node);
+        let Some(body) = node.child_by_field_name("body") else { return };
+        self.within(match_ctl, |b| {
+            let mut cursor = body.walk();
+            let cases: Vec<Node> = body.named_children(&mut cursor).filter(|c| c.kind() == "case_clause").collect();
+            for case in cases {
+                let ctl = b.push_ctl(CtlKind::Case, case);
+                let consequence = case.child_by_field_name("consequence");
+                let effective = consequence.map(|c| c.start_byte() as u32).unwrap_or(case.end_byte() as u32);
+                b.within(ctl, |b| {
+                    b.conditionally(|b| {
+                        let mut cursor = case.walk();
+                        let parts: Vec<Node> = case.named_children(&mut cursor).collect();
+                        for part in parts {
+                            match part.kind() {
+                                "case_pattern" => b.walk_pattern(part, effective),
+                                "if_clause" => b.walk_children(part),
+                                "block" => b.walk_block(part),
+                                _ => {}
+                            }
+                        }
+                    });
+                });
+            }
+        });
+    }
+
+    /// A `case` pattern: capture names bind, value patterns (`a.b`) and class names read.
+    fn walk_pattern(&mut self, node: Node, effective: u32) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        match node.kind() {
+            "identifier" => {
+                self.bind(node, BindingKind::MatchCapture, effective);
+            }
+            "dotted_name" => {
+                let count = node.named_child_count();
+                if let Some(first) = node.named_child(0) {
+                    if count == 1 {
+                        if self.text(first) != "_" {
+                            self.bind(first, BindingKind::MatchCapture, effective);
+                        }
+                    } else {
+                        self.reference(first, RefContext::Load);
+                    }
+                }
+            }
+            "class_pattern" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    if child.kind() == "dotted_name" {
+                        if let Some(first) = child.named_child(0) {
+                            self.reference(first, RefContext::Load);
+                        }
+                    } else {
+                        self.walk_pattern(child, effective);
+                    }
+                }
+            }
+            "keyword_pattern" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children.into_iter().skip(1) {
+                    self.walk_pattern(child, effective);
+                }
+            }
+            "dict_pattern" => {
+                let mut cursor = node.walk();
+                let mut parts: Vec<(Option<&'static str>, Node)> = Vec::new();
+                if cursor.goto_first_child() {
+                    loop {
+                        if cursor.node().is_named() {
+                            parts.push((cursor.field_name(), cursor.node()));
+                        }
+                        if !cursor.goto_next_sibling() {
+                            break;
+                        }
+                    }
+                }
+                for (field, child) in parts {
+                    if field == Some("key") {
+                        if child.kind() == "dotted_name" {
+                            if let Some(first) = child.named_child(0) {
+                                self.reference(first, RefContext::Load);
+                            }
+                        }
+                    } else {
+                        self.walk_pattern(child, effective);
+                    }
+                }
+            }
+            "as_pattern" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let n = children.len();
+                for (i, child) in children.into_iter().enumerate() {
+                    if i + 1 == n && child.kind() == "identifier" {
+                        self.bind(child, BindingKind::MatchCapture, effective);
+                    } else {
+                        self.walk_pattern(child, effective);
+                    }
+                }
+            }
+            "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" | "complex_pattern" => {}
+            _ => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.walk_pattern(child, effective);
+                }
+            }
+        }
+        self.depth -= 1;
+    }
+
+    fn walk_function(&mut self, node: Node) {
+        let saved_stmt = self.set_stmt(node);
+        let params = node.child_by_field_name("parameters");
+        if let Some(params) = params {
+            self.walk_parameter_defaults(params);
+        }
+        if let Some(ret) = node.child_by_field_name("return_type") {
+            self.walk_annotation(ret);
+        }
+        let name = node.child_by_field_name("name");
+        let name_id = name.map(|n| self.intern(n));
+        if let Some(name) = name {
+            self.bind(name, BindingKind::FunctionDef, node.end_byte() as u32);
+        }
+        let scope = self.push_scope(ScopeKind::Function, node, name_id);
+        let saved_scope = std::mem::replace(&mut self.scope, scope);
+        let saved_frame = std::mem::take(&mut self.frame);
+        let saved_guard = std::mem::replace(&mut self.name_error_guard, 0);
+        if let Some(params) = params {
+            self.bind_parameters(params, node.start_byte() as u32);
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            self.walk_block(body);
+        }
+        self.name_error_guard = saved_guard;
+        self.frame = saved_frame;
+        self.scope = saved_scope;
+        self.restore_stmt(saved_stmt);
+    }
+
+    /// Default values and annotations of parameters: evaluated in the enclosing scope.
+    fn walk_parameter_defaults(&mut self, params: Node) {
+        let mut cursor = params.walk();
+        let children: Vec<Node> = params.named_children(&mut cursor).collect();
+        for p in children {
+            match p.kind() {
+                "default_parameter" => {
+                    if let Some(v) = p.child_by_field_name("value") {
+                        self.walk_expr(v);
+                    }
+                }
+                "typed_parameter" => {
+                    if let Some(t) = p.child_by_field_name("type") {
+                        self.walk_annotation(t);
+                    }
+                }
+                "typed_default_parameter" => {
+                    if let Some(t) = p.child_by_field_name("type") {
+                        self.walk_annotation(t);
+                    }
+                    if let Some(v) = p.child_by_field_name("value") {
+                        self.walk_expr(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn bind_parameters(&mut self, params: Node, effective: u32) {
+        let mut cursor = params.walk();
+        let children: Vec<Node> = params.named_children(&mut cursor).collect();
+        for p in children {
+            self.bind_parameter(p, effective);
+        }
+    }
+
+    fn bind_parameter(&mut self, p: Node, effective: u32) {
+        match p.kind() {
+            "identifier" => {
+                self.bind(p, BindingKind::Parameter, effective);
+            }
+            "default_parameter" | "typed_default_parameter" => {
+                if let Some(n) = p.child_by_field_name("name") {
+                    self.bind_parameter(n, effective);
+                }
+            }
+            "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
+                let mut cursor = p.walk();
+                let children: Vec<Node> = p.named_children(&mut cursor).collect();
+                for c in children {
+                    if c.kind() != "type" {
+                        self.bind_parameter(c, effective);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn walk_class(&mut self, node: Node) {
+        let saved_stmt = self.set_stmt(node);
+        if let Some(sup) = node.child_by_field_name("superclasses") {
+            self.walk_expr(sup);
+        }
+        let name = node.child_by_field_name("name");
+        let name_id = name.map(|n| self.intern(n));
+        let scope = self.push_scope(ScopeKind::Class, node, name_id);
+        let saved_scope = std::mem::replace(&mut self.scope, scope);
+        let saved_frame = std::mem::take(&mut self.frame);
+        if let Some(body) = node.child_by_field_name("body") {
+            self.walk_block(body);
+        }
+        self.frame = saved_frame;
+        self.scope = saved_scope;
+        if let Some(name) = name {
+            self.bind(name, BindingKind::ClassDef, node.end_byte() as u32);
+        }
+        self.restore_stmt(saved_stmt);
+    }
+
+    // ---- expressions ---------------------------------------------------------------
+
+    fn walk_children(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            self.walk_expr(child);
+        }
+    }
+
+    fn walk_annotation(&mut self, node: Node) {
+        let saved = std::mem::replace(&mut self.in_annotation, true);
+        self.walk_expr(node);
+        self.in_annotation = saved;
+    }
+
+    fn walk_expr(&mut self, node: Node) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        match node.kind() {
+            "identifier" => {
+                self.reference(node, RefContext::Load);
+            }
+            "attribute" => {
+                if let Some(obj) = node.child_by_field_name("object") {
+                    self.walk_expr(obj);
+                }
+            }
+            "keyword_argument" => {
+                if let Some(v) = node.child_by_field_name("value") {
+                    self.walk_expr(v);
+                }
+            }
+            "lambda" => self.walk_lambda(node),
+            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => self.walk_comprehension(node),
+            "named_expression" => {
+                if let Some(v) = node.child_by_field_name("value") {
+                    self.walk_expr(v);
+                }
+                if let Some(n) = node.child_by_field_name("name") {
+                    self.bind(n, BindingKind::NamedExpr, node.end_byte() as u32);
+                }
+            }
+            "conditional_expression" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                if let Some(test) = children.get(1) {
+                    self.walk_expr(*test);
+                }
+                self.conditionally(|b| {
+                    for (i, child) in children.iter().enumerate() {
+                        if i != 1 {
+                            b.walk_expr(*child);
+                        }
+                    }
+                });
+            }
+            "boolean_operator" => {
+                if let Some(l) = node.child_by_field_name("left") {
+                    self.walk_expr(l);
+                }
+                if let Some(r) = node.child_by_field_name("right") {
+                    self.conditionally(|b| b.walk_expr(r));
+                }
+            }
+            "type" => self.walk_annotation_inner(node),
+            "string" | "concatenated_string" => self.walk_string(node),
+            "integer" | "float" | "true" | "false" | "none" | "ellipsis" | "comment" | "escape_sequence" | "string_content" | "string_start"
+            | "string_end" | "keyword_separator" | "positional_separator" | "wildcard_import" | "type_conversion" => {}
+            "assignment" => {
+                let end = node.end_byte() as u32;
+                self.walk_assignment(node, end);
+            }
+            "augmented_assignment" => {
+                let end = node.end_byte() as u32;
+                self.walk_aug_assignment(node, end);
+            }
+            _ => self.walk_children(node),
+        }
+        self.depth -= 1;
+    }
+
+    fn walk_annotation_inner(&mut self, node: Node) {
+        let saved = std::mem::replace(&mut self.in_annotation, true);
+        self.walk_children(node);
+        self.in_annotation = saved;
+    }
+
+    /// Only the interpolations of f-strings hold names; string annotations are not read.
+    fn walk_string(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        for child in children {
+            match child.kind() {
+                "interpolation" => self.walk_children(child),
+                "string" => self.walk_string(child),
+                _ => {}
+            }
+        }
+    }
+
+    fn walk_lambda(&mut self, node: Node) {
+        let params = node.child_by_field_name("parameters");
+        if let Some(params) = params {
+            self.walk_parameter_defaults(params);
+        }
+        let scope = self.push_scope(ScopeKind::Lambda, node, None);
+        let saved_scope = std::mem::replace(&mut self.scope, scope);
+        let saved_frame = std::mem::take(&mut self.frame);
+        if let Some(params) = params {
+            self.bind_parameters(params, node.start_byte() as u32);
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            self.walk_expr(body);
+        }
+        self.frame = saved_frame;
+        self.scope = saved_scope;
+    }
+
+    fn walk_comprehension(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let body = node.child_by_field_name("body");
+        let mut first = true;
+        // The first iterable is evaluated in the enclosing scope.
+        if let Some(clause) = children.iter().find(|c| c.kind() == "for_in_clause") {
+            let mut cursor = clause.walk();
+            let rights: Vec<Node> = clause.children_by_field_name("right", &mut cursor).collect();
+            for r in rights {
+                self.walk_expr(r);
+            }
+        }
+        let scope = self.push_scope(ScopeKind::Comprehension, node, None);
+        let saved_scope = std::mem::replace(&mut self.scope, scope);
+        self.conditionally(|b| {
+            for child in &children {
+                match child.kind() {
+                    "for_in_clause" => {
+                        if !first {
+                            let mut cursor = child.walk();
+                            let rights: Vec<Node> = child.children_by_field_name("right", &mut cursor).collect();
+                            for r in rights {
+                                b.walk_expr(r);
+                            }
+                        }
+                        first = false;
+                        if let Some(left) = child.child_by_field_name("left") {
+                            b.walk_target(left, BindingKind::ComprehensionTarget, child.end_byte() as u32);
+                        }
+                    }
+                    "if_clause" => b.walk_children(*child),
+                    _ => {}
+                }
+            }
+            if let Some(body) = body {
+                b.walk_expr(body);
+            }
+        });
+        self.scope = saved_scope;
+    }
+}
