@@ -1,8 +1,385 @@
-//! (to be written)
+//! Statements in the wrong context, as pylint's basic and class checkers report them:
+//! `return` / `yield` / `await` / `break` / `continue` / bare `raise` / `nonlocal` where
+//! they cannot work, methods without a usable first parameter, generator or
+//! value-returning `__init__`, duplicate parameter names and double-starred targets.
+//! Everything here is decided from the tree alone (no inference).
 
+use tree_sitter::Node;
+
+use super::scopes::{self, for_each_node, text, ScopeKind, Scopes};
 use super::Context;
 use crate::lang::{CheckInfo, Diagnostic};
 
-pub const INFOS: &[CheckInfo] = &[];
+pub const INFOS: &[CheckInfo] = &[
+    CheckInfo { code: "E0100", name: "init-is-generator", summary: "__init__ contains yield" },
+    CheckInfo { code: "E0101", name: "return-in-init", summary: "__init__ returns a value" },
+    CheckInfo { code: "E0103", name: "not-in-loop", summary: "break / continue outside a loop" },
+    CheckInfo { code: "E0104", name: "return-outside-function", summary: "return outside a function" },
+    CheckInfo { code: "E0105", name: "yield-outside-function", summary: "yield outside a function" },
+    CheckInfo { code: "E0108", name: "duplicate-argument-name", summary: "two parameters with the same name" },
+    CheckInfo { code: "E0112", name: "too-many-star-expressions", summary: "more than one starred target in an assignment" },
+    CheckInfo { code: "E0117", name: "nonlocal-without-binding", summary: "nonlocal name bound in no enclosing function" },
+    CheckInfo { code: "E0211", name: "no-method-argument", summary: "method without any parameter" },
+    CheckInfo { code: "E0213", name: "no-self-argument", summary: "method whose first parameter is not self" },
+    CheckInfo { code: "E0704", name: "misplaced-bare-raise", summary: "bare raise outside an except clause" },
+    CheckInfo { code: "E1142", name: "await-outside-async", summary: "await outside an async function" },
+];
 
-pub fn run(_ctx: &Context, _out: &mut Vec<Diagnostic>) {}
+fn diag(out: &mut Vec<Diagnostic>, node: Node, code: &'static str, message: impl Into<String>) {
+    let p = node.start_position();
+    out.push(Diagnostic::new(p.row, p.column, code, message));
+}
+
+fn is_def(kind: &str) -> bool {
+    kind == "function_definition" || kind == "class_definition"
+}
+
+/// The nearest enclosing function_definition / class_definition / lambda (pylint's
+/// "frame"), comprehensions being transparent; `None` at module level. Only bodies
+/// count: a default value or decorator belongs to the outer frame.
+fn frame(node: Node) -> Option<Node> {
+    let mut child = node;
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "function_definition" | "class_definition" | "lambda" => {
+                if p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()) {
+                    return Some(p);
+                }
+            }
+            _ => {}
+        }
+        child = p;
+        cur = p.parent();
+    }
+    None
+}
+
+fn is_async_def(node: Node) -> bool {
+    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+}
+
+/// Whether a function_definition is a method: its frame is a class body.
+fn enclosing_class(def: Node) -> Option<Node> {
+    let outer = scopes::decorator_parent(def).unwrap_or(def);
+    frame(outer).filter(|f| f.kind() == "class_definition")
+}
+
+fn check_return(node: Node, out: &mut Vec<Diagnostic>) {
+    match frame(node) {
+        Some(f) if f.kind() == "function_definition" || f.kind() == "lambda" => {}
+        _ => diag(out, node, "E0104", "Return outside function"),
+    }
+}
+
+fn check_yield(node: Node, out: &mut Vec<Diagnostic>) {
+    match frame(node) {
+        Some(f) if f.kind() == "function_definition" || f.kind() == "lambda" => {}
+        _ => diag(out, node, "E0105", "Yield outside function"),
+    }
+}
+
+fn check_await(node: Node, out: &mut Vec<Diagnostic>) {
+    // pylint walks scopes: comprehensions and class bodies defer to their parent scope.
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "function_definition" => {
+                if is_async_def(p) {
+                    return;
+                }
+                break;
+            }
+            "lambda" => break,
+            _ => {}
+        }
+        cur = p.parent();
+    }
+    diag(out, node, "E1142", "'await' should be used within an async function");
+}
+
+fn check_loop_jump(node: Node, out: &mut Vec<Diagnostic>) {
+    // As pylint: a loop ancestor makes it fine unless the statement sits directly in the
+    // loop's `else` block; a def or class stops the search.
+    let mut child = node;
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "for_statement" | "while_statement" => {
+                let direct_in_else = child.kind() == "else_clause" && node.parent().and_then(|b| b.parent()).is_some_and(|e| e.id() == child.id());
+                if !direct_in_else {
+                    return;
+                }
+            }
+            k if is_def(k) => break,
+            _ => {}
+        }
+        child = p;
+        cur = p.parent();
+    }
+    let word = if node.kind() == "break_statement" { "break" } else { "continue" };
+    diag(out, node, "E0103", format!("'{word}' not properly in loop"));
+}
+
+fn check_bare_raise(src: &str, node: Node, out: &mut Vec<Diagnostic>) {
+    if node.named_child_count() > 0 {
+        return;
+    }
+    // Inside `__exit__` of a class a bare raise re-raises by convention.
+    if let Some(f) = frame(node) {
+        if f.kind() == "function_definition" && f.child_by_field_name("name").is_some_and(|n| text(src, n) == "__exit__") && enclosing_class(f).is_some() {
+            return;
+        }
+    }
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "except_clause" | "except_group_clause" => return,
+            "function_definition" => break,
+            _ => {}
+        }
+        cur = p.parent();
+    }
+    diag(out, node, "E0704", "The raise statement is not inside an except clause");
+}
+
+/// The parameter names of a `parameters` / `lambda_parameters` node, in order, with
+/// their identifier nodes.
+pub fn param_names<'a>(params: Node<'a>, mut f: impl FnMut(Node<'a>)) {
+    let mut cursor = params.walk();
+    for p in params.named_children(&mut cursor) {
+        let name = match p.kind() {
+            "identifier" => Some(p),
+            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+            "typed_parameter" => {
+                let mut c2 = p.walk();
+                let first = p.named_children(&mut c2).next();
+                first.and_then(|c| if c.kind() == "identifier" { Some(c) } else { c.named_child(0) })
+            }
+            "list_splat_pattern" | "dictionary_splat_pattern" => p.named_child(0),
+            _ => None,
+        };
+        if let Some(n) = name.filter(|n| n.kind() == "identifier") {
+            f(n);
+        }
+    }
+}
+
+fn check_duplicate_params(src: &str, params: Node, out: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<&str> = Vec::new();
+    param_names(params, |n| {
+        let name = text(src, n);
+        if seen.contains(&name) {
+            diag(out, n, "E0108", format!("Duplicate argument name '{name}' in function definition"));
+        } else {
+            seen.push(name);
+        }
+    });
+}
+
+fn check_star_targets(node: Node, out: &mut Vec<Diagnostic>) {
+    let Some(left) = node.child_by_field_name("left") else { return };
+    if !matches!(left.kind(), "pattern_list" | "tuple_pattern" | "list_pattern") {
+        return;
+    }
+    let mut cursor = left.walk();
+    let stars = left.named_children(&mut cursor).filter(|c| c.kind() == "list_splat_pattern").count();
+    if stars > 1 {
+        diag(out, node, "E0112", "More than one starred expression in assignment");
+    }
+}
+
+/// Method type as astroid computes it for the common spellings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodType {
+    Method,
+    Static,
+    ClassMethod,
+}
+
+pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType {
+    let name = def.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+    for dec in scopes::decorators(src, def) {
+        match dec {
+            "staticmethod" | "builtins.staticmethod" | "abc.abstractstaticmethod" | "abstractstaticmethod" => return MethodType::Static,
+            "classmethod" | "builtins.classmethod" | "abc.abstractclassmethod" | "abstractclassmethod" => return MethodType::ClassMethod,
+            _ => {}
+        }
+    }
+    // `name = staticmethod(name)` later in the class body.
+    if let Some(body) = class_body {
+        let mut cursor = body.walk();
+        for stmt in body.named_children(&mut cursor) {
+            if stmt.kind() != "expression_statement" {
+                continue;
+            }
+            let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else { continue };
+            let (Some(l), Some(r)) = (a.child_by_field_name("left"), a.child_by_field_name("right")) else { continue };
+            if text(src, l) != name || r.kind() != "call" {
+                continue;
+            }
+            let f = r.child_by_field_name("function").map(|f| text(src, f)).unwrap_or("");
+            match f {
+                "staticmethod" => return MethodType::Static,
+                "classmethod" => return MethodType::ClassMethod,
+                _ => {}
+            }
+        }
+    }
+    if matches!(name, "__new__" | "__init_subclass__" | "__class_getitem__") {
+        return MethodType::ClassMethod;
+    }
+    MethodType::Method
+}
+
+/// The first parameter of a function: `None` if it has no positional parameter (then
+/// `has_star` tells whether it has `*args` / `**kwargs`).
+pub fn first_param<'a>(params: Node<'a>) -> (Option<Node<'a>>, bool) {
+    let mut cursor = params.walk();
+    let mut has_star = false;
+    for p in params.named_children(&mut cursor) {
+        match p.kind() {
+            "identifier" => return (Some(p), has_star),
+            "default_parameter" | "typed_default_parameter" => return (p.child_by_field_name("name").filter(|n| n.kind() == "identifier"), has_star),
+            "typed_parameter" => {
+                let inner = p.named_child(0);
+                match inner {
+                    Some(i) if i.kind() == "identifier" => return (Some(i), has_star),
+                    Some(i) if i.kind() == "list_splat_pattern" => has_star = true,
+                    Some(i) if i.kind() == "dictionary_splat_pattern" => return (None, true),
+                    _ => {}
+                }
+            }
+            "list_splat_pattern" => has_star = true,
+            "dictionary_splat_pattern" => return (None, true),
+            "keyword_separator" => {
+                // Only keyword-only parameters follow.
+                let rest_has_kwargs = params.named_children(&mut params.walk()).any(|c| c.kind() == "dictionary_splat_pattern" || (c.kind() == "typed_parameter" && c.named_child(0).is_some_and(|i| i.kind() == "dictionary_splat_pattern")));
+                return (None, has_star || rest_has_kwargs);
+            }
+            _ => {}
+        }
+    }
+    (None, has_star)
+}
+
+/// Whether a class looks like a metaclass (derives from `type` or a `...Meta...` base):
+/// pylint then expects `cls`, not `self`, and its checks there are conventions.
+fn looks_like_metaclass(src: &str, class: Node) -> bool {
+    let Some(sup) = class.child_by_field_name("superclasses") else { return false };
+    let mut cursor = sup.walk();
+    let r = sup.named_children(&mut cursor).any(|b| {
+        let t = text(src, b);
+        t == "type" || t.ends_with(".type") || t.contains("Meta") || t.ends_with("Type") || t.contains("meta")
+    });
+    r
+}
+
+fn check_method(src: &str, def: Node, class: Node, out: &mut Vec<Diagnostic>) {
+    let Some(params) = def.child_by_field_name("parameters") else { return };
+    let mtype = method_type(src, def, class.child_by_field_name("body"));
+    let name = def.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+    if mtype != MethodType::Static {
+        let (first, has_star) = first_param(params);
+        match first {
+            None if !has_star => diag(out, def, "E0211", format!("Method '{name}' has no argument")),
+            _ if mtype == MethodType::ClassMethod || looks_like_metaclass(src, class) => {}
+            Some(p) if text(src, p) == "self" => {}
+            _ => diag(out, def, "E0213", format!("Method '{name}' should have \"self\" as first argument")),
+        }
+    }
+    if name == "__init__" {
+        check_init_body(src, def, out);
+    }
+}
+
+/// `yield` anywhere in `__init__` (nested defs, lambdas and classes excluded) makes it a
+/// generator; otherwise every `return <value>` (other than `None`) is reported.
+fn check_init_body(src: &str, def: Node, out: &mut Vec<Diagnostic>) {
+    let Some(body) = def.child_by_field_name("body") else { return };
+    let mut returns = Vec::new();
+    let mut generator = false;
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "yield" => generator = true,
+            "return_statement" => {
+                if let Some(v) = n.named_child(0) {
+                    if text(src, v) != "None" {
+                        returns.push(n);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        for c in n.named_children(&mut cursor) {
+            stack.push(c);
+        }
+    }
+    if generator {
+        diag(out, def, "E0100", "__init__ method is a generator");
+    } else if !returns.is_empty() {
+        diag(out, def, "E0101", "Explicit return in __init__");
+    }
+}
+
+fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
+    let sc = Scopes::build(ctx.source, ctx.tree.root_node());
+    for &node in nodes {
+        let start = sc.enclosing_scope(node);
+        let mut cursor = node.walk();
+        for id in node.named_children(&mut cursor) {
+            if id.kind() != "identifier" {
+                continue;
+            }
+            let name = text(ctx.source, id);
+            let mut cur = sc.scopes[start].parent;
+            let mut found = false;
+            if sc.scopes[start].kind != ScopeKind::Module {
+                while let Some(s) = cur {
+                    let scope = &sc.scopes[s];
+                    match scope.kind {
+                        ScopeKind::Module => break,
+                        ScopeKind::Function | ScopeKind::Class => {
+                            if scope.star_import || scope.bindings.iter().any(|b| b.name == name) {
+                                found = true;
+                                break;
+                            }
+                        }
+                        _ => break,
+                    }
+                    cur = scope.parent;
+                }
+            }
+            if !found {
+                diag(out, node, "E0117", format!("nonlocal name {name} found without binding"));
+            }
+        }
+    }
+}
+
+pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let src = ctx.source;
+    let mut nonlocals: Vec<Node> = Vec::new();
+    for_each_node(ctx.tree.root_node(), |node| match if node.is_named() { node.kind() } else { "" } {
+        "return_statement" => check_return(node, out),
+        "yield" => check_yield(node, out),
+        "await" => check_await(node, out),
+        "break_statement" | "continue_statement" => check_loop_jump(node, out),
+        "raise_statement" => check_bare_raise(src, node, out),
+        "nonlocal_statement" => nonlocals.push(node),
+        "assignment" => check_star_targets(node, out),
+        "parameters" | "lambda_parameters" => check_duplicate_params(src, node, out),
+        "function_definition" => {
+            if let Some(class) = enclosing_class(node) {
+                check_method(src, node, class, out);
+            }
+        }
+        _ => {}
+    });
+    if !nonlocals.is_empty() {
+        check_nonlocals(ctx, &nonlocals, out);
+    }
+}

@@ -1,8 +1,545 @@
-//! (to be written)
+//! Attributes of the program's own classes: `self.x` / `cls.x` / `Class.x` / `obj.x`
+//! (with `obj = Class(...)`) naming an attribute the class never defines (E1101), and
+//! `self.x` read in a method before the assignment that defines it (E0203).
+//!
+//! Like pylint, a class is only judged when all its ancestors are known: program
+//! classes, `object` or builtin exceptions. An imported base is never resolved, so the
+//! check stays silent there (pylint, which imports the base, may not).
 
+use tree_sitter::Node;
+
+use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};
+use super::context::first_param;
+use super::scopes::{for_each_node, text};
 use super::Context;
 use crate::lang::{CheckInfo, Diagnostic};
 
-pub const INFOS: &[CheckInfo] = &[];
+pub const INFOS: &[CheckInfo] = &[
+    CheckInfo { code: "E1101", name: "no-member", summary: "attribute a program class never defines" },
+    CheckInfo { code: "E0203", name: "access-member-before-definition", summary: "self.x read before its assignment in the same method" },
+];
 
-pub fn run(_ctx: &Context, _out: &mut Vec<Diagnostic>) {}
+/// Where an attribute node is used: read, augmented target, plain assignment target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Load,
+    AugTarget,
+    Store,
+}
+
+fn attribute_use(attr: Node) -> Use {
+    let mut child = attr;
+    let mut cur = attr.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "as_pattern_target" => {}
+            "tuple" | "list" | "parenthesized_expression" | "expression_list" => {
+                // Only a target if the enclosing statement takes it as its left side.
+            }
+            "assignment" | "for_statement" | "for_in_clause" => {
+                return if p.child_by_field_name("left").is_some_and(|l| l.id() == child.id()) { Use::Store } else { Use::Load };
+            }
+            "augmented_assignment" => {
+                return if p.child_by_field_name("left").is_some_and(|l| l.id() == attr.id()) { Use::AugTarget } else { Use::Load };
+            }
+            "as_pattern" => return Use::Store,
+            "delete_statement" => return Use::Load,
+            _ => return Use::Load,
+        }
+        child = p;
+        cur = p.parent();
+    }
+    Use::Load
+}
+
+/// pylint's "frame": the nearest function, lambda or class whose body holds the node.
+fn frame_id(node: Node) -> usize {
+    let mut child = node;
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        if matches!(p.kind(), "function_definition" | "class_definition" | "lambda") && p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()) {
+            return p.id();
+        }
+        child = p;
+        cur = p.parent();
+    }
+    0
+}
+
+fn mentions_attribute_error(src: &str, node: Node) -> bool {
+    let mut found = false;
+    for_each_node(node, |n| {
+        if n.kind() == "identifier" && text(src, n) == "AttributeError" {
+            found = true;
+        }
+    });
+    found
+}
+
+/// pylint skips accesses protected by `except AttributeError` (the nearest enclosing
+/// try), by `contextlib.suppress(AttributeError)`, or inside an `if` whose test it infers
+/// as false (`hasattr(...)` on a missing attribute, `if False:`).
+fn guarded(prog: &Program, attr: Node) -> bool {
+    let src = prog.src;
+    let mut child = attr;
+    let mut cur = attr.parent();
+    let mut try_seen = false;
+    let mut in_frame = true;
+    while let Some(p) = cur {
+        match p.kind() {
+            "except_clause" | "except_group_clause" => try_seen = true,
+            "try_statement" if !try_seen => {
+                try_seen = true;
+                let mut cursor = p.walk();
+                let caught = p.named_children(&mut cursor).any(|h| {
+                    (h.kind() == "except_clause" || h.kind() == "except_group_clause") && {
+                        let mut c2 = h.walk();
+                        let r = h.named_children(&mut c2).any(|part| part.kind() != "block" && mentions_attribute_error(src, part));
+                        r
+                    }
+                });
+                if caught {
+                    return true;
+                }
+            }
+            "with_statement" => {
+                if let Some(clause) = p.named_child(0) {
+                    if clause.kind() == "with_clause" && mentions_attribute_error(src, clause) {
+                        return true;
+                    }
+                }
+            }
+            "if_statement" | "elif_clause" if in_frame => {
+                if p.child_by_field_name("consequence").is_some_and(|c| c.id() == child.id()) {
+                    if let Some(cond) = p.child_by_field_name("condition") {
+                        if maybe_false(prog, cond) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            "conditional_expression" if in_frame => {
+                if p.named_child(0).is_some_and(|b| b.id() == child.id()) {
+                    if let Some(cond) = p.named_child(1) {
+                        if maybe_false(prog, cond) {
+                            return true;
+                        }
+                    }
+                }
+            }
+            "function_definition" | "class_definition" | "lambda" => in_frame = false,
+            _ => {}
+        }
+        child = p;
+        cur = p.parent();
+    }
+    false
+}
+
+fn is_literal(node: Node) -> bool {
+    matches!(node.kind(), "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none")
+}
+
+/// `target` is the left side of an assignment of a literal constant.
+fn literal_assigned(target: Node) -> bool {
+    target.parent().is_some_and(|p| p.kind() == "assignment" && p.child_by_field_name("left").is_some_and(|l| l.id() == target.id()) && p.child_by_field_name("right").is_some_and(is_literal))
+}
+
+/// Whether astroid might infer the test as a false constant: `hasattr(...)` anywhere,
+/// a false literal, or a call-free test whose every name / attribute is only ever
+/// assigned literal constants (comparisons on them get folded). Silence is the safe side.
+fn maybe_false(prog: &Program, cond: Node) -> bool {
+    let src = prog.src;
+    if maybe_false_shape(src, cond) {
+        return true;
+    }
+    // A bare name or attribute (possibly negated): astroid takes its first inferred value.
+    let (leaf, negated) = match cond.kind() {
+        "not_operator" => (cond.child_by_field_name("argument").unwrap_or(cond), true),
+        _ => (cond, false),
+    };
+    if matches!(leaf.kind(), "identifier" | "attribute") {
+        if let Some(truthy) = first_literal_truthiness(prog, leaf) {
+            return truthy == negated;
+        }
+        return false;
+    }
+    let mut has_call = false;
+    let mut hasattr = false;
+    let mut leaves = 0;
+    let mut all_literal = true;
+    for_each_node(cond, |n| match n.kind() {
+        "call" => {
+            has_call = true;
+            if n.child_by_field_name("function").is_some_and(|f| text(src, f) == "hasattr") {
+                hasattr = true;
+            }
+        }
+        "attribute" => {
+            if let Some(a) = n.child_by_field_name("attribute") {
+                leaves += 1;
+                let name = text(src, a);
+                let mut defs = 0;
+                let mut literal = true;
+                for c in &prog.classes {
+                    for d in c.instance_attrs.iter().chain(c.class_attrs.iter()).filter(|d| d.name == name) {
+                        defs += 1;
+                        literal &= literal_assigned(d.node);
+                    }
+                    for b in prog.scopes.scopes[c.scope].bindings.iter().filter(|b| b.name == name) {
+                        defs += 1;
+                        literal &= literal_assigned(b.node);
+                    }
+                }
+                if defs == 0 || !literal || prog.unknown_attrs.contains(&name) {
+                    all_literal = false;
+                }
+            }
+        }
+        "identifier" => {
+            let in_attribute = n.parent().is_some_and(|p| p.kind() == "attribute");
+            if !in_attribute {
+                leaves += 1;
+                let name = text(src, n);
+                let at = prog.scopes.enclosing_scope(n);
+                match prog.scopes.resolve(at, name) {
+                    Some(s) => {
+                        let mut any = false;
+                        for b in prog.scopes.scopes[s].bindings.iter().filter(|b| b.name == name) {
+                            any = true;
+                            if !literal_assigned(b.node) {
+                                all_literal = false;
+                            }
+                        }
+                        if !any {
+                            all_literal = false;
+                        }
+                    }
+                    None => all_literal = false,
+                }
+            }
+        }
+        _ => {}
+    });
+    hasattr || (!has_call && leaves > 0 && all_literal)
+}
+
+fn literal_truthiness(src: &str, value: Node) -> Option<bool> {
+    let t = text(src, value);
+    Some(match value.kind() {
+        "true" => true,
+        "false" | "none" => false,
+        "integer" => t.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b").trim_matches(|c| c == '0' || c == '_') != "",
+        "float" => t.chars().any(|c| c.is_ascii_digit() && c != '0'),
+        "string" => {
+            let body = t.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+            body.len() > 2 && !matches!(body, "''" | "\"\"" | "" | "\"\"\"\"\"\"")
+        }
+        _ => return None,
+    })
+}
+
+/// The truthiness of the first value astroid would infer for a name or attribute whose
+/// first definition is a literal constant.
+fn assigned_value(target: Node) -> Option<Node> {
+    let p = target.parent()?;
+    if p.kind() == "assignment" && p.child_by_field_name("left")?.id() == target.id() {
+        p.child_by_field_name("right")
+    } else {
+        None
+    }
+}
+
+fn first_literal_truthiness(prog: &Program, leaf: Node) -> Option<bool> {
+    let src = prog.src;
+    let target = if leaf.kind() == "attribute" {
+        let object = leaf.child_by_field_name("object")?;
+        let name = text(src, leaf.child_by_field_name("attribute")?);
+        match prog.owner_of(object)? {
+            Owner::Instance(c) => prog.classes[c]
+                .instance_attrs
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.node)
+                .or_else(|| prog.scopes.scopes[prog.classes[c].scope].bindings.iter().find(|b| b.name == name).map(|b| b.node))?,
+            Owner::Class(c) => prog.scopes.scopes[prog.classes[c].scope].bindings.iter().find(|b| b.name == name).map(|b| b.node)?,
+            Owner::Super(_) => return None,
+        }
+    } else {
+        let name = text(src, leaf);
+        let s = prog.scopes.resolve(prog.scopes.enclosing_scope(leaf), name)?;
+        prog.scopes.scopes[s].bindings.iter().find(|b| b.name == name)?.node
+    };
+    literal_truthiness(src, assigned_value(target)?)
+}
+
+fn maybe_false_shape(src: &str, cond: Node) -> bool {
+    match cond.kind() {
+        "call" => cond.child_by_field_name("function").is_some_and(|f| text(src, f) == "hasattr"),
+        "false" | "none" => true,
+        "integer" => text(src, cond) == "0",
+        "parenthesized_expression" => cond.named_child(0).is_some_and(|c| maybe_false_shape(src, c)),
+        "boolean_operator" => {
+            cond.child_by_field_name("operator").is_some_and(|o| o.kind() == "and")
+                && (cond.child_by_field_name("left").is_some_and(|c| maybe_false_shape(src, c)) || cond.child_by_field_name("right").is_some_and(|c| maybe_false_shape(src, c)))
+        }
+        _ => false,
+    }
+}
+
+fn is_mixin(name: &str) -> bool {
+    name.contains("Mixin") || name.contains("mixin")
+}
+
+fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagnostic>) {
+    let src = prog.src;
+    let Some(name_node) = attr.child_by_field_name("attribute") else { return };
+    let name = text(src, name_node);
+    let (c, is_instance, is_super) = match owner {
+        Owner::Instance(c) => (c, true, false),
+        Owner::Class(c) => (c, false, false),
+        Owner::Super(c) => (c, false, true),
+    };
+    if is_dunder(name) && (!is_instance || OBJECT_DUNDERS.contains(&name)) {
+        return;
+    }
+    let class = &prog.classes[c];
+    if !is_super && is_mixin(class.name) {
+        return;
+    }
+    let Some(mut chain) = prog.ancestry(c) else { return };
+    if is_dunder(name) && chain.iter().any(|&k| prog.builtin_has(k, ANY_DUNDER)) {
+        return;
+    }
+    if is_super {
+        if prog.builtin_has(c, name) {
+            return;
+        }
+        chain.retain(|&k| k != c);
+    }
+    if chain.iter().any(|&k| prog.binds_in_body(k, "__getattr__") || prog.binds_in_body(k, "__getattribute__")) {
+        return;
+    }
+    if !is_instance && (name == "mro" || chain.iter().any(|&k| prog.classes[k].has_keywords)) {
+        return;
+    }
+    if prog.unknown_attrs.contains(&name) {
+        return;
+    }
+    let parent_id = attr.parent().map(|p| p.id());
+    let counts = |d: &super::classes::AttrDef| d.name == name && !d.augmented && d.node.parent().map(|p| p.id()) != parent_id;
+    for &k in &chain {
+        let kc = &prog.classes[k];
+        if prog.binds_in_body(k, name) || prog.builtin_has(k, name) || kc.class_attrs.iter().any(counts) {
+            return;
+        }
+        if is_instance && kc.instance_attrs.iter().any(counts) {
+            return;
+        }
+    }
+    if guarded(prog, attr) {
+        return;
+    }
+    let what = if is_instance { "Instance of" } else if is_super { "Super of" } else { "Class" };
+    let p = attr.start_position();
+    out.push(Diagnostic::new(p.row, p.column, "E1101", format!("{what} '{}' has no '{name}' member", class.name)));
+}
+
+/// The innermost method enclosing `node` (skipping nested plain functions), with the
+/// text of its first parameter.
+fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Option<&'a str>)> {
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        if p.kind() == "function_definition" {
+            if let Some(s) = prog.scopes.scope_of_node(p) {
+                if let Some(c) = prog.method_class(s) {
+                    let static_method = super::context::method_type(prog.src, p, prog.classes[c].node.child_by_field_name("body")) == super::context::MethodType::Static;
+                    let first = if static_method { None } else { p.child_by_field_name("parameters").and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
+                    return Some((c, first));
+                }
+            }
+        } else if p.kind() == "class_definition" {
+            return None;
+        }
+        cur = p.parent();
+    }
+    None
+}
+
+/// Which part of a try statement a node is in: 0 body, 1+i handler i, -1 else, -2 finally.
+fn try_part(try_node: Node, child: Node) -> i64 {
+    if child.kind() == "block" {
+        return 0;
+    }
+    match child.kind() {
+        "else_clause" => -1,
+        "finally_clause" => -2,
+        _ => {
+            let mut cursor = try_node.walk();
+            let mut i = 0;
+            for h in try_node.named_children(&mut cursor) {
+                if h.kind() == "except_clause" || h.kind() == "except_group_clause" {
+                    i += 1;
+                    if h.id() == child.id() {
+                        return i;
+                    }
+                }
+            }
+            0
+        }
+    }
+}
+
+fn handler_catches_broadly(src: &str, handler: Node) -> bool {
+    let mut cursor = handler.walk();
+    let parts: Vec<Node> = handler.named_children(&mut cursor).filter(|p| p.kind() != "block").collect();
+    if parts.is_empty() {
+        return true;
+    }
+    let mut found = false;
+    for part in parts {
+        for_each_node(part, |n| {
+            if n.kind() == "identifier" && matches!(text(src, n), "AttributeError" | "Exception" | "BaseException") {
+                found = true;
+            }
+        });
+    }
+    found
+}
+
+/// astroid's `are_exclusive` with exceptions given (so `if` branches never are).
+fn exclusive(src: &str, a: Node, b: Node) -> bool {
+    let mut a_anc: Vec<(usize, Node)> = Vec::new();
+    let mut prev = a;
+    let mut cur = a.parent();
+    while let Some(p) = cur {
+        a_anc.push((p.id(), prev));
+        prev = p;
+        cur = p.parent();
+    }
+    let mut prev = b;
+    let mut cur = b.parent();
+    while let Some(p) = cur {
+        if let Some(&(_, a_child)) = a_anc.iter().find(|(id, _)| *id == p.id()) {
+            if p.kind() != "try_statement" || a_child.id() == prev.id() {
+                return false;
+            }
+            let (pa, pb) = (try_part(p, a_child), try_part(p, prev));
+            let handler = |i: i64| {
+                let mut cursor = p.walk();
+                let h = p.named_children(&mut cursor).filter(|h| h.kind() == "except_clause" || h.kind() == "except_group_clause").nth((i - 1) as usize);
+                h
+            };
+            return (pa == 0 && pb > 0 && handler(pb).is_some_and(|h| handler_catches_broadly(src, h)))
+                || (pb == 0 && pa > 0 && handler(pa).is_some_and(|h| handler_catches_broadly(src, h)))
+                || (pa == -1 && pb > 0)
+                || (pb == -1 && pa > 0)
+                || (pa > 0 && pb > 0 && pa != pb);
+        }
+        prev = p;
+        cur = p.parent();
+    }
+    false
+}
+
+fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut Vec<Diagnostic>) {
+    let src = prog.src;
+    let mut done: Vec<(usize, &str)> = Vec::new();
+    for &(c, attr) in accessed {
+        let Some(name) = attr.child_by_field_name("attribute").map(|n| text(src, n)) else { continue };
+        if done.contains(&(c, name)) {
+            continue;
+        }
+        done.push((c, name));
+        if prog.unknown_attrs.contains(&name) {
+            continue;
+        }
+        // A class attribute (here or in a known ancestor) or an ancestor's instance
+        // attribute settles it.
+        let Some(chain) = prog.ancestry_skipping_undefined(c) else { continue };
+        if chain.iter().any(|&k| prog.binds_in_body(k, name) || prog.classes[k].class_attrs.iter().any(|d| d.name == name)) {
+            continue;
+        }
+        if chain.iter().skip(1).any(|&k| prog.classes[k].instance_attrs.iter().any(|d| d.name == name)) {
+            continue;
+        }
+        let uses: Vec<Node> = accessed.iter().filter(|(k, a)| *k == c && a.child_by_field_name("attribute").is_some_and(|n| text(src, n) == name)).map(|&(_, a)| a).collect();
+        let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !uses.iter().any(|u| u.id() == d.node.id())).map(|d| d.node).collect();
+        let Some(&first) = defs.first() else { continue };
+        let first_scope = prog.scopes.enclosing_scope(first);
+        if defs.iter().skip(1).any(|d| prog.scopes.enclosing_scope(*d) != first_scope) {
+            continue;
+        }
+        let frame = frame_id(first);
+        let lno = first.start_position().row;
+        for u in uses {
+            if frame_id(u) == frame && u.start_position().row < lno && !exclusive(src, u, first) {
+                let p = u.start_position();
+                out.push(Diagnostic::new(p.row, p.column, "E0203", format!("Access to member '{name}' before its definition line {}", lno + 1)));
+            }
+        }
+    }
+}
+
+/// The class whose MRO `super()` (zero-argument, directly in a method) walks.
+pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
+    let func = call.child_by_field_name("function")?;
+    if text(prog.src, func) != "super" || call.child_by_field_name("arguments")?.named_child_count() != 0 {
+        return None;
+    }
+    let at = prog.scopes.enclosing_scope(call);
+    if prog.scopes.resolve(at, "super").is_some() {
+        return None;
+    }
+    let c = prog.method_class(at)?;
+    let def = prog.scopes.scopes[at].node;
+    let params = def.child_by_field_name("parameters")?;
+    first_param(params).0?;
+    Some(c)
+}
+
+pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let root = ctx.tree.root_node();
+    // Cheap exit: no class, nothing to judge.
+    if !ctx.source.contains("class") {
+        return;
+    }
+    let prog = Program::build(ctx.source, root);
+    if prog.classes.is_empty() {
+        return;
+    }
+    let mut attrs: Vec<Node> = Vec::new();
+    for_each_node(root, |n| {
+        if n.kind() == "attribute" {
+            attrs.push(n);
+        }
+    });
+    let mut accessed: Vec<(usize, Node)> = Vec::new();
+    for attr in attrs {
+        let usage = attribute_use(attr);
+        if usage == Use::Store {
+            continue;
+        }
+        let Some(object) = attr.child_by_field_name("object") else { continue };
+        if object.kind() == "call" {
+            if let Some(c) = super_owner(&prog, object) {
+                check_no_member(&prog, attr, Owner::Super(c), out);
+            }
+            continue;
+        }
+        if object.kind() != "identifier" {
+            continue;
+        }
+        if let Some(owner) = prog.owner_of(object) {
+            check_no_member(&prog, attr, owner, out);
+        }
+        if let Some((c, Some(first))) = enclosing_method(&prog, attr) {
+            if text(ctx.source, object) == first {
+                accessed.push((c, attr));
+            }
+        }
+    }
+    if !accessed.is_empty() {
+        check_before_definition(&prog, &accessed, out);
+    }
+}

@@ -2,9 +2,11 @@
 //! owns a few related pylint messages and lists them in its `INFOS`.
 
 pub mod calls;
+pub mod classes;
 pub mod context;
 pub mod members;
 pub mod names;
+pub mod scopes;
 
 use tree_sitter::Tree;
 

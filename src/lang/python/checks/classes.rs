@@ -1,0 +1,375 @@
+//! The classes a program defines, as pylint's inference sees them without resolving
+//! imports: bases (program classes, `object`, builtin exceptions, or unknown), the names
+//! bound in each class body, the attributes assigned through `self` / `cls` / the class
+//! name, and what an identifier read somewhere refers to (an instance of a program
+//! class, or the class itself). Shared by the members and calls checks.
+
+use tree_sitter::Node;
+
+use super::context::{first_param, method_type, MethodType};
+use super::scopes::{for_each_node, text, BindKind, ScopeKind, Scopes};
+
+/// Non-dunder attributes of builtin exception classes (Python 3.11), by class name.
+const EXC_BASE: &[&str] = &["add_note", "args", "with_traceback", "__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__"];
+const EXC_ATTRIBUTE: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "name", "obj", "with_traceback"];
+const EXC_OS: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "characters_written", "errno", "filename", "filename2", "strerror", "with_traceback"];
+const EXC_IMPORT: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "msg", "name", "path", "with_traceback"];
+const EXC_SYNTAX: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "end_lineno", "end_offset", "filename", "lineno", "msg", "offset", "print_file_and_line", "text", "with_traceback"];
+const EXC_NAME: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "name", "with_traceback"];
+const EXC_STOP: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "value", "with_traceback"];
+const EXC_EXIT: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "code", "with_traceback"];
+const EXC_UNICODE: &[&str] = &["__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__", "add_note", "args", "encoding", "end", "object", "reason", "start", "with_traceback"];
+
+/// Marks a builtin base whose dunder methods we do not list: any dunder may exist.
+pub const ANY_DUNDER: &str = "__*__";
+const DICT: &[&str] = &[ANY_DUNDER, "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault", "update", "values"];
+const LIST: &[&str] = &[ANY_DUNDER, "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort"];
+const STR: &[&str] = &[ANY_DUNDER, "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find", "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"];
+const TUPLE: &[&str] = &[ANY_DUNDER, "count", "index"];
+const SET: &[&str] = &[ANY_DUNDER, "add", "clear", "copy", "difference", "difference_update", "discard", "intersection", "intersection_update", "isdisjoint", "issubset", "issuperset", "pop", "remove", "symmetric_difference", "symmetric_difference_update", "union", "update"];
+const FROZENSET: &[&str] = &[ANY_DUNDER, "copy", "difference", "intersection", "isdisjoint", "issubset", "issuperset", "symmetric_difference", "union"];
+const INT: &[&str] = &[ANY_DUNDER, "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator", "from_bytes", "imag", "numerator", "real", "to_bytes"];
+const FLOAT: &[&str] = &[ANY_DUNDER, "as_integer_ratio", "conjugate", "fromhex", "hex", "imag", "is_integer", "real"];
+const BYTES: &[&str] = &[ANY_DUNDER, "capitalize", "center", "count", "decode", "endswith", "expandtabs", "find", "fromhex", "hex", "index", "isalnum", "isalpha", "isascii", "isdigit", "islower", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition", "removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"];
+const BYTEARRAY: &[&str] = &[ANY_DUNDER, "append", "capitalize", "center", "clear", "copy", "count", "decode", "endswith", "expandtabs", "extend", "find", "fromhex", "hex", "index", "insert", "isalnum", "isalpha", "isascii", "isdigit", "islower", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition", "pop", "remove", "removeprefix", "removesuffix", "replace", "reverse", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split", "splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill"];
+
+/// Dunder attributes every instance of a plain class has (object's, plus the instance
+/// and class specials astroid knows).
+pub const OBJECT_DUNDERS: &[&str] = &["__class__", "__delattr__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__", "__ne__", "__new__", "__reduce__", "__reduce_ex__", "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__", "__dict__", "__module__", "__weakref__", "__qualname__", "__annotations__", "__slots__"];
+
+pub fn builtin_class_attrs(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "object" => &[],
+        "dict" => DICT,
+        "list" => LIST,
+        "str" => STR,
+        "tuple" => TUPLE,
+        "set" => SET,
+        "frozenset" => FROZENSET,
+        "int" => INT,
+        "float" => FLOAT,
+        "bytes" => BYTES,
+        "bytearray" => BYTEARRAY,
+        "ArithmeticError" | "AssertionError" | "BaseException" | "BufferError" | "BytesWarning" | "DeprecationWarning" | "EOFError" | "EncodingWarning" | "Exception" | "FloatingPointError" | "FutureWarning" | "GeneratorExit" | "ImportWarning" | "IndexError" | "KeyError" | "KeyboardInterrupt" | "LookupError" | "MemoryError" | "NotImplementedError" | "OverflowError" | "PendingDeprecationWarning" | "RecursionError" | "ReferenceError" | "ResourceWarning" | "RuntimeError" | "RuntimeWarning" | "StopAsyncIteration" | "SyntaxWarning" | "SystemError" | "TypeError" | "UnicodeError" | "UnicodeWarning" | "UserWarning" | "ValueError" | "Warning" | "ZeroDivisionError" => EXC_BASE,
+        "AttributeError" => EXC_ATTRIBUTE,
+        "BlockingIOError" | "BrokenPipeError" | "ChildProcessError" | "ConnectionAbortedError" | "ConnectionError" | "ConnectionRefusedError" | "ConnectionResetError" | "EnvironmentError" | "FileExistsError" | "FileNotFoundError" | "IOError" | "InterruptedError" | "IsADirectoryError" | "NotADirectoryError" | "OSError" | "PermissionError" | "ProcessLookupError" | "TimeoutError" => EXC_OS,
+        "ImportError" | "ModuleNotFoundError" => EXC_IMPORT,
+        "IndentationError" | "SyntaxError" | "TabError" => EXC_SYNTAX,
+        "NameError" | "UnboundLocalError" => EXC_NAME,
+        "StopIteration" => EXC_STOP,
+        "SystemExit" => EXC_EXIT,
+        "UnicodeDecodeError" | "UnicodeEncodeError" | "UnicodeTranslateError" => EXC_UNICODE,
+        _ => return None,
+    })
+}
+
+/// Python 3.11's builtin names.
+pub const BUILTINS: &[&str] = &["ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError", "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError", "Exception", "ExceptionGroup", "False", "FileExistsError", "FileNotFoundError", "FloatingPointError", "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning", "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError", "NameError", "None", "NotADirectoryError", "NotImplemented", "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning", "PermissionError", "ProcessLookupError", "RecursionError", "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration", "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError", "True", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError", "Warning", "ZeroDivisionError", "__build_class__", "__debug__", "__doc__", "__import__", "__loader__", "__name__", "__package__", "__spec__", "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    Class(usize),
+    Builtin(&'static [&'static str]),
+    /// Imported, an expression, or bound ambiguously: pylint may know it, we do not.
+    Unknown,
+    /// A name bound nowhere (pylint cannot infer it either and ignores it).
+    Undefined,
+}
+
+/// One attribute assignment `X.name = ...` (or augmented, for, with targets).
+#[derive(Debug, Clone, Copy)]
+pub struct AttrDef<'a> {
+    pub name: &'a str,
+    /// `X.a += ...` or `X.a = X.a <op> ...`: pylint does not count it as a definition.
+    pub augmented: bool,
+    /// The `attribute` node of the target.
+    pub node: Node<'a>,
+}
+
+#[derive(Debug)]
+pub struct ClassInfo<'a> {
+    pub node: Node<'a>,
+    pub name: &'a str,
+    /// The scope the class body opens.
+    pub scope: usize,
+    pub bases: Vec<Base>,
+    /// `metaclass=` or other class keywords.
+    pub has_keywords: bool,
+    /// Attributes assigned through an instance (`self.x = ...` in methods).
+    pub instance_attrs: Vec<AttrDef<'a>>,
+    /// Attributes assigned through the class object (`cls.x = ...`, `Name.x = ...`).
+    pub class_attrs: Vec<AttrDef<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Instance(usize),
+    Class(usize),
+    /// `super()` in a method of the class.
+    Super(usize),
+}
+
+pub struct Program<'a> {
+    pub src: &'a str,
+    pub scopes: Scopes<'a>,
+    pub classes: Vec<ClassInfo<'a>>,
+    /// Scope index -> class index, for class scopes.
+    class_of_scope: Vec<Option<usize>>,
+    /// Attribute names assigned through an object we cannot identify: any class may
+    /// have them.
+    pub unknown_attrs: Vec<&'a str>,
+}
+
+/// How an attribute target is assigned, if it is one.
+fn target_statement<'a>(attr: Node<'a>) -> Option<Node<'a>> {
+    let mut child = attr;
+    let mut cur = attr.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "tuple" | "list" | "parenthesized_expression" | "expression_list" | "as_pattern_target" => {}
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+                return p.child_by_field_name("left").filter(|l| l.id() == child.id()).map(|_| p);
+            }
+            "as_pattern" => return Some(p),
+            _ => return None,
+        }
+        child = p;
+        cur = p.parent();
+    }
+    None
+}
+
+fn is_augmented(src: &str, attr: Node, stmt: Node) -> bool {
+    if stmt.kind() == "augmented_assignment" {
+        return true;
+    }
+    if stmt.kind() != "assignment" || stmt.child_by_field_name("left").map(|l| l.id()) != Some(attr.id()) {
+        return false;
+    }
+    let Some(right) = stmt.child_by_field_name("right") else { return false };
+    if right.kind() != "binary_operator" {
+        return false;
+    }
+    let (Some(l), Some(r)) = (right.child_by_field_name("left"), right.child_by_field_name("right")) else { return false };
+    if l.kind() == "call" || r.kind() == "call" || l.kind() == "string" || l.kind() == "concatenated_string" {
+        return false;
+    }
+    let target = text(src, attr);
+    if text(src, l) == target {
+        return true;
+    }
+    let op = right.child_by_field_name("operator").map(|o| o.kind()).unwrap_or("");
+    matches!(op, "*" | "+" | "^" | "&" | "|") && l.kind() == "integer" && text(src, r) == target
+}
+
+pub fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+impl<'a> Program<'a> {
+    pub fn build(src: &'a str, root: Node<'a>) -> Program<'a> {
+        let scopes = Scopes::build(src, root);
+        let mut class_of_scope = vec![None; scopes.scopes.len()];
+        let mut classes = Vec::new();
+        for (i, s) in scopes.scopes.iter().enumerate() {
+            if s.kind == ScopeKind::Class {
+                class_of_scope[i] = Some(classes.len());
+                let name = s.node.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+                classes.push(ClassInfo { node: s.node, name, scope: i, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
+            }
+        }
+        let mut prog = Program { src, scopes, classes, class_of_scope, unknown_attrs: Vec::new() };
+        for c in 0..prog.classes.len() {
+            let (bases, kw) = prog.compute_bases(c);
+            prog.classes[c].bases = bases;
+            prog.classes[c].has_keywords = kw;
+        }
+        if !prog.classes.is_empty() {
+            let mut attrs: Vec<Node<'a>> = Vec::new();
+            for_each_node(root, |n| {
+                if n.kind() == "attribute" {
+                    attrs.push(n);
+                }
+            });
+            for attr in attrs {
+                let Some(stmt) = target_statement(attr) else { continue };
+                let Some(name_node) = attr.child_by_field_name("attribute") else { continue };
+                let def = AttrDef { name: text(src, name_node), augmented: is_augmented(src, attr, stmt), node: attr };
+                let object = attr.child_by_field_name("object");
+                match object.and_then(|o| prog.owner_of(o)) {
+                    Some(Owner::Instance(c)) => prog.classes[c].instance_attrs.push(def),
+                    Some(Owner::Class(c)) => prog.classes[c].class_attrs.push(def),
+                    _ => prog.unknown_attrs.push(def.name),
+                }
+            }
+        }
+        prog
+    }
+
+    fn compute_bases(&self, c: usize) -> (Vec<Base>, bool) {
+        let node = self.classes[c].node;
+        let mut bases = Vec::new();
+        let mut kw = false;
+        let Some(sup) = node.child_by_field_name("superclasses") else { return (bases, kw) };
+        let outer = self.scopes.scopes[self.classes[c].scope].parent.unwrap_or(0);
+        let mut cursor = sup.walk();
+        for b in sup.named_children(&mut cursor) {
+            match b.kind() {
+                "keyword_argument" => kw = true,
+                "comment" => {}
+                "identifier" => {
+                    let name = text(self.src, b);
+                    bases.push(match self.scopes.resolve(outer, name) {
+                        Some(s) => match self.scopes.unique_binding(s, name) {
+                            Some(bind) if bind.kind == BindKind::Class => match self.class_index(bind.node) {
+                                Some(k) if k != c => Base::Class(k),
+                                _ => Base::Unknown,
+                            },
+                            _ => Base::Unknown,
+                        },
+                        None if !self.scopes.bound_anywhere(name) => match builtin_class_attrs(name) {
+                            Some(list) => Base::Builtin(list),
+                            None if BUILTINS.contains(&name) => Base::Unknown,
+                            None => Base::Undefined,
+                        },
+                        None => Base::Unknown,
+                    });
+                }
+                _ => bases.push(Base::Unknown),
+            }
+        }
+        (bases, kw)
+    }
+
+    pub fn class_index(&self, class_node: Node) -> Option<usize> {
+        self.scopes.scope_of_node(class_node).and_then(|s| self.class_of_scope.get(s).copied().flatten())
+    }
+
+    pub fn class_of_scope(&self, scope: usize) -> Option<usize> {
+        self.class_of_scope.get(scope).copied().flatten()
+    }
+
+    /// The method function scope `scope` is (directly in a class body), with its class.
+    pub fn method_class(&self, scope: usize) -> Option<usize> {
+        let s = &self.scopes.scopes[scope];
+        if s.kind != ScopeKind::Function {
+            return None;
+        }
+        self.class_of_scope(s.parent?)
+    }
+
+    /// What an expression (an identifier) evaluates to, when it is one of: the first
+    /// parameter of a method (instance, or the class for class methods), a name bound
+    /// once to a program class, or a name bound once to `ProgramClass(...)`.
+    pub fn owner_of(&self, expr: Node) -> Option<Owner> {
+        self.owner_at_depth(expr, 0)
+    }
+
+    fn owner_at_depth(&self, expr: Node, depth: usize) -> Option<Owner> {
+        if expr.kind() != "identifier" || depth > 4 {
+            return None;
+        }
+        let name = text(self.src, expr);
+        let at = self.scopes.enclosing_scope(expr);
+        let s = self.scopes.resolve(at, name)?;
+        let bind = self.scopes.unique_binding(s, name)?;
+        match bind.kind {
+            BindKind::Param => {
+                let c = self.method_class(s)?;
+                let def = self.scopes.scopes[s].node;
+                let params = def.child_by_field_name("parameters")?;
+                let (first, _) = first_param(params);
+                if first?.id() != bind.node.id() {
+                    return None;
+                }
+                match method_type(self.src, def, self.classes[c].node.child_by_field_name("body")) {
+                    MethodType::Method => Some(Owner::Instance(c)),
+                    MethodType::ClassMethod => Some(Owner::Class(c)),
+                    MethodType::Static => None,
+                }
+            }
+            BindKind::Class => self.class_index(bind.node).map(Owner::Class),
+            BindKind::Other => {
+                // `x = C(...)`, the only binding of x.
+                let parent = bind.node.parent()?;
+                if parent.kind() != "assignment" || parent.child_by_field_name("left")?.id() != bind.node.id() {
+                    return None;
+                }
+                let right = parent.child_by_field_name("right")?;
+                if right.kind() != "call" {
+                    return None;
+                }
+                let func = right.child_by_field_name("function")?;
+                match self.owner_at_depth(func, depth + 1)? {
+                    Owner::Class(c) if self.plain_instantiation(c) => Some(Owner::Instance(c)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Calling the class makes an instance of it: no metaclass and no `__new__` in it
+    /// or its program ancestors.
+    fn plain_instantiation(&self, c: usize) -> bool {
+        let Some(chain) = self.ancestry(c) else { return false };
+        chain.iter().all(|&k| !self.classes[k].has_keywords && !self.binds_in_body(k, "__new__"))
+    }
+
+    /// The class and its program ancestors (depth-first, left to right, without
+    /// duplicates), or `None` if some ancestor is not known (not a program class,
+    /// `object` or a builtin exception).
+    pub fn ancestry(&self, c: usize) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let mut stack = vec![c];
+        while let Some(k) = stack.pop() {
+            if out.contains(&k) {
+                continue;
+            }
+            if out.len() > 64 {
+                return None;
+            }
+            out.push(k);
+            for b in self.classes[k].bases.iter().rev() {
+                match *b {
+                    Base::Class(j) => stack.push(j),
+                    Base::Builtin(_) => {}
+                    Base::Unknown | Base::Undefined => return None,
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The class and the program ancestors reachable through known bases, undefined
+    /// bases skipped (as astroid does); `None` if an ancestor is imported or unknown.
+    pub fn ancestry_skipping_undefined(&self, c: usize) -> Option<Vec<usize>> {
+        let mut out = Vec::new();
+        let mut stack = vec![c];
+        while let Some(k) = stack.pop() {
+            if out.contains(&k) {
+                continue;
+            }
+            if out.len() > 64 {
+                return None;
+            }
+            out.push(k);
+            for b in self.classes[k].bases.iter().rev() {
+                match *b {
+                    Base::Class(j) => stack.push(j),
+                    Base::Unknown => return None,
+                    _ => {}
+                }
+            }
+        }
+        Some(out)
+    }
+
+    pub fn binds_in_body(&self, c: usize, name: &str) -> bool {
+        self.scopes.scopes[self.classes[c].scope].bindings.iter().any(|b| b.name == name)
+    }
+
+    pub fn builtin_has(&self, c: usize, name: &str) -> bool {
+        self.classes[c].bases.iter().any(|b| matches!(b, Base::Builtin(list) if list.contains(&name)))
+    }
+}
