@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import io
 import json
 import os
 import random

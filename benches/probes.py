@@ -245,7 +245,6 @@ def message_stem(code: str, msg: str) -> str:
 def frequency_table(probes: list[dict]) -> str:
     msgs = collections.Counter()
     probe_has = collections.Counter()
-    names = {}
     stems = collections.Counter()
     for p in probes:
         seen = set()
