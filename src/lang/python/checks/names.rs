@@ -60,7 +60,7 @@ pub fn is_builtin(name: &str) -> bool {
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let m = ctx.model;
-    let mut checker = Checker { m, consumed: HashSet::new(), builtin_cache: Vec::new() };
+    let mut checker = Checker { m, consumed: HashSet::new(), builtin_cache: Vec::new(), global_mode: false };
     for r in &m.references {
         if let Some((code, message)) = checker.check(r) {
             out.push(Diagnostic::new(r.line as usize, r.column as usize, code, message));
@@ -80,6 +80,8 @@ struct Checker<'m> {
     m: &'m Model,
     consumed: HashSet<(ScopeId, NameId)>,
     builtin_cache: Vec<Option<bool>>,
+    /// Judging a `global` name against its function's own assignments.
+    global_mode: bool,
 }
 
 impl<'m> Checker<'m> {
@@ -100,12 +102,11 @@ impl<'m> Checker<'m> {
         let mut resolved: Option<ScopeId> = None;
         while let Some(s) = current {
             let sc = m.scope(s);
-            let target = if m.is_declared_global(s, n) { Some(MODULE_SCOPE) } else { None };
-            if let Some(module) = target {
-                if m.is_bound_in(module, n) {
-                    resolved = Some(module);
-                    if !self.consumed.contains(&(module, n)) {
-                        self.consumed.insert((module, n));
+            if m.is_declared_global(s, n) {
+                if m.is_bound_in(MODULE_SCOPE, n) {
+                    resolved = Some(MODULE_SCOPE);
+                    if let Some(verdict) = self.global_in_function(r, s) {
+                        return Some(verdict);
                     }
                 }
                 break;
@@ -199,12 +200,57 @@ impl<'m> Checker<'m> {
         }
     }
 
-    /// pylint's `NamesConsumer` step for the scope `s` that binds the name.
-    fn consumer(&mut self, r: &Reference, s: ScopeId) -> Outcome {
+    /// A read of a name declared `global` in function `f`: when the module itself never
+    /// binds it (only functions do), pylint judges the read against the function's own
+    /// assignments, as if they were locals.
+    fn global_in_function(&mut self, r: &Reference, f: ScopeId) -> Option<(&'static str, String)> {
         let m = self.m;
         let n = r.name;
-        let all = m.bindings_of(s, n);
-        let mut found: Vec<BindingId> = all.to_vec();
+        let fsc = m.scope(f);
+        if fsc.kind == ScopeKind::Module || self.consumed.contains(&(f, n)) {
+            return None;
+        }
+        let all = m.bindings_of(MODULE_SCOPE, n);
+        let at_module_level = all.iter().any(|b| {
+            let start = m.binding(*b).start;
+            !m.scopes.iter().any(|sc| matches!(sc.kind, ScopeKind::Function | ScopeKind::Lambda) && sc.start <= start && start < sc.end)
+        });
+        if at_module_level {
+            return None;
+        }
+        let own: Vec<BindingId> = all.iter().copied().filter(|b| fsc.start <= m.binding(*b).start && m.binding(*b).start < fsc.end).collect();
+        if own.is_empty() {
+            return None;
+        }
+        self.global_mode = true;
+        let outcome = self.consumer_with(r, f, own);
+        self.global_mode = false;
+        match outcome {
+            Outcome::Report { code, consume } => {
+                if consume {
+                    self.consumed.insert((f, n));
+                }
+                Some((code, self.message(code, n)))
+            }
+            Outcome::Found { consume } | Outcome::Continue { consume } => {
+                if consume {
+                    self.consumed.insert((f, n));
+                }
+                None
+            }
+        }
+    }
+
+    /// pylint's `NamesConsumer` step for the scope `s` that binds the name.
+    fn consumer(&mut self, r: &Reference, s: ScopeId) -> Outcome {
+        let found = self.m.bindings_of(s, r.name).to_vec();
+        self.consumer_with(r, s, found)
+    }
+
+    fn consumer_with(&mut self, r: &Reference, s: ScopeId, mut found: Vec<BindingId>) -> Outcome {
+        let m = self.m;
+        let n = r.name;
+        let all = found.clone();
         // `x = x`: the name is defined by this very statement; look further out.
         if let (Some(stmt), Some(b0)) = (r.assign_value_of, found.first()) {
             let b0 = m.binding(*b0);
@@ -268,7 +314,7 @@ impl<'m> Checker<'m> {
         } else {
             let frame_kind = m.scope(frame).kind;
             let forbid_lookup = (frame_kind == ScopeKind::Function || base_is_lambda) && self.assigned_locally(r);
-            if !forbid_lookup && (m.is_bound_in(MODULE_SCOPE, n) || self.builtin(n)) {
+            if !forbid_lookup && !self.global_mode && (m.is_bound_in(MODULE_SCOPE, n) || self.builtin(n)) {
                 maybe_before = false;
                 use_outer = r.stmt_start == b0.stmt_start;
             }
@@ -287,7 +333,7 @@ impl<'m> Checker<'m> {
         if use_outer {
             return Outcome::Continue { consume: false };
         }
-        if maybe_before && !self.is_defined_before(r, s) && !self.exclusive(r, b0_id) {
+        if maybe_before && !self.is_defined_before(r, s, &all) && !self.exclusive(r, b0_id) {
             let defined_by_stmt = r.stmt_start == b0.stmt_start && matches!(r.ctx, RefContext::Del | RefContext::AugStore);
             if defined_by_stmt || b0.kind == BindingKind::Deletion {
                 if !r.guarded_name_error {
@@ -620,11 +666,9 @@ impl<'m> Checker<'m> {
     }
 
     /// pylint's `utils.is_defined_before`.
-    fn is_defined_before(&self, r: &Reference, s: ScopeId) -> bool {
+    fn is_defined_before(&self, r: &Reference, s: ScopeId, bindings: &[BindingId]) -> bool {
         let m = self.m;
-        let n = r.name;
         let function_like = m.scope(s).kind.is_function_like();
-        let bindings = m.bindings_of(s, n);
         for c in m.ctl_chain(r.ctl) {
             let ctl = m.ctl(c);
             let defnode = match ctl.kind {

@@ -148,7 +148,7 @@ impl<'s> Builder<'s> {
         let name = self.intern(ident);
         let scope = self.binding_scope(name, kind == BindingKind::NamedExpr);
         let id = BindingId(self.m.bindings.len() as u32);
-        let ctl = if scope == self.scope || kind == BindingKind::NamedExpr { self.frame.ctl } else { None };
+        let ctl = self.frame.ctl;
         self.m.bindings.push(Binding {
             name,
             scope,
@@ -648,7 +648,7 @@ impl<'s> Builder<'s> {
         let try_ctl = self.push_ctl(CtlKind::Try, node);
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        let guards = children.iter().any(|c| c.kind() == "except_clause" && self.handler_catches_name_error(*c));
+        let guards = children.iter().any(|c| c.kind() == "except_clause" && self.handler_catches_name_error(*c, false));
         self.within(try_ctl, |b| {
             for child in children {
                 match child.kind() {
@@ -684,7 +684,9 @@ impl<'s> Builder<'s> {
         });
     }
 
-    fn handler_catches_name_error(&self, clause: Node) -> bool {
+    /// Whether an except clause names NameError (or, when `bare_counts`, is a bare
+    /// `except:`, which astroid's `catch` accepts but pylint's NameError guard does not).
+    fn handler_catches_name_error(&self, clause: Node, bare_counts: bool) -> bool {
         let mut has_value = false;
         let mut cursor = clause.walk();
         if cursor.goto_first_child() {
@@ -702,13 +704,13 @@ impl<'s> Builder<'s> {
                 }
             }
         }
-        !has_value
+        bare_counts && !has_value
     }
 
     fn walk_handler(&mut self, clause: Node) {
         let saved = self.set_stmt(clause);
         let ctl = self.push_ctl(CtlKind::Handler, clause);
-        let catches = self.handler_catches_name_error(clause);
+        let catches = self.handler_catches_name_error(clause, true);
         self.m.ctls[ctl.index()].catches_name_error = catches;
         let mut fields: Vec<(Option<&'static str>, Node)> = Vec::new();
         let mut cursor = clause.walk();
