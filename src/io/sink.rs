@@ -204,9 +204,10 @@ impl Sink for JsonlSink {
 /// batch size) makes page and row-group boundaries, and so the file's bytes, depend
 /// only on the rows.
 const PARQUET_CHUNK_ROWS: usize = 1024;
-/// A row group is closed at this many rows or this many buffered bytes, whichever
-/// comes first: large enough for readers, small enough to bound memory.
-const ROW_GROUP_MAX_ROWS: usize = 50_000;
+/// A row group is closed at this many rows or when the writer holds this many bytes
+/// for it, whichever comes first: large enough for readers, small enough to bound
+/// memory.
+const ROW_GROUP_MAX_ROWS: usize = 10000;
 const ROW_GROUP_MAX_BYTES: usize = 64 << 20;
 
 /// Parquet with zstd, the run's settings in the file's key-value metadata.
@@ -238,7 +239,7 @@ impl ParquetSink {
 
     fn write_chunk(&mut self, chunk: &RecordBatch) -> Result<(), Error> {
         self.writer.write(chunk).map_err(|e| self.fail(e))?;
-        if self.writer.in_progress_size() >= ROW_GROUP_MAX_BYTES {
+        if self.writer.memory_size() >= ROW_GROUP_MAX_BYTES {
             self.writer.flush().map_err(|e| self.fail(e))?;
         }
         Ok(())
