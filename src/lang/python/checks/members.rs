@@ -110,6 +110,12 @@ fn guarded(prog: &Program, attr: Node) -> bool {
                 }
             }
             "if_statement" | "elif_clause" if in_frame => {
+                // astroid narrows `isinstance(obj, ...)` tests: stay silent under any.
+                if let (Some(cond), Some(object)) = (p.child_by_field_name("condition"), attr.child_by_field_name("object")) {
+                    if narrows(src, cond, text(src, object)) {
+                        return true;
+                    }
+                }
                 if p.child_by_field_name("consequence").is_some_and(|c| c.id() == child.id()) {
                     if let Some(cond) = p.child_by_field_name("condition") {
                         if maybe_false(prog, cond) {
@@ -134,6 +140,16 @@ fn guarded(prog: &Program, attr: Node) -> bool {
         cur = p.parent();
     }
     false
+}
+
+fn narrows(src: &str, cond: Node, object: &str) -> bool {
+    let mut found = false;
+    for_each_node(cond, |n| {
+        if !found && n.kind() == "call" && n.child_by_field_name("function").is_some_and(|f| text(src, f) == "isinstance") {
+            found = n.child_by_field_name("arguments").and_then(|a| a.named_child(0)).is_some_and(|a| text(src, a) == object);
+        }
+    });
+    found
 }
 
 fn is_literal(node: Node) -> bool {
