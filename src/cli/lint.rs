@@ -1,6 +1,6 @@
 //! `lintseq lint`: the built-in linter on files.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -28,18 +28,23 @@ fn language_for(path: &Path, explicit: Option<&str>) -> Result<&'static dyn Lang
 
 pub fn lint(args: &LintArgs) -> Result<ExitCode, String> {
     let mut found = false;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     for path in &args.files {
         let language = language_for(path, args.lang.as_deref())?;
         let source = read_source(path)?;
         if args.dump_tree {
-            println!("{}", language.dump_tree(&source));
+            if writeln!(out, "{}", language.dump_tree(&source)).is_err() {
+                return Ok(ExitCode::SUCCESS); // the reader went away (e.g. `| head`)
+            }
             continue;
         }
         for diag in language.lint(&source) {
             found = true;
-            match args.format {
-                LintFormat::Text => println!("{}:{}:{}: {} {}", path.display(), diag.line + 1, diag.column, diag.code, diag.message),
-                LintFormat::Json => println!(
+            let written = match args.format {
+                LintFormat::Text => writeln!(out, "{}:{}:{}: {} {}", path.display(), diag.line + 1, diag.column, diag.code, diag.message),
+                LintFormat::Json => writeln!(
+                    out,
                     "{}",
                     serde_json::json!({
                         "path": path.display().to_string(),
@@ -49,8 +54,12 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode, String> {
                         "message": diag.message,
                     })
                 ),
+            };
+            if written.is_err() {
+                return Ok(ExitCode::from(1)); // the reader went away (e.g. `| head`)
             }
         }
     }
+    let _ = out.flush();
     Ok(if found { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

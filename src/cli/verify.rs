@@ -3,7 +3,8 @@
 //! intermediate program is clean under our linter.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -137,10 +138,11 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     for row in &rows {
         check_row(lang, row, &mut tally);
     }
-    println!("rows:                        {}", tally.rows);
-    println!("diffs insertion-only:        {}/{} ({})", tally.insertion_only, tally.diffs, percent(tally.insertion_only, tally.diffs));
-    println!("paths rebuilt exactly:       {}/{} ({})", tally.exact, tally.rows, percent(tally.exact, tally.rows));
-    println!(
+    let mut report = String::new();
+    let _ = writeln!(report, "rows:                        {}", tally.rows);
+    let _ = writeln!(report, "diffs insertion-only:        {}/{} ({})", tally.insertion_only, tally.diffs, percent(tally.insertion_only, tally.diffs));
+    let _ = writeln!(report, "paths rebuilt exactly:       {}/{} ({})", tally.exact, tally.rows, percent(tally.exact, tally.rows));
+    let _ = writeln!(report, 
         "clean intermediate programs: {}/{} ({})",
         tally.clean_intermediate,
         tally.intermediate,
@@ -148,10 +150,12 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, String> {
     );
     let shown = if args.all_failures { tally.failures.len() } else { tally.failures.len().min(20) };
     for failure in &tally.failures[..shown] {
-        println!("FAIL {failure}");
+        let _ = writeln!(report, "FAIL {failure}");
     }
     if shown < tally.failures.len() {
-        println!("... {} more failures (--all-failures shows them)", tally.failures.len() - shown);
+        let _ = writeln!(report, "... {} more failures (--all-failures shows them)", tally.failures.len() - shown);
     }
+    // A reader that went away (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().write_all(report.as_bytes());
     Ok(if tally.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
