@@ -81,6 +81,7 @@ fn parquet_rows(path: &Path, column: &str) -> Result<Vec<Row>, String> {
 
 fn check_row(lang: &dyn Language, row: &Row, tally: &mut Tally) {
     let program = strip_chain_of_thought(&row.source, lang.fence_tags());
+    let context = lang.program_context(&program);
     let mut state: Vec<String> = Vec::new();
     let last = row.edit_path.len().saturating_sub(1);
     for (k, diff) in row.edit_path.iter().enumerate() {
@@ -100,7 +101,7 @@ fn check_row(lang: &dyn Language, row: &Row, tally: &mut Tally) {
         state = applied.lines;
         if k < last {
             tally.intermediate += 1;
-            let findings = lang.lint(&state.join("\n"));
+            let findings = lang.lint_in_context(&state.join("\n"), &context);
             match findings.first() {
                 None => tally.clean_intermediate += 1,
                 Some(d) => tally.failures.push(format!(

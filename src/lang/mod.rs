@@ -3,6 +3,7 @@
 
 pub mod python;
 pub mod spec;
+pub mod treesitter;
 
 use std::fmt;
 
@@ -37,6 +38,15 @@ pub struct CheckInfo {
     pub summary: &'static str,
 }
 
+/// What a language learns once from the full program and uses when linting its
+/// intermediate states. For brace languages: the names the full program uses but never
+/// declares (they come from headers, imports or the standard library, which are never
+/// resolved), so a state that still uses one is not flagged for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgramContext {
+    pub external_names: std::collections::HashSet<String>,
+}
+
 /// Everything the language-agnostic engine needs to know about a language.
 pub trait Language: Send + Sync + 'static {
     /// Canonical name, as accepted by `--lang`.
@@ -55,6 +65,14 @@ pub trait Language: Send + Sync + 'static {
     /// Lints one whole program. Must be deterministic and must not depend on the
     /// machine (no import resolution, no file system, no environment).
     fn lint(&self, source: &str) -> Vec<Diagnostic>;
+    /// Learns what linting the states of `original` needs (see [`ProgramContext`]).
+    fn program_context(&self, _original: &str) -> ProgramContext {
+        ProgramContext::default()
+    }
+    /// Lints a state of a program whose context is `ctx`. Defaults to [`Language::lint`].
+    fn lint_in_context(&self, source: &str, _ctx: &ProgramContext) -> Vec<Diagnostic> {
+        self.lint(source)
+    }
     /// The tree-sitter grammar, for `lintseq lint --dump-tree`.
     fn grammar(&self) -> tree_sitter::Language;
     /// The syntax tree as an S-expression, to see what the checks see.
@@ -118,12 +136,12 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
     ends
 }
 
-static PYTHON: python::Python = python::Python;
-
-/// Every registered language. Adding a language adds one line here.
+/// Every registered language. Adding a language adds one line here (and its `pub mod`).
 pub fn registry() -> &'static [&'static dyn Language] {
-    static ALL: [&'static dyn Language; 1] = [&PYTHON];
-    &ALL
+    static ALL: &[&dyn Language] = &[
+        &python::Python,
+    ];
+    ALL
 }
 
 /// Finds a language by name, alias or fence tag (case-insensitive).

@@ -8,7 +8,7 @@ use rand::Rng;
 use super::config::{SamplerConfig, Strategy};
 use super::rng::PathRng;
 use super::text::{is_blank, is_py_space};
-use crate::lang::{line_indents, Language};
+use crate::lang::{line_indents, Language, ProgramContext};
 
 /// Why a program yields no edit path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -186,6 +186,7 @@ struct Sampler<'a, 'p> {
     lang: &'a dyn Language,
     program: &'a Program<'p>,
     cfg: &'a SamplerConfig,
+    context: ProgramContext,
     init_errors: HashSet<(&'static str, usize, String)>,
     lint_calls: usize,
 }
@@ -203,7 +204,7 @@ impl Sampler<'_, '_> {
         if origin.is_empty() {
             return Ok(blamed);
         }
-        for diag in self.lang.lint(&text) {
+        for diag in self.lang.lint_in_context(&text, &self.context) {
             let line = origin[diag.line.min(origin.len() - 1)];
             if self.init_errors.contains(&(diag.code, line, diag.message)) {
                 continue;
@@ -257,7 +258,7 @@ impl Sampler<'_, '_> {
         if self.cfg.ignore_init_errors {
             let none = vec![false; n];
             let (text, _) = self.program.render(&none);
-            self.init_errors = self.lang.lint(&text).into_iter().map(|d| (d.code, d.line, d.message)).collect();
+            self.init_errors = self.lang.lint_in_context(&text, &self.context).into_iter().map(|d| (d.code, d.line, d.message)).collect();
         }
         let cfg = self.cfg;
         let mut finished: Vec<Trajectory> = Vec::new();
@@ -342,7 +343,8 @@ pub fn sample_deletions(
     if candidates.is_empty() {
         return Err(Reject::NothingDeletable);
     }
-    let mut sampler = Sampler { lang, program: &program, cfg, init_errors: HashSet::new(), lint_calls: 0 };
+    let context = lang.program_context(code);
+    let mut sampler = Sampler { lang, program: &program, cfg, context, init_errors: HashSet::new(), lint_calls: 0 };
     let edits = sampler.run(&candidates, rng)?;
     if edits.is_empty() {
         return Err(Reject::NothingDeletable);
@@ -438,7 +440,8 @@ mod tests {
     fn deleting_a_definition_takes_its_uses_and_a_header_its_block() {
         let program = Program::new(&Toy, PROGRAM);
         let cfg = SamplerConfig::default();
-        let mut sampler = Sampler { lang: &Toy, program: &program, cfg: &cfg, init_errors: HashSet::new(), lint_calls: 0 };
+        let mut sampler =
+            Sampler { lang: &Toy, program: &program, cfg: &cfg, context: ProgramContext::default(), init_errors: HashSet::new(), lint_calls: 0 };
         let none = vec![false; program.lines.len()];
         let (edit, induced) = sampler.induced_deletion(1, &none).unwrap();
         assert_eq!(edit, vec![1, 3, 7]);

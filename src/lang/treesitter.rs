@@ -1,0 +1,121 @@
+//! Building blocks for tree-sitter languages whose blocks are delimited by syntax, not
+//! indentation (the brace languages): dependents by syntax node, and syntax-error
+//! attribution from ERROR and MISSING nodes.
+
+use tree_sitter::{Node, Parser, Tree};
+
+use super::Diagnostic;
+
+/// Parses `source` with `grammar`. Callers that lint many programs keep a parser per
+/// thread instead (see the Python module).
+pub fn parse_with(parser: &mut Parser, source: &str) -> Option<Tree> {
+    parser.parse(source, None)
+}
+
+/// The column of the first non-blank byte of each line.
+fn first_columns(lines: &[&str]) -> Vec<usize> {
+    lines.iter().map(|l| l.len() - l.trim_start().len()).collect()
+}
+
+/// Dependents by syntax: deleting line `i` also deletes every line spanned by the
+/// largest node that starts where line `i`'s code starts (a function with its body and
+/// closing brace, a statement continued over several lines). Lines that start no node
+/// (a lone `}`) have no dependents. Nodes of the `containers` kinds (a statement list
+/// that merely starts where its first statement starts) are never taken.
+pub fn node_dependent_ends(lines: &[&str], tree: &Tree, containers: &[&str]) -> Vec<usize> {
+    let n = lines.len();
+    let starts = first_columns(lines);
+    let mut ends: Vec<usize> = (1..=n).collect();
+    let mut cursor = tree.walk();
+    let mut visit_children = true;
+    loop {
+        if visit_children {
+            let node = cursor.node();
+            let start = node.start_position();
+            if start.row < n && start.column == starts[start.row] && node.kind() != "ERROR" && !containers.contains(&node.kind()) {
+                let end = node.end_position();
+                // A node that ends at column 0 ends with the line break before it.
+                let end_exclusive = if end.column == 0 { end.row } else { end.row + 1 };
+                let end_exclusive = end_exclusive.min(n);
+                if end_exclusive > ends[start.row] {
+                    ends[start.row] = end_exclusive;
+                }
+            }
+        }
+        if visit_children && cursor.goto_first_child() {
+            continue;
+        }
+        if cursor.goto_next_sibling() {
+            visit_children = true;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            break;
+        }
+        visit_children = false;
+    }
+    // The root (and any node spanning the whole file from line 0) is not a dependency.
+    let root = tree.root_node();
+    if root.start_position().row == 0 && n > 0 {
+        let mut first_stmt_end = 1;
+        let mut walker = root.walk();
+        for child in root.children(&mut walker) {
+            if child.start_position().row == 0 {
+                let end = child.end_position();
+                first_stmt_end = first_stmt_end.max(if end.column == 0 { end.row } else { end.row + 1 });
+            }
+        }
+        ends[0] = first_stmt_end.min(n).max(1);
+    }
+    ends
+}
+
+/// The first syntax error in document order, blamed on the line whose deletion fixes it:
+/// the line of an unexpected token, or for a missing closing token the line that
+/// opened the construct it should close.
+pub fn first_syntax_error(tree: &Tree, source: &str) -> Option<Diagnostic> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let node = first_error_node(root)?;
+    if node.is_missing() {
+        let opener = node.parent().unwrap_or(node);
+        let pos = opener.start_position();
+        return Some(Diagnostic::new(pos.row, pos.column, "E0001", format!("missing {:?}", node.kind())));
+    }
+    let pos = node.start_position();
+    let text = node.utf8_text(source.as_bytes()).unwrap_or("");
+    let snippet: String = text.chars().take(30).collect();
+    Some(Diagnostic::new(pos.row, pos.column, "E0001", format!("syntax error at {snippet:?}")))
+}
+
+fn first_error_node(node: Node) -> Option<Node> {
+    if node.is_error() || node.is_missing() {
+        return Some(node);
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if child.has_error() || child.is_missing() {
+            if let Some(found) = first_error_node(child) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_tree_gives_block_dependents() {
+        let source = "def f(x):\n    y = (1,\n      2)\n    return y\nz = 3";
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parse_with(&mut parser, source).unwrap();
+        let lines: Vec<&str> = source.split('\n').collect();
+        assert_eq!(node_dependent_ends(&lines, &tree, &["block"]), vec![4, 3, 3, 4, 5]);
+    }
+}
