@@ -80,7 +80,7 @@ fn is_glob(input: &str) -> bool {
 pub fn discover(input: &str) -> Result<Inputs, Error> {
     let path = Path::new(input);
     if path.is_file() {
-        let name = path.file_name().map(|n| PathBuf::from(n)).unwrap_or_default();
+        let name = path.file_name().map(PathBuf::from).unwrap_or_default();
         let file = input_file(path.to_path_buf(), input.to_string(), name).ok_or_else(|| Error::Input {
             input: input.to_string(),
             reason: "not a .jsonl, .jsonlines (optionally .gz or .zst) or .parquet file".into(),
