@@ -1,30 +1,2221 @@
-//! Syntax errors, attributed to the line CPython blames. (First version: the first
-//! ERROR or MISSING node of the tree-sitter parse.)
+//! Syntax errors as CPython 3.11's `ast.parse` reports them, on the line pylint (and so
+//! pylintseq) blames.
+//!
+//! CPython finds a syntax error in up to three steps, and which error wins depends on
+//! all three (`Parser/pegen.c`, `Parser/pegen_errors.c`):
+//! 1. The parser pulls tokens lazily. If it pulls a token the tokenizer cannot make,
+//!    that tokenizer error is the answer. Otherwise the first pass fails at the
+//!    furthest token it looked at.
+//! 2. A second pass re-parses with the `invalid_*` grammar rules switched on; the first
+//!    one that matches raises a specific error ("expected an indented block after 'if'
+//!    statement on line N", "expected 'except' or 'finally' block", ...). If none does,
+//!    the error is "unexpected indent"/"unexpected unindent" when the furthest token was
+//!    an INDENT/DEDENT, else "invalid syntax" at the furthest token.
+//! 3. Unless the answer was unexpected indent/unindent, the rest of the file is
+//!    tokenized: a tokenizer error that CPython raises at once (strings, numbers,
+//!    brackets, characters) replaces the parser's error wherever it is, and a bracket
+//!    left open at the end replaces it if the bracket opened on an earlier line than the
+//!    furthest token.
+//!
+//! [`Parser`] is a recursive-descent recognizer of the 3.11 grammar over the tokens of
+//! [`super::tokenizer`], written so that it looks at the same furthest token as
+//! CPython's PEG parser, with the `invalid_*` rules that real edits trigger.
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Tree;
 
+use super::tokenizer::{tokenize, ErrorKind, Token, TokenKind, Tokens};
 use crate::lang::Diagnostic;
 
-pub fn first_error(_source: &str, tree: &Tree) -> Option<Diagnostic> {
-    let root = tree.root_node();
-    if !root.has_error() {
-        return None;
+const CODE: &str = "E0001";
+
+/// The first syntax error of `source` as CPython 3.11's `ast.parse` reports it, with
+/// `line` set to the line LintSeq deletes (for "... on line N" messages: line N).
+pub fn first_error(source: &str, _tree: &Tree) -> Option<Diagnostic> {
+    check(source)
+}
+
+/// [`first_error`] without a tree-sitter parse.
+pub fn check(source: &str) -> Option<Diagnostic> {
+    let mut diagnostic = cpython_error(source)?;
+    // pylint reports "... on line N" errors on line N (the header, the opening bracket).
+    if let Some(line) = named_line(&diagnostic.message) {
+        diagnostic.line = line;
     }
-    fn find(node: Node) -> Option<Node> {
-        if node.is_error() || node.is_missing() {
-            return Some(node);
+    Some(diagnostic)
+}
+
+/// N - 1 for a message ending in "on line N".
+fn named_line(message: &str) -> Option<usize> {
+    let (_, number) = message.rsplit_once("on line ")?;
+    number.parse::<usize>().ok()?.checked_sub(1)
+}
+
+/// CPython's error, on CPython's line.
+fn cpython_error(source: &str) -> Option<Diagnostic> {
+    if let Some(offset) = source.find('\0') {
+        // ast.parse refuses these before tokenizing (a ValueError in 3.11).
+        let line = source[..offset].matches('\n').count();
+        return Some(Diagnostic::new(
+            line,
+            0,
+            CODE,
+            "source code string cannot contain null bytes",
+        ));
+    }
+    let tokens = tokenize(source);
+    analyze(&tokens)
+}
+
+/// A custom error raised by a grammar rule.
+#[derive(Debug, Clone)]
+struct Raised {
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// The parser pulled the token the tokenizer failed on.
+    Tokenizer,
+    /// A rule raised an error.
+    Raised,
+}
+
+fn diagnostic_from_tokenizer(tokens: &Tokens) -> Option<Diagnostic> {
+    let error = tokens.error.as_ref()?;
+    Some(Diagnostic::new(
+        error.line,
+        error.column,
+        CODE,
+        error.message.clone(),
+    ))
+}
+
+/// CPython's `_PyPegen_tokenize_full_source_to_check_for_errors`: whether the rest of
+/// the file replaces a parser error whose furthest token is on `furthest_line`.
+fn tokenizer_override(tokens: &Tokens, furthest_line: usize) -> Option<Diagnostic> {
+    let error = tokens.error.as_ref()?;
+    match error.kind {
+        ErrorKind::Raised => diagnostic_from_tokenizer(tokens),
+        ErrorKind::Deferred => {
+            let (line, column, bracket) = error.open_bracket?;
+            (line < furthest_line).then(|| {
+                Diagnostic::new(
+                    line,
+                    column,
+                    CODE,
+                    format!("'{}' was never closed", bracket as char),
+                )
+            })
         }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.has_error() {
-                if let Some(found) = find(child) {
-                    return Some(found);
-                }
+    }
+}
+
+fn analyze(tokens: &Tokens) -> Option<Diagnostic> {
+    let mut first = Parser::new(tokens, false, 0);
+    let parsed = first.file();
+    match first.stop {
+        Some(Stop::Tokenizer) => return diagnostic_from_tokenizer(tokens),
+        Some(Stop::Raised) => return Some(first.custom_error(tokens)),
+        None if parsed => return None,
+        None => {}
+    }
+    let mut second = Parser::new(tokens, true, first.max_seen);
+    second.file();
+    match second.stop {
+        Some(Stop::Tokenizer) => return diagnostic_from_tokenizer(tokens),
+        Some(Stop::Raised) => return Some(second.custom_error(tokens)),
+        None => {}
+    }
+    let Some(last) = tokens.tokens.get(first.max_seen) else {
+        return diagnostic_from_tokenizer(tokens);
+    };
+    let column = tokens.column_of(last.start);
+    match last.kind {
+        TokenKind::Indent => Some(Diagnostic::new(
+            last.line,
+            column,
+            CODE,
+            "unexpected indent",
+        )),
+        TokenKind::Dedent => Some(Diagnostic::new(
+            last.line,
+            column,
+            CODE,
+            "unexpected unindent",
+        )),
+        _ => {
+            let furthest_line = second.line_of(second.max_seen);
+            tokenizer_override(tokens, furthest_line)
+                .or_else(|| Some(Diagnostic::new(last.line, column, CODE, "invalid syntax")))
+        }
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+fn is_keyword(text: &str) -> bool {
+    KEYWORDS.contains(&text)
+}
+
+/// What an expression is, as far as the grammar's later checks care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Name,
+    /// Attribute or subscript: a valid single target.
+    AttrSub,
+    Tuple,
+    List,
+    Starred,
+    Other(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Expr {
+    /// Token index where the expression starts.
+    start: usize,
+    kind: Kind,
+    /// The first part that cannot be assigned to: (token index, what it is).
+    bad_target: Option<(usize, &'static str)>,
+    /// True unless the expression is a `bitwise_or` (comparisons, boolean operators,
+    /// conditional expressions, lambdas).
+    loose: bool,
+}
+
+impl Expr {
+    fn new(start: usize, kind: Kind) -> Self {
+        let bad_target = match kind {
+            Kind::Other(what) => Some((start, what)),
+            _ => None,
+        };
+        Expr {
+            start,
+            kind,
+            bad_target,
+            loose: false,
+        }
+    }
+
+    fn other(start: usize, what: &'static str) -> Self {
+        Expr::new(start, Kind::Other(what))
+    }
+
+    fn loose(start: usize, what: &'static str) -> Self {
+        Expr {
+            loose: true,
+            ..Expr::other(start, what)
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self.kind {
+            Kind::Name => "name",
+            Kind::AttrSub => "attribute",
+            Kind::Tuple => "tuple",
+            Kind::List => "list",
+            Kind::Starred => "starred",
+            Kind::Other(what) => what,
+        }
+    }
+}
+
+/// Deeper nesting than this is refused rather than risking the stack (CPython allows
+/// 200 brackets; real code stays far below).
+const MAX_DEPTH: usize = 120;
+
+struct Parser<'a> {
+    tokens: &'a [Token],
+    text: &'a str,
+    /// True when the token list ends at a tokenizer error instead of ENDMARKER.
+    has_error: bool,
+    pos: usize,
+    /// The furthest token index looked at (CPython's `p->fill - 1`).
+    max_seen: usize,
+    /// Second pass: the `invalid_*` rules are on.
+    invalid_rules: bool,
+    stop: Option<Stop>,
+    raised: Option<Raised>,
+    depth: usize,
+}
+
+type P<T> = Option<T>;
+
+impl<'a> Parser<'a> {
+    fn new(tokens: &'a Tokens, invalid_rules: bool, max_seen: usize) -> Self {
+        Parser {
+            tokens: &tokens.tokens,
+            text: &tokens.text,
+            has_error: tokens.error.is_some(),
+            pos: 0,
+            max_seen,
+            invalid_rules,
+            stop: None,
+            raised: None,
+            depth: 0,
+        }
+    }
+
+    fn line_of(&self, index: usize) -> usize {
+        match self.tokens.get(index).or_else(|| self.tokens.last()) {
+            Some(t) => t.line,
+            None => 0,
+        }
+    }
+
+    fn custom_error(&self, tokens: &Tokens) -> Diagnostic {
+        let raised = self.raised.clone().unwrap_or(Raised {
+            line: 0,
+            column: 0,
+            message: "invalid syntax".into(),
+        });
+        let own = Diagnostic::new(raised.line, raised.column, CODE, raised.message);
+        tokenizer_override(tokens, self.line_of(self.max_seen)).unwrap_or(own)
+    }
+
+    // ---- token access -------------------------------------------------------------
+
+    fn tok(&mut self, index: usize) -> Option<Token> {
+        if self.stop.is_some() {
+            return None;
+        }
+        if index >= self.tokens.len() {
+            if self.has_error {
+                self.max_seen = self.max_seen.max(index);
+                self.stop = Some(Stop::Tokenizer);
+                return None;
             }
+            // Past ENDMARKER CPython keeps returning ENDMARKER.
+            return self.tokens.last().copied();
+        }
+        self.max_seen = self.max_seen.max(index);
+        Some(self.tokens[index])
+    }
+
+    fn peek(&mut self) -> Option<Token> {
+        self.tok(self.pos)
+    }
+
+    fn text(&self, token: Token) -> &'a str {
+        self.text.get(token.start..token.end).unwrap_or("")
+    }
+
+    fn kind_at(&mut self, index: usize, kind: TokenKind) -> bool {
+        matches!(self.tok(index), Some(t) if t.kind == kind)
+    }
+
+    fn at_kind(&mut self, kind: TokenKind) -> bool {
+        self.kind_at(self.pos, kind)
+    }
+
+    fn op_at(&mut self, index: usize, op: &str) -> bool {
+        match self.tok(index) {
+            Some(t) => t.kind == TokenKind::Op && self.text(t) == op,
+            None => false,
+        }
+    }
+
+    fn at_op(&mut self, op: &str) -> bool {
+        self.op_at(self.pos, op)
+    }
+
+    fn eat_op(&mut self, op: &str) -> bool {
+        let found = self.at_op(op);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn expect_op(&mut self, op: &str) -> P<()> {
+        self.eat_op(op).then_some(())
+    }
+
+    fn kw_at(&mut self, index: usize, kw: &str) -> bool {
+        match self.tok(index) {
+            Some(t) => t.kind == TokenKind::Name && self.text(t) == kw,
+            None => false,
+        }
+    }
+
+    fn at_kw(&mut self, kw: &str) -> bool {
+        self.kw_at(self.pos, kw)
+    }
+
+    fn eat_kw(&mut self, kw: &str) -> bool {
+        let found = self.at_kw(kw);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn name_at(&mut self, index: usize) -> bool {
+        match self.tok(index) {
+            Some(t) => t.kind == TokenKind::Name && !is_keyword(self.text(t)),
+            None => false,
+        }
+    }
+
+    fn at_name(&mut self) -> bool {
+        self.name_at(self.pos)
+    }
+
+    fn eat_name(&mut self) -> P<()> {
+        if self.at_name() {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn eat_newline(&mut self) -> bool {
+        let found = self.at_kind(TokenKind::Newline);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    // ---- raising errors -------------------------------------------------------------
+
+    fn raise_at(&mut self, index: usize, message: String) {
+        if self.stop.is_some() {
+            return;
+        }
+        let (line, column) = match self.tokens.get(index).or_else(|| self.tokens.last()) {
+            Some(t) => (t.line, column_of(self.text, t.start)),
+            None => (0, 0),
+        };
+        self.raised = Some(Raised {
+            line,
+            column,
+            message,
+        });
+        self.stop = Some(Stop::Raised);
+    }
+
+    /// `RAISE_SYNTAX_ERROR` without a location: CPython blames the furthest token.
+    fn raise_at_furthest(&mut self, message: &str) {
+        self.raise_at(self.max_seen, message.to_string())
+    }
+
+    fn raise_on_line(&mut self, line: usize, message: String) {
+        if self.stop.is_some() {
+            return;
+        }
+        self.raised = Some(Raised {
+            line,
+            column: 0,
+            message,
+        });
+        self.stop = Some(Stop::Raised);
+    }
+
+    fn enter(&mut self) -> P<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let at = self.pos;
+            self.raise_at(at, "too many nested parentheses".into());
+            return None;
+        }
+        Some(())
+    }
+
+    fn leave<T>(&mut self, result: P<T>) -> P<T> {
+        self.depth = self.depth.saturating_sub(1);
+        result
+    }
+
+    // ---- statements -------------------------------------------------------------------
+
+    fn file(&mut self) -> bool {
+        while !self.at_kind(TokenKind::EndMarker) {
+            if !self.statement() {
+                return false;
+            }
+        }
+        self.stop.is_none()
+    }
+
+    fn statement(&mut self) -> bool {
+        let Some(token) = self.peek() else {
+            return false;
+        };
+        if token.kind == TokenKind::Op && self.text(token) == "@" {
+            return self.decorated().is_some();
+        }
+        if token.kind != TokenKind::Name {
+            return self.simple_stmts();
+        }
+        let result = match self.text(token) {
+            "if" => self.if_stmt(),
+            "while" => self.while_stmt(),
+            "for" => self.for_stmt(self.pos),
+            "try" => self.try_stmt(),
+            "with" => self.with_stmt(self.pos),
+            "def" => self.function_def(self.pos),
+            "class" => self.class_def(),
+            "async" => self.async_stmt(),
+            "match" => return self.match_stmt_or_simple(),
+            _ => return self.simple_stmts(),
+        };
+        result.is_some()
+    }
+
+    fn simple_stmts(&mut self) -> bool {
+        loop {
+            if self.simple_stmt().is_none() {
+                return false;
+            }
+            if self.eat_op(";") {
+                if self.eat_newline() {
+                    return true;
+                }
+                continue;
+            }
+            return self.eat_newline();
+        }
+    }
+
+    fn simple_stmt(&mut self) -> P<()> {
+        let token = self.peek()?;
+        if token.kind == TokenKind::Name {
+            match self.text(token) {
+                "pass" | "break" | "continue" => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                "return" => {
+                    self.pos += 1;
+                    if self.can_start_expression(true) {
+                        self.star_expressions()?;
+                    }
+                    return Some(());
+                }
+                "raise" => {
+                    self.pos += 1;
+                    if self.can_start_expression(false) {
+                        self.expression()?;
+                        if self.eat_kw("from") {
+                            self.expression()?;
+                        }
+                    }
+                    return Some(());
+                }
+                "global" | "nonlocal" => {
+                    self.pos += 1;
+                    loop {
+                        self.eat_name()?;
+                        if !self.eat_op(",") {
+                            return Some(());
+                        }
+                    }
+                }
+                "del" => {
+                    self.pos += 1;
+                    self.del_targets()?;
+                    return (self.at_op(";") || self.at_kind(TokenKind::Newline)).then_some(());
+                }
+                "assert" => {
+                    self.pos += 1;
+                    self.expression()?;
+                    if self.eat_op(",") {
+                        self.expression()?;
+                    }
+                    return Some(());
+                }
+                "import" => return self.import_name(),
+                "from" => return self.import_from(),
+                "yield" => return self.yield_expr().map(|_| ()),
+                "None" | "True" | "False" | "not" | "lambda" | "await" => {}
+                text if is_keyword(text) => return None,
+                _ => {}
+            }
+        }
+        self.assignment_or_expression()
+    }
+
+    fn assignment_or_expression(&mut self) -> P<()> {
+        if self.at_name() && self.op_at(self.pos + 1, ":") {
+            self.pos += 2;
+            self.expression()?;
+            if self.eat_op("=") {
+                self.annotated_rhs()?;
+            }
+            return Some(());
+        }
+        let target = self.star_expressions()?;
+        if self.at_op(":") {
+            let single = matches!(target.kind, Kind::AttrSub | Kind::Name);
+            if !single {
+                if self.invalid_rules {
+                    let message = match target.kind {
+                        Kind::Tuple => "only single target (not tuple) can be annotated",
+                        Kind::List => "only single target (not list) can be annotated",
+                        _ => "illegal target for annotation",
+                    };
+                    self.raise_at(target.start, message.into());
+                }
+                return None;
+            }
+            self.pos += 1;
+            self.expression()?;
+            if self.eat_op("=") {
+                self.annotated_rhs()?;
+            }
+            return Some(());
+        }
+        if self.at_op("=") {
+            let mut target = target;
+            while self.at_op("=") {
+                if let Some((index, what)) = target.bad_target {
+                    if self.invalid_rules {
+                        self.raise_at(index, format!("cannot assign to {what}"));
+                    }
+                    return None;
+                }
+                self.pos += 1;
+                target = self.annotated_rhs()?;
+            }
+            return Some(());
+        }
+        if self.at_augassign() {
+            if !matches!(target.kind, Kind::Name | Kind::AttrSub) {
+                if self.invalid_rules {
+                    self.raise_at(
+                        target.start,
+                        format!(
+                            "'{}' is an illegal expression for augmented assignment",
+                            target.what()
+                        ),
+                    );
+                }
+                return None;
+            }
+            self.pos += 1;
+            self.annotated_rhs()?;
+        }
+        Some(())
+    }
+
+    fn annotated_rhs(&mut self) -> P<Expr> {
+        if self.at_kw("yield") {
+            self.yield_expr()
+        } else {
+            self.star_expressions()
+        }
+    }
+
+    fn at_augassign(&mut self) -> bool {
+        let Some(token) = self.peek() else {
+            return false;
+        };
+        token.kind == TokenKind::Op
+            && matches!(
+                self.text(token),
+                "+=" | "-="
+                    | "*="
+                    | "@="
+                    | "/="
+                    | "%="
+                    | "&="
+                    | "|="
+                    | "^="
+                    | "<<="
+                    | ">>="
+                    | "**="
+                    | "//="
+            )
+    }
+
+    fn del_targets(&mut self) -> P<()> {
+        loop {
+            let target = self.primary()?;
+            if target.bad_target.is_some() || matches!(target.kind, Kind::Starred) {
+                return None;
+            }
+            if !self.eat_op(",") || !self.can_start_target() {
+                return Some(());
+            }
+        }
+    }
+
+    fn dotted_name(&mut self) -> P<()> {
+        self.eat_name()?;
+        while self.at_op(".") {
+            if !self.name_at(self.pos + 1) {
+                // `a.` followed by something else: the dot is where it fails.
+                self.pos += 1;
+                return None;
+            }
+            self.pos += 2;
+        }
+        Some(())
+    }
+
+    fn import_name(&mut self) -> P<()> {
+        self.pos += 1;
+        loop {
+            self.dotted_name()?;
+            if self.eat_kw("as") {
+                self.eat_name()?;
+            }
+            if !self.eat_op(",") {
+                return Some(());
+            }
+        }
+    }
+
+    fn import_from(&mut self) -> P<()> {
+        self.pos += 1;
+        let mut dots = 0;
+        while self.eat_op(".") || self.eat_op("...") {
+            dots += 1;
+        }
+        if self.at_name() {
+            self.dotted_name()?;
+        } else if dots == 0 {
+            return None;
+        }
+        if !self.eat_kw("import") {
+            return None;
+        }
+        if self.eat_op("*") {
+            return Some(());
+        }
+        let parenthesized = self.eat_op("(");
+        loop {
+            self.eat_name()?;
+            if self.eat_kw("as") {
+                self.eat_name()?;
+            }
+            if !self.eat_op(",") {
+                break;
+            }
+            if parenthesized && self.at_op(")") {
+                break;
+            }
+            if !parenthesized && self.at_kind(TokenKind::Newline) {
+                if self.invalid_rules {
+                    self.raise_at_furthest(
+                        "trailing comma not allowed without surrounding parentheses",
+                    );
+                }
+                return None;
+            }
+        }
+        if parenthesized {
+            self.expect_op(")")?;
+        }
+        Some(())
+    }
+
+    /// After a compound statement's header: the `:` (forced or not), with the
+    /// `invalid_*` rules for a missing colon and a missing indented block.
+    fn header_colon(&mut self, what: &str, header: usize, forced: bool) -> P<()> {
+        if self.eat_op(":") {
+            if self.invalid_rules
+                && self.at_kind(TokenKind::Newline)
+                && !self.kind_at(self.pos + 1, TokenKind::Indent)
+            {
+                let line = self.line_of(header);
+                self.raise_on_line(
+                    line,
+                    format!(
+                        "expected an indented block after {what} on line {}",
+                        line + 1
+                    ),
+                );
+                return None;
+            }
+            return Some(());
+        }
+        if forced {
+            // `&&':'` raises at once, in the first pass too.
+            let at = self.pos;
+            self.peek();
+            self.raise_at(at, "expected ':'".into());
+        } else if self.invalid_rules && self.at_kind(TokenKind::Newline) {
+            self.raise_at_furthest("expected ':'");
         }
         None
     }
-    let node = find(root).unwrap_or(root);
-    let pos = node.start_position();
-    Some(Diagnostic::new(pos.row, pos.column, "E0001", "invalid syntax"))
+
+    fn block(&mut self) -> P<()> {
+        if !self.eat_newline() {
+            return self.simple_stmts().then_some(());
+        }
+        if !self.at_kind(TokenKind::Indent) {
+            if self.invalid_rules {
+                self.raise_at_furthest("expected an indented block");
+            }
+            return None;
+        }
+        self.pos += 1;
+        loop {
+            if self.at_kind(TokenKind::Dedent) {
+                self.pos += 1;
+                return Some(());
+            }
+            if !self.statement() {
+                return None;
+            }
+        }
+    }
+
+    fn if_stmt(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.named_expression()?;
+        self.header_colon("'if' statement", header, false)?;
+        self.block()?;
+        while self.at_kw("elif") {
+            let header = self.pos;
+            self.pos += 1;
+            self.named_expression()?;
+            self.header_colon("'elif' statement", header, false)?;
+            self.block()?;
+        }
+        self.else_block()
+    }
+
+    fn else_block(&mut self) -> P<()> {
+        if self.at_kw("else") {
+            let header = self.pos;
+            self.pos += 1;
+            self.header_colon("'else' statement", header, true)?;
+            self.block()?;
+        }
+        Some(())
+    }
+
+    fn while_stmt(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.named_expression()?;
+        self.header_colon("'while' statement", header, false)?;
+        self.block()?;
+        self.else_block()
+    }
+
+    fn for_stmt(&mut self, header: usize) -> P<()> {
+        self.pos += 1;
+        let after_for = self.pos;
+        if self.star_targets().is_none() || !self.at_kw("in") {
+            if self.invalid_rules && self.stop.is_none() {
+                // invalid_for_target: what follows `for` is not a target.
+                self.pos = after_for;
+                if let Some(expr) = self.star_expressions() {
+                    if let Some((index, what)) = expr.bad_target {
+                        self.raise_at(index, format!("cannot assign to {what}"));
+                    }
+                }
+            }
+            return None;
+        }
+        self.pos += 1;
+        self.star_expressions()?;
+        self.header_colon("'for' statement", header, false)?;
+        self.block()?;
+        self.else_block()
+    }
+
+    fn try_stmt(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.header_colon("'try' statement", header, true)?;
+        self.block()?;
+        if self.at_kw("finally") {
+            return self.finally_block();
+        }
+        if !self.at_kw("except") {
+            if self.invalid_rules {
+                self.raise_at_furthest("expected 'except' or 'finally' block");
+            }
+            return None;
+        }
+        while self.at_kw("except") {
+            self.except_block()?;
+        }
+        self.else_block()?;
+        if self.at_kw("finally") {
+            self.finally_block()?;
+        }
+        Some(())
+    }
+
+    fn except_block(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        let star = self.eat_op("*");
+        let what = if star {
+            "'except*' statement"
+        } else {
+            "'except' statement"
+        };
+        if star || !self.at_op(":") {
+            if star && self.invalid_rules && (self.at_op(":") || self.at_kind(TokenKind::Newline)) {
+                self.raise_at_furthest("expected one or more exception types");
+                return None;
+            }
+            let first = self.pos;
+            self.expression()?;
+            if self.at_op(",") && self.invalid_rules {
+                self.raise_at(
+                    first,
+                    "multiple exception types must be parenthesized".into(),
+                );
+                return None;
+            }
+            if self.eat_kw("as") {
+                self.eat_name()?;
+            }
+        }
+        self.header_colon(what, header, false)?;
+        self.block()
+    }
+
+    fn finally_block(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.header_colon("'finally' statement", header, true)?;
+        self.block()
+    }
+
+    fn with_stmt(&mut self, header: usize) -> P<()> {
+        self.pos += 1;
+        let after_with = self.pos;
+        let mut parenthesized = false;
+        if self.at_op("(") {
+            self.pos += 1;
+            parenthesized = self.with_items(true).is_some() && self.eat_op(")") && self.at_op(":");
+            if self.stop.is_some() {
+                return None;
+            }
+            if !parenthesized {
+                self.pos = after_with;
+            }
+        }
+        if !parenthesized {
+            self.with_items(false)?;
+        }
+        self.header_colon("'with' statement", header, false)?;
+        self.block()
+    }
+
+    fn with_items(&mut self, in_parens: bool) -> P<()> {
+        loop {
+            self.expression()?;
+            if self.eat_kw("as") {
+                self.star_target()?;
+                if !(self.at_op(",") || self.at_op(")") || self.at_op(":")) {
+                    return None;
+                }
+            }
+            if !self.eat_op(",") {
+                return Some(());
+            }
+            if in_parens && self.at_op(")") {
+                return Some(());
+            }
+        }
+    }
+
+    fn function_def(&mut self, header: usize) -> P<()> {
+        self.pos += 1;
+        self.eat_name()?;
+        if !self.at_op("(") {
+            let at = self.pos;
+            self.peek();
+            self.raise_at(at, "expected '('".into());
+            return None;
+        }
+        self.pos += 1;
+        self.parameters(false)?;
+        self.expect_op(")")?;
+        if self.eat_op("->") {
+            self.expression()?;
+        }
+        self.header_colon("function definition", header, true)?;
+        self.block()
+    }
+
+    fn class_def(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.eat_name()?;
+        if self.eat_op("(") {
+            self.arguments()?;
+        }
+        self.header_colon("class definition", header, false)?;
+        self.block()
+    }
+
+    fn decorated(&mut self) -> P<()> {
+        while self.eat_op("@") {
+            self.named_expression()?;
+            if !self.eat_newline() {
+                return None;
+            }
+        }
+        if self.at_kw("def") {
+            self.function_def(self.pos)
+        } else if self.at_kw("class") {
+            self.class_def()
+        } else if self.at_kw("async") && self.kw_at(self.pos + 1, "def") {
+            self.pos += 1;
+            self.function_def(self.pos)
+        } else {
+            None
+        }
+    }
+
+    fn async_stmt(&mut self) -> P<()> {
+        let next = self.pos + 1;
+        if self.kw_at(next, "def") {
+            self.pos = next;
+            self.function_def(next)
+        } else if self.kw_at(next, "for") {
+            self.pos = next;
+            self.for_stmt(next)
+        } else if self.kw_at(next, "with") {
+            self.pos = next;
+            self.with_stmt(next)
+        } else {
+            None
+        }
+    }
+
+    /// `match` is a soft keyword: a match statement only if a subject and `:` follow.
+    fn match_stmt_or_simple(&mut self) -> bool {
+        let header = self.pos;
+        self.pos += 1;
+        let subject = self.can_start_expression(true) && self.subject_expr().is_some();
+        if self.stop.is_some() {
+            return false;
+        }
+        if subject && (self.at_op(":") || (self.invalid_rules && self.at_kind(TokenKind::Newline)))
+        {
+            if self
+                .header_colon("'match' statement", header, false)
+                .is_none()
+            {
+                return false;
+            }
+            if !self.eat_newline() || !self.at_kind(TokenKind::Indent) {
+                return false;
+            }
+            self.pos += 1;
+            if !self.at_kw("case") {
+                return false;
+            }
+            while self.at_kw("case") {
+                if self.case_block().is_none() {
+                    return false;
+                }
+            }
+            return self.at_kind(TokenKind::Dedent) && {
+                self.pos += 1;
+                true
+            };
+        }
+        self.pos = header;
+        self.simple_stmts()
+    }
+
+    fn subject_expr(&mut self) -> P<()> {
+        self.star_named_expression()?;
+        while self.eat_op(",") {
+            if !self.can_start_expression(true) {
+                break;
+            }
+            self.star_named_expression()?;
+        }
+        Some(())
+    }
+
+    fn case_block(&mut self) -> P<()> {
+        let header = self.pos;
+        self.pos += 1;
+        self.patterns()?;
+        if self.eat_kw("if") {
+            self.named_expression()?;
+        }
+        self.header_colon("'case' statement", header, false)?;
+        self.block()
+    }
+
+    fn patterns(&mut self) -> P<()> {
+        self.pattern()?;
+        while self.eat_op(",") {
+            if self.at_op(":") || self.at_kw("if") || self.at_op(")") || self.at_op("]") {
+                break;
+            }
+            self.pattern()?;
+        }
+        Some(())
+    }
+
+    fn pattern(&mut self) -> P<()> {
+        self.enter()?;
+        let result = self.pattern_inner();
+        self.leave(result)
+    }
+
+    fn pattern_inner(&mut self) -> P<()> {
+        loop {
+            self.closed_pattern()?;
+            if !self.eat_op("|") {
+                break;
+            }
+        }
+        if self.eat_kw("as") {
+            self.eat_name()?;
+        }
+        Some(())
+    }
+
+    fn closed_pattern(&mut self) -> P<()> {
+        let token = self.peek()?;
+        match token.kind {
+            TokenKind::Number => {
+                self.pos += 1;
+                if self.eat_op("+") || self.eat_op("-") {
+                    return self.at_kind(TokenKind::Number).then(|| self.pos += 1);
+                }
+                Some(())
+            }
+            TokenKind::String => {
+                while self.at_kind(TokenKind::String) {
+                    self.pos += 1;
+                }
+                Some(())
+            }
+            TokenKind::Name => {
+                let text = self.text(token);
+                if matches!(text, "None" | "True" | "False") {
+                    self.pos += 1;
+                    return Some(());
+                }
+                self.dotted_name()?;
+                if self.eat_op("(") {
+                    if self.eat_op(")") {
+                        return Some(());
+                    }
+                    loop {
+                        if self.at_name() && self.op_at(self.pos + 1, "=") {
+                            self.pos += 2;
+                        }
+                        self.pattern()?;
+                        if !self.eat_op(",") || self.at_op(")") {
+                            break;
+                        }
+                    }
+                    self.expect_op(")")?;
+                }
+                Some(())
+            }
+            TokenKind::Op => match self.text(token) {
+                "-" => {
+                    self.pos += 1;
+                    self.at_kind(TokenKind::Number).then(|| self.pos += 1)?;
+                    if self.eat_op("+") || self.eat_op("-") {
+                        return self.at_kind(TokenKind::Number).then(|| self.pos += 1);
+                    }
+                    Some(())
+                }
+                "*" => {
+                    self.pos += 1;
+                    self.eat_name()
+                }
+                "(" | "[" => {
+                    let close = if self.text(token) == "(" { ")" } else { "]" };
+                    self.pos += 1;
+                    if !self.at_op(close) {
+                        self.patterns()?;
+                    }
+                    self.expect_op(close)
+                }
+                "{" => {
+                    self.pos += 1;
+                    while !self.at_op("}") {
+                        if self.eat_op("**") {
+                            self.eat_name()?;
+                        } else {
+                            self.closed_pattern()?;
+                            self.expect_op(":")?;
+                            self.pattern()?;
+                        }
+                        if !self.eat_op(",") {
+                            break;
+                        }
+                    }
+                    self.expect_op("}")
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    // ---- parameters and arguments ---------------------------------------------------
+
+    /// Parameters of a `def` (up to, not including, `)`) or of a lambda (up to `:`).
+    fn parameters(&mut self, lambda: bool) -> P<()> {
+        let close = if lambda { ":" } else { ")" };
+        let (mut seen_default, mut seen_star, mut seen_slash, mut seen_double_star, mut bare_star) =
+            (false, false, false, false, false);
+        let mut count = 0;
+        while !self.at_op(close) {
+            if seen_double_star {
+                return None;
+            }
+            if self.eat_op("/") {
+                if seen_slash || seen_star || count == 0 {
+                    return None;
+                }
+                seen_slash = true;
+            } else if self.eat_op("**") {
+                self.eat_name()?;
+                self.annotation(lambda, false)?;
+                seen_double_star = true;
+            } else if self.eat_op("*") {
+                if seen_star {
+                    return None;
+                }
+                seen_star = true;
+                if self.at_name() {
+                    self.pos += 1;
+                    self.annotation(lambda, true)?;
+                } else {
+                    bare_star = true;
+                }
+            } else if self.at_name() {
+                self.pos += 1;
+                self.annotation(lambda, false)?;
+                if self.eat_op("=") {
+                    self.expression()?;
+                    seen_default = true;
+                } else if seen_default && !seen_star {
+                    return None;
+                }
+                bare_star = false;
+            } else {
+                return None;
+            }
+            count += 1;
+            if !self.eat_op(",") {
+                break;
+            }
+        }
+        (!bare_star).then_some(())
+    }
+
+    fn annotation(&mut self, lambda: bool, starred: bool) -> P<()> {
+        if !lambda && self.eat_op(":") {
+            if starred {
+                self.star_expression()?;
+            } else {
+                self.expression()?;
+            }
+        }
+        Some(())
+    }
+
+    /// Call arguments after `(`, through the closing `)`.
+    fn arguments(&mut self) -> P<()> {
+        if self.eat_op(")") {
+            return Some(());
+        }
+        let (mut seen_keyword, mut seen_double_star) = (false, false);
+        let mut count = 0;
+        loop {
+            let item = self.pos;
+            if self.eat_op("*") {
+                self.expression()?;
+                if seen_double_star {
+                    if self.invalid_rules {
+                        self.raise_at_furthest(
+                            "iterable argument unpacking follows keyword argument unpacking",
+                        );
+                    }
+                    return None;
+                }
+            } else if self.eat_op("**") {
+                self.expression()?;
+                seen_double_star = true;
+            } else if self.at_name() && self.op_at(self.pos + 1, "=") {
+                self.pos += 2;
+                self.expression()?;
+                seen_keyword = true;
+            } else {
+                if self.at_name() && self.op_at(self.pos + 1, ":=") {
+                    self.pos += 2;
+                    self.expression()?;
+                } else {
+                    let value = self.expression()?;
+                    if self.at_op(":=") {
+                        return None;
+                    }
+                    if self.at_op("=") {
+                        // invalid_kwarg: `f(a.b=1)`, `f(True=1)`.
+                        if self.invalid_rules {
+                            let message = match self.tok(item).map(|t| self.text(t)) {
+                                Some(constant @ ("True" | "False" | "None")) if value.start + 1 == self.pos => {
+                                    format!("cannot assign to {constant}")
+                                }
+                                _ => "expression cannot contain assignment, perhaps you meant \"==\"?".to_string(),
+                            };
+                            self.raise_at(item, message);
+                        }
+                        return None;
+                    }
+                }
+                if seen_keyword || seen_double_star {
+                    if self.invalid_rules {
+                        let message = if seen_double_star {
+                            "positional argument follows keyword argument unpacking"
+                        } else {
+                            "positional argument follows keyword argument"
+                        };
+                        self.raise_at_furthest(message);
+                    }
+                    return None;
+                }
+                if self.at_for_clause() {
+                    self.for_if_clauses()?;
+                    // A bare generator expression must be the only argument.
+                    if count > 0 || !self.at_op(")") {
+                        if self.invalid_rules {
+                            self.raise_at(
+                                item,
+                                "Generator expression must be parenthesized".into(),
+                            );
+                        }
+                        return None;
+                    }
+                }
+            }
+            count += 1;
+            if !self.eat_op(",") {
+                return self.expect_op(")");
+            }
+            if self.eat_op(")") {
+                return Some(());
+            }
+        }
+    }
+
+    // ---- expressions ------------------------------------------------------------------
+
+    fn can_start_expression(&mut self, star: bool) -> bool {
+        let Some(token) = self.peek() else {
+            return false;
+        };
+        match token.kind {
+            TokenKind::Number | TokenKind::String => true,
+            TokenKind::Name => {
+                let text = self.text(token);
+                !is_keyword(text)
+                    || matches!(text, "not" | "lambda" | "await" | "None" | "True" | "False")
+            }
+            TokenKind::Op => {
+                matches!(self.text(token), "(" | "[" | "{" | "-" | "+" | "~" | "...")
+                    || (star && self.text(token) == "*")
+            }
+            _ => false,
+        }
+    }
+
+    fn can_start_target(&mut self) -> bool {
+        self.at_name() || self.at_op("(") || self.at_op("[") || self.at_op("*")
+    }
+
+    fn star_expressions(&mut self) -> P<Expr> {
+        let first = self.star_expression()?;
+        if !self.at_op(",") {
+            return Some(first);
+        }
+        let mut tuple = Expr::new(first.start, Kind::Tuple);
+        tuple.bad_target = first.bad_target;
+        while self.eat_op(",") {
+            if !self.can_start_expression(true) {
+                break;
+            }
+            let item = self.star_expression()?;
+            tuple.bad_target = tuple.bad_target.or(item.bad_target);
+        }
+        Some(tuple)
+    }
+
+    fn star_expression(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.eat_op("*") {
+            let inner = self.bitwise_or()?;
+            return Some(Expr {
+                bad_target: inner.bad_target,
+                ..Expr::new(start, Kind::Starred)
+            });
+        }
+        self.expression()
+    }
+
+    fn star_named_expression(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.eat_op("*") {
+            let inner = self.bitwise_or()?;
+            return Some(Expr {
+                bad_target: inner.bad_target,
+                ..Expr::new(start, Kind::Starred)
+            });
+        }
+        self.named_expression()
+    }
+
+    fn named_expression(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.at_name() && self.op_at(start + 1, ":=") {
+            self.pos += 2;
+            self.expression()?;
+            return Some(Expr::loose(start, "named expression"));
+        }
+        let expr = self.expression()?;
+        if self.invalid_rules {
+            self.invalid_named_expression(start, expr);
+            if self.stop.is_some() {
+                return None;
+            }
+        }
+        if self.at_op(":=") {
+            return None;
+        }
+        Some(expr)
+    }
+
+    /// `invalid_named_expression`, given the expression already parsed from `start`.
+    fn invalid_named_expression(&mut self, start: usize, expr: Expr) {
+        let after = self.pos;
+        if self.eat_op(":=") {
+            if self.expression().is_some() {
+                self.raise_at(
+                    start,
+                    format!("cannot use assignment expressions with {}", expr.what()),
+                );
+            }
+        } else if self.at_op("=") && !expr.loose {
+            let first = self.tok(start);
+            let single_name = expr.kind == Kind::Name && after == start + 1;
+            let excluded = match first {
+                Some(t) => matches!(self.text(t), "[" | "(" | "True" | "None" | "False"),
+                None => true,
+            };
+            if single_name || !excluded {
+                self.pos += 1;
+                if self.bitwise_or().is_some() && !self.at_op("=") && !self.at_op(":=") {
+                    let message = if single_name {
+                        "invalid syntax. Maybe you meant '==' or ':=' instead of '='?".to_string()
+                    } else {
+                        format!(
+                            "cannot assign to {} here. Maybe you meant '==' instead of '='?",
+                            expr.what()
+                        )
+                    };
+                    self.raise_at(start, message);
+                }
+            }
+        }
+        if self.stop.is_none() {
+            self.pos = after;
+        }
+    }
+
+    fn expression(&mut self) -> P<Expr> {
+        self.enter()?;
+        let result = self.expression_inner();
+        self.leave(result)
+    }
+
+    fn expression_inner(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.at_kw("lambda") {
+            return self.lambdef();
+        }
+        let first = self.disjunction()?;
+        if self.invalid_rules {
+            self.invalid_expression(start, first);
+            if self.stop.is_some() {
+                return None;
+            }
+        }
+        if self.eat_kw("if") {
+            self.disjunction()?;
+            if !self.eat_kw("else") {
+                return None;
+            }
+            self.expression()?;
+            return Some(Expr::loose(start, "conditional expression"));
+        }
+        Some(first)
+    }
+
+    /// `invalid_expression` and `invalid_legacy_expression`: two expressions side by
+    /// side inside brackets ("Perhaps you forgot a comma?"), an `if` without `else`, and
+    /// Python 2's print statement.
+    fn invalid_expression(&mut self, start: usize, first: Expr) {
+        let after = self.pos;
+        let first_token = self.tok(start);
+        let starts_excluded = match first_token {
+            Some(t) if t.kind == TokenKind::Name => {
+                matches!(self.text(t), "_" | "case" | "match")
+                    || self.kind_at(start + 1, TokenKind::String)
+            }
+            _ => false,
+        };
+        let legacy = first.kind == Kind::Name
+            && after == start + 1
+            && first_token.is_some_and(|t| matches!(self.text(t), "print" | "exec"));
+        if !starts_excluded && self.can_start_expression(false) {
+            let saved_rules = self.invalid_rules;
+            self.invalid_rules = false;
+            let second = self.expression_without_invalid();
+            self.invalid_rules = saved_rules;
+            if second.is_some() && !legacy && self.stop.is_none() {
+                let level = self
+                    .pos
+                    .checked_sub(1)
+                    .and_then(|i| self.tokens.get(i))
+                    .map_or(0, |t| t.level);
+                if level > 0 {
+                    self.raise_at(start, "invalid syntax. Perhaps you forgot a comma?".into());
+                    return;
+                }
+            }
+            if self.stop.is_some() {
+                return;
+            }
+            self.pos = after;
+        }
+        if self.at_kw("if") {
+            self.pos += 1;
+            if self.disjunction().is_some() && !self.at_kw("else") && !self.at_op(":") {
+                self.raise_at(start, "expected 'else' after 'if' expression".into());
+                return;
+            }
+            if self.stop.is_some() {
+                return;
+            }
+            self.pos = after;
+        }
+        if legacy && !self.at_op("(") && self.can_start_expression(true) {
+            if self.star_expressions().is_some() {
+                let name = first_token.map_or("print", |t| self.text(t));
+                self.raise_at(
+                    start,
+                    format!("Missing parentheses in call to '{name}'. Did you mean {name}(...)?"),
+                );
+                return;
+            }
+            if self.stop.is_some() {
+                return;
+            }
+            self.pos = after;
+        }
+    }
+
+    fn expression_without_invalid(&mut self) -> P<Expr> {
+        if self.at_kw("lambda") {
+            return self.lambdef();
+        }
+        let start = self.pos;
+        let first = self.disjunction()?;
+        if self.eat_kw("if") {
+            self.disjunction()?;
+            if !self.eat_kw("else") {
+                return None;
+            }
+            self.expression()?;
+            return Some(Expr::loose(start, "conditional expression"));
+        }
+        Some(first)
+    }
+
+    fn lambdef(&mut self) -> P<Expr> {
+        let start = self.pos;
+        self.pos += 1;
+        self.parameters(true)?;
+        self.expect_op(":")?;
+        self.expression()?;
+        Some(Expr::loose(start, "lambda"))
+    }
+
+    fn disjunction(&mut self) -> P<Expr> {
+        let first = self.conjunction()?;
+        if !self.at_kw("or") {
+            return Some(first);
+        }
+        while self.eat_kw("or") {
+            self.conjunction()?;
+        }
+        Some(Expr::loose(first.start, "expression"))
+    }
+
+    fn conjunction(&mut self) -> P<Expr> {
+        let first = self.inversion()?;
+        if !self.at_kw("and") {
+            return Some(first);
+        }
+        while self.eat_kw("and") {
+            self.inversion()?;
+        }
+        Some(Expr::loose(first.start, "expression"))
+    }
+
+    fn inversion(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.eat_kw("not") {
+            self.enter()?;
+            let inner = self.inversion();
+            self.leave(inner)?;
+            return Some(Expr::loose(start, "expression"));
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> P<Expr> {
+        let first = self.bitwise_or()?;
+        let mut compared = false;
+        while let Some(token) = self.peek() {
+            let text = self.text(token);
+            let width = match (token.kind, text) {
+                (TokenKind::Op, "==" | "!=" | "<" | "<=" | ">" | ">=") => 1,
+                (TokenKind::Name, "in") => 1,
+                (TokenKind::Name, "not") if self.kw_at(self.pos + 1, "in") => 2,
+                (TokenKind::Name, "is") if self.kw_at(self.pos + 1, "not") => 2,
+                (TokenKind::Name, "is") => 1,
+                _ => break,
+            };
+            self.pos += width;
+            self.bitwise_or()?;
+            compared = true;
+        }
+        Some(if compared {
+            Expr::loose(first.start, "comparison")
+        } else {
+            first
+        })
+    }
+
+    fn bitwise_or(&mut self) -> P<Expr> {
+        self.binary(0)
+    }
+
+    /// Binary operators by precedence level: `|`, `^`, `&`, shifts, `+ -`, `* / // % @`.
+    fn binary(&mut self, level: u8) -> P<Expr> {
+        if level >= 6 {
+            return self.factor();
+        }
+        let first = self.binary(level + 1)?;
+        let mut combined = false;
+        while let Some(token) = self.peek() {
+            if token.kind != TokenKind::Op {
+                break;
+            }
+            let is_operator = matches!(
+                (level, self.text(token)),
+                (0, "|")
+                    | (1, "^")
+                    | (2, "&")
+                    | (3, "<<" | ">>")
+                    | (4, "+" | "-")
+                    | (5, "*" | "/" | "//" | "%" | "@")
+            );
+            if !is_operator {
+                break;
+            }
+            self.pos += 1;
+            self.binary(level + 1)?;
+            combined = true;
+        }
+        Some(if combined {
+            Expr::other(first.start, "expression")
+        } else {
+            first
+        })
+    }
+
+    fn factor(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.eat_op("+") || self.eat_op("-") || self.eat_op("~") {
+            self.enter()?;
+            let inner = self.factor();
+            self.leave(inner)?;
+            return Some(Expr::other(start, "expression"));
+        }
+        self.power()
+    }
+
+    fn power(&mut self) -> P<Expr> {
+        let start = self.pos;
+        let base = if self.eat_kw("await") {
+            self.primary()?;
+            Expr::other(start, "await expression")
+        } else {
+            self.primary()?
+        };
+        if self.eat_op("**") {
+            self.enter()?;
+            let exponent = self.factor();
+            self.leave(exponent)?;
+            return Some(Expr::other(start, "expression"));
+        }
+        Some(base)
+    }
+
+    fn primary(&mut self) -> P<Expr> {
+        let start = self.pos;
+        let mut expr = self.atom()?;
+        loop {
+            if self.at_op(".") {
+                self.pos += 1;
+                self.eat_name()?;
+                expr = Expr::new(start, Kind::AttrSub);
+            } else if self.at_op("(") {
+                self.pos += 1;
+                self.enter()?;
+                let arguments = self.arguments();
+                self.leave(arguments)?;
+                expr = Expr::other(start, "function call");
+            } else if self.at_op("[") {
+                self.pos += 1;
+                self.enter()?;
+                let slices = self.slices();
+                self.leave(slices)?;
+                expr = Expr::new(start, Kind::AttrSub);
+            } else {
+                return Some(expr);
+            }
+        }
+    }
+
+    /// Subscript contents after `[`, through the closing `]`.
+    fn slices(&mut self) -> P<()> {
+        loop {
+            if self.eat_op("*") {
+                self.expression()?;
+            } else {
+                if !self.at_op(":") {
+                    self.named_expression()?;
+                }
+                if self.eat_op(":") {
+                    if self.can_start_expression(false) {
+                        self.expression()?;
+                    }
+                    if self.eat_op(":") && self.can_start_expression(false) {
+                        self.expression()?;
+                    }
+                }
+            }
+            if !self.eat_op(",") || self.at_op("]") {
+                break;
+            }
+        }
+        self.expect_op("]")
+    }
+
+    fn atom(&mut self) -> P<Expr> {
+        let start = self.pos;
+        let token = self.peek()?;
+        match token.kind {
+            TokenKind::Name => {
+                let text = self.text(token);
+                self.pos += 1;
+                match text {
+                    "True" | "False" | "None" => Some(Expr::other(
+                        start,
+                        if text == "None" { "None" } else { "literal" },
+                    )),
+                    _ if is_keyword(text) => {
+                        self.pos -= 1;
+                        None
+                    }
+                    _ => Some(Expr::new(start, Kind::Name)),
+                }
+            }
+            TokenKind::Number => {
+                self.pos += 1;
+                Some(Expr::other(start, "literal"))
+            }
+            TokenKind::String => {
+                let (mut bytes, mut text) = (false, false);
+                while let Some(token) = self.peek().filter(|t| t.kind == TokenKind::String) {
+                    let prefix = self.text(token).split(['\'', '"']).next().unwrap_or("");
+                    if prefix.contains(['b', 'B']) {
+                        bytes = true;
+                    } else {
+                        text = true;
+                    }
+                    self.pos += 1;
+                }
+                if bytes && text {
+                    // Raised while building the AST, so in the first pass too.
+                    self.raise_at_furthest("cannot mix bytes and nonbytes literals");
+                    return None;
+                }
+                Some(Expr::other(start, "literal"))
+            }
+            TokenKind::Op => {
+                let result = match self.text(token) {
+                    "(" => self.parenthesized(),
+                    "[" => self.list_display(),
+                    "{" => self.brace_display(),
+                    "..." => {
+                        self.pos += 1;
+                        return Some(Expr::other(start, "ellipsis"));
+                    }
+                    _ => return None,
+                };
+                result
+            }
+            _ => None,
+        }
+    }
+
+    fn at_for_clause(&mut self) -> bool {
+        self.at_kw("for") || (self.at_kw("async") && self.kw_at(self.pos + 1, "for"))
+    }
+
+    fn for_if_clauses(&mut self) -> P<()> {
+        while self.at_for_clause() {
+            if self.at_kw("async") {
+                self.pos += 1;
+            }
+            self.pos += 1;
+            self.star_targets()?;
+            if !self.eat_kw("in") {
+                return None;
+            }
+            self.disjunction()?;
+            while self.eat_kw("if") {
+                self.disjunction()?;
+            }
+        }
+        Some(())
+    }
+
+    fn star_targets(&mut self) -> P<Expr> {
+        let first = self.star_target()?;
+        if !self.at_op(",") {
+            return Some(first);
+        }
+        while self.eat_op(",") {
+            if !self.can_start_target() {
+                break;
+            }
+            self.star_target()?;
+        }
+        Some(Expr::new(first.start, Kind::Tuple))
+    }
+
+    fn star_target(&mut self) -> P<Expr> {
+        let start = self.pos;
+        if self.eat_op("*") {
+            if self.at_op("*") {
+                return None;
+            }
+            self.enter()?;
+            let inner = self.star_target();
+            self.leave(inner)?;
+            return Some(Expr::new(start, Kind::Starred));
+        }
+        let target = self.primary()?;
+        if target.bad_target.is_some() {
+            return None;
+        }
+        Some(target)
+    }
+
+    fn parenthesized(&mut self) -> P<Expr> {
+        let start = self.pos;
+        self.pos += 1;
+        self.enter()?;
+        let result = self.parenthesized_inner(start);
+        self.leave(result)
+    }
+
+    fn parenthesized_inner(&mut self, start: usize) -> P<Expr> {
+        if self.eat_op(")") {
+            return Some(Expr::new(start, Kind::Tuple));
+        }
+        if self.at_kw("yield") {
+            self.yield_expr()?;
+            self.expect_op(")")?;
+            return Some(Expr::other(start, "yield expression"));
+        }
+        let first = self.star_named_expression()?;
+        if self.at_for_clause() {
+            self.for_if_clauses()?;
+            self.expect_op(")")?;
+            return Some(Expr::other(start, "generator expression"));
+        }
+        if self.at_op(",") {
+            let mut tuple = Expr::new(start, Kind::Tuple);
+            tuple.bad_target = first.bad_target;
+            while self.eat_op(",") {
+                if self.at_op(")") {
+                    break;
+                }
+                let item = self.star_named_expression()?;
+                tuple.bad_target = tuple.bad_target.or(item.bad_target);
+            }
+            self.expect_op(")")?;
+            return Some(tuple);
+        }
+        self.expect_op(")")?;
+        if first.kind == Kind::Starred {
+            if self.invalid_rules {
+                self.raise_at(first.start, "cannot use starred expression here".into());
+            }
+            return None;
+        }
+        Some(first)
+    }
+
+    fn list_display(&mut self) -> P<Expr> {
+        let start = self.pos;
+        self.pos += 1;
+        self.enter()?;
+        let result = self.list_inner(start);
+        self.leave(result)
+    }
+
+    fn list_inner(&mut self, start: usize) -> P<Expr> {
+        if self.eat_op("]") {
+            return Some(Expr::new(start, Kind::List));
+        }
+        let first = self.star_named_expression()?;
+        if self.at_for_clause() {
+            self.for_if_clauses()?;
+            self.expect_op("]")?;
+            return Some(Expr::other(start, "list comprehension"));
+        }
+        let mut list = Expr::new(start, Kind::List);
+        list.bad_target = first.bad_target;
+        while self.eat_op(",") {
+            if self.at_op("]") {
+                break;
+            }
+            let item = self.star_named_expression()?;
+            list.bad_target = list.bad_target.or(item.bad_target);
+        }
+        self.expect_op("]")?;
+        Some(list)
+    }
+
+    fn brace_display(&mut self) -> P<Expr> {
+        let start = self.pos;
+        self.pos += 1;
+        self.enter()?;
+        let result = self.brace_inner(start);
+        self.leave(result)
+    }
+
+    fn brace_inner(&mut self, start: usize) -> P<Expr> {
+        if self.eat_op("}") {
+            return Some(Expr::other(start, "dict literal"));
+        }
+        let is_dict = if self.eat_op("**") {
+            self.bitwise_or()?;
+            true
+        } else {
+            self.star_named_expression()?;
+            if self.eat_op(":") {
+                self.expression()?;
+                true
+            } else {
+                false
+            }
+        };
+        if self.at_for_clause() {
+            self.for_if_clauses()?;
+            self.expect_op("}")?;
+            return Some(Expr::other(
+                start,
+                if is_dict {
+                    "dict comprehension"
+                } else {
+                    "set comprehension"
+                },
+            ));
+        }
+        while self.eat_op(",") {
+            if self.at_op("}") {
+                break;
+            }
+            if is_dict {
+                if self.eat_op("**") {
+                    self.bitwise_or()?;
+                } else {
+                    self.expression()?;
+                    self.expect_op(":")?;
+                    self.expression()?;
+                }
+            } else {
+                self.star_named_expression()?;
+            }
+        }
+        self.expect_op("}")?;
+        Some(Expr::other(
+            start,
+            if is_dict {
+                "dict literal"
+            } else {
+                "set display"
+            },
+        ))
+    }
+
+    fn yield_expr(&mut self) -> P<Expr> {
+        let start = self.pos;
+        self.pos += 1;
+        if self.eat_kw("from") {
+            self.expression()?;
+        } else if self.can_start_expression(true) {
+            self.star_expressions()?;
+        }
+        Some(Expr::other(start, "yield expression"))
+    }
+}
+
+fn column_of(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let line_start = bytes[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    bytes[line_start..offset]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(source: &str) -> Option<(usize, String)> {
+        check(source).map(|d| (d.line + 1, d.message))
+    }
+
+    fn line(source: &str) -> Option<usize> {
+        verdict(source).map(|v| v.0)
+    }
+
+    #[test]
+    fn clean_programs() {
+        for source in [
+            "",
+            "\n\n",
+            "# only a comment",
+            "x = 1\r\nif x:\r\n    y = 2\r\n",
+            "def f(a, b=1, *args, c, d=2, **kw) -> int:\n    return a\n",
+            "def g(a, /, b, *, c):\n  pass\n",
+            "class A(B, metaclass=M):\n\tdef f(self): return [x for x in self if x]\n",
+            "async def f():\n    async with a as b, c:\n        await x\n    async for i in y:\n        pass\n",
+            "with (open(a) as f, open(b) as g):\n    pass\n",
+            "with (a, b) as c:\n    pass\n",
+            "match x:\n    case [1, 2, *rest] if rest:\n        pass\n    case {'a': 1, **kw}:\n        pass\n    case Point(x=0) | None:\n        pass\n    case _:\n        pass\n",
+            "match = 1\nmatch.x = 2\nprint(match)\n",
+            "x = lambda a, *b, **c: (a, b, c)\n",
+            "x = {**a, 'b': 1}\ny = {1, 2}\nz = {k: v for k, v in d}\n",
+            "x = a if b else c\ny = [*a, *b]\nf(*a, **b)\nf(x for x in y)\n",
+            "try:\n    pass\nexcept (A, B) as e:\n    pass\nelse:\n    pass\nfinally:\n    pass\n",
+            "try:\n    pass\nexcept* A:\n    pass\n",
+            "from . import (a, b,)\nfrom .. x import *\nimport a.b as c, d\n",
+            "x: int = 1\nself.y: List[int] = []\n(z): int\n",
+            "a, *b = c\n[a, b] = c\na.b[0], c = d\nx += 1\n",
+            "if (n := len(a)) > 10:\n    pass\n",
+            "s = f'{x!r:>{width}}' 'abc' f\"x\"\nb = b'x' rb'y'\n",
+            "x = 1if y else 2\n",
+            "del a, b[0], c.d\nglobal x, y\nassert x, 'm'\nraise X from e\n",
+            "@dec\n@dec.attr(1)\nclass A: pass\n",
+            "x = \\\n    1\n",
+            "x[1:2, ::3, ...] = y[a:b]\n",
+            "def f():\n    yield\n    x = yield 1\n    yield from g()\n",
+            "print(*a, sep='')\n",
+            "if x:\n\n    # comment\n\n    pass\n",
+        ] {
+            assert_eq!(verdict(source), None, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn missing_blocks_blame_the_header() {
+        assert_eq!(
+            verdict("if x:\ny = 1\n"),
+            Some((
+                1,
+                "expected an indented block after 'if' statement on line 1".into()
+            ))
+        );
+        assert_eq!(line("def f():\n    if x:\n    return 1\n"), Some(2));
+        assert_eq!(line("class A:\n\ndef f():\n    pass\n"), Some(1));
+        assert_eq!(line("try:\n    x\nexcept E:\nfoo()\n"), Some(3));
+        assert_eq!(line("for x in y:\n# c\n"), Some(1));
+        assert_eq!(line("@dec\ndef f():\nx\n"), Some(2));
+    }
+
+    #[test]
+    fn indentation_errors() {
+        assert_eq!(
+            verdict("x = 1\n    y = 2\n"),
+            Some((2, "unexpected indent".into()))
+        );
+        assert_eq!(
+            verdict("if x:\n    y\n  z\n"),
+            Some((
+                3,
+                "unindent does not match any outer indentation level".into()
+            ))
+        );
+        // An unexpected indent wins over a tokenizer error further down.
+        assert_eq!(line("x = 1\n    y = 2)\n"), Some(2));
+    }
+
+    #[test]
+    fn orphans_and_try() {
+        assert_eq!(
+            verdict("x = 1\nelse:\n    y\n"),
+            Some((2, "invalid syntax".into()))
+        );
+        assert_eq!(
+            line("def f():\n    x = 1\n    except E:\n        y\n"),
+            Some(3)
+        );
+        assert_eq!(
+            verdict("try:\n    x = 1\ny = 2\n"),
+            Some((3, "expected 'except' or 'finally' block".into()))
+        );
+        assert_eq!(line("try:\n    x = 1\n"), Some(2));
+    }
+
+    #[test]
+    fn brackets_and_precedence() {
+        assert_eq!(
+            verdict("x = (1,\n2\ny = 3\n"),
+            Some((1, "'(' was never closed".into()))
+        );
+        assert_eq!(verdict("x = 1)\n"), Some((1, "unmatched ')'".into())));
+        assert_eq!(line("x = (1,\n2]\n"), Some(1));
+        assert_eq!(
+            verdict("f(\n  a b\n  c)\n"),
+            Some((2, "invalid syntax. Perhaps you forgot a comma?".into()))
+        );
+        // A tokenizer error later in the file beats an earlier parser error.
+        assert_eq!(line("x = = 1\ny = 'abc\n"), Some(2));
+        // An open bracket on the error's own line does not.
+        assert_eq!(line("x = = (1,\n"), Some(1));
+    }
+
+    #[test]
+    fn keyword_argument_mistakes() {
+        assert_eq!(line("f(1,\n  a.b = 2)\n"), Some(2));
+        assert_eq!(
+            verdict("f(True=1)\n").map(|v| v.1),
+            Some("cannot assign to True".into())
+        );
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(line("def f():\n    '''doc\n    x = 1\n"), Some(2));
+        assert_eq!(line("x = 1\ny = 'abc\n"), Some(2));
+    }
+
+    #[test]
+    fn forced_tokens() {
+        assert_eq!(
+            verdict("def f\n    pass\n"),
+            Some((1, "expected '('".into()))
+        );
+        assert_eq!(
+            verdict("if x:\n    pass\nelse\n    pass\n"),
+            Some((3, "expected ':'".into()))
+        );
+    }
+
+    #[test]
+    fn never_panics() {
+        let samples = [
+            "(",
+            ")",
+            "[}",
+            "'''",
+            "\\",
+            "@",
+            "lambda",
+            "match",
+            "match x:",
+            "case",
+            "def",
+            "class",
+            "if",
+            "x = ",
+            "*",
+            "**",
+            ":=",
+            "async",
+            "await",
+            "from",
+            "import",
+            "f(**)",
+            "a[",
+            "{**}",
+            "((((((((((",
+            "-----1",
+            "not not not",
+            "\u{0}",
+            "é = 1",
+            "x = €",
+            "\t\tif x:\n  \ty",
+        ];
+        for a in samples {
+            for b in samples {
+                let _ = check(&format!("{a} {b}\n{b}\n    {a}"));
+            }
+        }
+        let _ = check(&"(".repeat(10_000));
+        let _ = check(&"-".repeat(10_000));
+        let _ = check(&"not ".repeat(10_000));
+        let _ = check(&"[".repeat(150));
+        let _ = check(&format!("x = {}1{}", "(".repeat(150), ")".repeat(150)));
+    }
+
+    /// Prints our verdict for each file listed in `$LINTSEQ_SYNTAX_PROBES` as JSON lines
+    /// (used by benches/syntax_oracle.py).
+    #[test]
+    #[ignore]
+    fn probe_files() {
+        let Ok(listing) = std::env::var("LINTSEQ_SYNTAX_PROBES") else {
+            return;
+        };
+        let paths = std::fs::read_to_string(listing).unwrap();
+        for path in paths.lines() {
+            let source = std::fs::read_to_string(path).unwrap();
+            let tree = crate::lang::python::parse(&source);
+            if let Some(d) = first_error(&source, &tree) {
+                println!(
+                    "{}",
+                    serde_json::json!({"path": path, "line": d.line + 1, "column": d.column, "code": d.code, "message": d.message})
+                );
+            }
+        }
+    }
 }

@@ -1,1 +1,1130 @@
-//! A tokenizer that mirrors CPython's (to be written).
+//! A tokenizer that mirrors CPython 3.11's (`Parser/tokenizer.c`), so that syntax errors
+//! are found on the token, and reported on the line, that CPython blames.
+//!
+//! What it reproduces: the indentation stack (with CPython's tab rules: columns with tab
+//! size 8 must agree with columns with tab size 1), the bracket stack (newlines inside
+//! brackets are not tokens), string literals with their prefixes (f-strings are plain
+//! strings in 3.11), line continuations, number literals with CPython's checks, and the
+//! identifier rules for non-ASCII characters. Like CPython it reads `\r\n` and a lone
+//! `\r` as a newline, and acts as if the source ended with a newline.
+//!
+//! CPython's tokenizer errors come in two kinds, and the difference decides which error
+//! wins (see `syntax.rs`): most call `syntaxerror()` and set the exception at once
+//! ([`ErrorKind::Raised`]); indentation errors, `\` followed by a non-newline, and end of
+//! file inside brackets or after `\` only set `tok->done` and become an exception when
+//! the parser fetches that token ([`ErrorKind::Deferred`]).
+
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Name,
+    Number,
+    String,
+    Op,
+    Newline,
+    Indent,
+    Dedent,
+    EndMarker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// Byte range in [`Tokens::text`].
+    pub start: usize,
+    pub end: usize,
+    /// 0-based line CPython gives the token (INDENT and DEDENT sit on the line of the
+    /// token that follows them; tokens at end of file sit on the last line).
+    pub line: usize,
+    /// Bracket depth after the token (CPython's `tok->level`).
+    pub level: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Set as an exception the moment the tokenizer meets it: it beats any error the
+    /// parser finds, wherever it is in the file.
+    Raised,
+    /// Only an error once the parser fetches this token.
+    Deferred,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenizerError {
+    pub kind: ErrorKind,
+    /// 0-based line and column (in characters) CPython reports.
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The innermost bracket still open when the error happened: (0-based line, column, char).
+    pub open_bracket: Option<(usize, usize, u8)>,
+}
+
+/// The tokens of a program, up to the first tokenizer error (which stands where the next
+/// token would be). Without an error the last token is [`TokenKind::EndMarker`].
+#[derive(Debug)]
+pub struct Tokens<'a> {
+    pub text: Cow<'a, str>,
+    pub tokens: Vec<Token>,
+    pub error: Option<TokenizerError>,
+}
+
+impl Tokens<'_> {
+    pub fn text_of(&self, token: &Token) -> &str {
+        self.text.get(token.start..token.end).unwrap_or("")
+    }
+
+    /// 0-based column, in characters, of a byte offset.
+    pub fn column_of(&self, offset: usize) -> usize {
+        column_at(self.text.as_bytes(), offset)
+    }
+}
+
+fn column_at(bytes: &[u8], offset: usize) -> usize {
+    let offset = offset.min(bytes.len());
+    let line_start = bytes[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // Counting non-continuation bytes counts characters.
+    bytes[line_start..offset]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count()
+}
+
+const TAB_SIZE: usize = 8;
+/// CPython caps the indentation stack at 100 levels and the bracket stack at 200.
+const MAX_INDENT: usize = 100;
+const MAX_LEVEL: usize = 200;
+
+/// CPython's view of the source: newlines translated to `\n`, a newline appended when the
+/// last line has none. Borrows when nothing changes. (A leading byte-order mark stays:
+/// `ast.parse` of a `str` rejects it as a non-printable character.)
+fn normalize(source: &str) -> Cow<'_, str> {
+    let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
+    if !source.contains('\r') && !needs_newline {
+        return Cow::Borrowed(source);
+    }
+    let mut out = String::with_capacity(source.len() + 1);
+    let mut rest = source;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(after) = rest.strip_prefix('\n') {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Cow::Owned(out)
+}
+
+/// Tokenizes a whole program the way CPython does.
+pub fn tokenize(source: &str) -> Tokens<'_> {
+    let text = normalize(source);
+    let mut tokenizer = Tokenizer::new(text.as_bytes());
+    let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
+    let error = loop {
+        match tokenizer.next_token() {
+            Ok(token) => {
+                tokens.push(token);
+                if token.kind == TokenKind::EndMarker {
+                    break None;
+                }
+            }
+            Err(error) => break Some(error),
+        }
+    };
+    Tokens {
+        text,
+        tokens,
+        error,
+    }
+}
+
+const EOF: i32 = -1;
+
+struct Tokenizer<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    /// Number of `\n` consumed: the 0-based line of the next character.
+    line: usize,
+    at_line_start: bool,
+    indents: Vec<usize>,
+    alt_indents: Vec<usize>,
+    /// Pending INDENT (> 0) or DEDENT (< 0) tokens.
+    pending: isize,
+    /// Open brackets: (char, 0-based line, byte offset).
+    brackets: Vec<(u8, usize, usize)>,
+    /// Byte offset where the current token starts.
+    start: usize,
+    start_line: usize,
+}
+
+fn is_identifier_start(c: i32) -> bool {
+    (c >= b'a' as i32 && c <= b'z' as i32)
+        || (c >= b'A' as i32 && c <= b'Z' as i32)
+        || c == b'_' as i32
+        || c >= 128
+}
+
+fn is_identifier_char(c: i32) -> bool {
+    is_identifier_start(c) || is_digit(c)
+}
+
+fn is_digit(c: i32) -> bool {
+    (b'0' as i32..=b'9' as i32).contains(&c)
+}
+
+fn is_hex_digit(c: i32) -> bool {
+    is_digit(c)
+        || (b'a' as i32..=b'f' as i32).contains(&c)
+        || (b'A' as i32..=b'F' as i32).contains(&c)
+}
+
+/// An approximation of Python's `str.isprintable` for one character (std has no
+/// general-category tables): separators other than the ASCII space and control and
+/// format characters are not printable.
+fn is_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
+}
+
+/// An approximation of XID_Start / XID_Continue with what std offers.
+fn is_xid_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_xid_continue(c: char) -> bool {
+    c == '_' || c.is_alphanumeric() || c == '\u{b7}' || is_combining_mark(c)
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x300..=0x36F | 0x483..=0x489 | 0x591..=0x5BD | 0x610..=0x61A | 0x64B..=0x65F
+        | 0x900..=0x903 | 0x93A..=0x94F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE00..=0xFE0F | 0xFE20..=0xFE2F | 0xE0100..=0xE01EF)
+}
+
+impl<'a> Tokenizer<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Tokenizer {
+            buf,
+            pos: 0,
+            line: 0,
+            at_line_start: true,
+            indents: vec![0],
+            alt_indents: vec![0],
+            pending: 0,
+            brackets: Vec::new(),
+            start: 0,
+            start_line: 0,
+        }
+    }
+
+    fn nextc(&mut self) -> i32 {
+        match self.buf.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                b as i32
+            }
+            None => EOF,
+        }
+    }
+
+    /// Steps back over `c`, the character `nextc` just returned.
+    fn backup(&mut self, c: i32) {
+        if c != EOF && self.pos > 0 {
+            self.pos -= 1;
+            if c == b'\n' as i32 {
+                self.line = self.line.saturating_sub(1);
+            }
+        }
+    }
+
+    /// CPython's line at the current position; at end of file that is the last line.
+    fn current_line(&self) -> usize {
+        if self.pos >= self.buf.len() && self.line > 0 && self.buf.last() == Some(&b'\n') {
+            self.line - 1
+        } else {
+            self.line
+        }
+    }
+
+    fn column(&self, offset: usize) -> usize {
+        column_at(self.buf, offset)
+    }
+
+    fn innermost_bracket(&self) -> Option<(usize, usize, u8)> {
+        self.brackets
+            .last()
+            .map(|&(c, line, offset)| (line, self.column(offset), c))
+    }
+
+    fn error_at(
+        &self,
+        kind: ErrorKind,
+        line: usize,
+        column: usize,
+        message: String,
+    ) -> TokenizerError {
+        TokenizerError {
+            kind,
+            line,
+            column,
+            message,
+            open_bracket: self.innermost_bracket(),
+        }
+    }
+
+    /// A `syntaxerror()` at the current position.
+    fn raised(&self, message: impl Into<String>) -> TokenizerError {
+        self.error_at(
+            ErrorKind::Raised,
+            self.current_line(),
+            self.column(self.pos),
+            message.into(),
+        )
+    }
+
+    fn deferred(&self, message: impl Into<String>) -> TokenizerError {
+        self.error_at(
+            ErrorKind::Deferred,
+            self.current_line(),
+            self.column(self.pos),
+            message.into(),
+        )
+    }
+
+    fn token(&self, kind: TokenKind) -> Token {
+        Token {
+            kind,
+            start: self.start,
+            end: self.pos,
+            line: self.start_line,
+            level: self.brackets.len(),
+        }
+    }
+
+    /// After a `\`: the next character must be a newline, and a line must follow.
+    fn continuation_line(&mut self) -> Result<(), TokenizerError> {
+        let c = self.nextc();
+        if c != b'\n' as i32 {
+            return Err(self.deferred("unexpected character after line continuation character"));
+        }
+        let c = self.nextc();
+        if c == EOF {
+            return Err(self.unexpected_eof());
+        }
+        self.backup(c);
+        Ok(())
+    }
+
+    fn unexpected_eof(&self) -> TokenizerError {
+        match self.innermost_bracket() {
+            Some((line, column, c)) => self.error_at(
+                ErrorKind::Deferred,
+                line,
+                column,
+                format!("'{}' was never closed", c as char),
+            ),
+            None => self.deferred("unexpected EOF while parsing"),
+        }
+    }
+
+    fn next_token(&mut self) -> Result<Token, TokenizerError> {
+        'nextline: loop {
+            let mut blank_line = false;
+            if self.at_line_start {
+                self.at_line_start = false;
+                blank_line = self.read_indentation()?;
+            }
+            self.start = self.pos;
+            self.start_line = self.current_line();
+            if self.pending != 0 {
+                // INDENT/DEDENT sit where the next token starts.
+                let (offset, line) = self.peek_token_start();
+                self.start = offset;
+                self.start_line = line;
+                let kind = if self.pending < 0 {
+                    self.pending += 1;
+                    TokenKind::Dedent
+                } else {
+                    self.pending -= 1;
+                    TokenKind::Indent
+                };
+                return Ok(Token {
+                    kind,
+                    start: offset,
+                    end: offset,
+                    line,
+                    level: self.brackets.len(),
+                });
+            }
+            'again: loop {
+                let mut c = self.nextc();
+                while c == b' ' as i32 || c == b'\t' as i32 || c == 0x0c {
+                    c = self.nextc();
+                }
+                self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
+                self.start_line = if c == b'\n' as i32 {
+                    self.line.saturating_sub(1)
+                } else {
+                    self.current_line()
+                };
+                if c == b'#' as i32 {
+                    while c != EOF && c != b'\n' as i32 {
+                        c = self.nextc();
+                    }
+                    self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
+                }
+                if c == EOF {
+                    if !self.brackets.is_empty() {
+                        return Err(self.unexpected_eof());
+                    }
+                    // Close the indentation blocks left open, then end.
+                    if self.indents.len() > 1 {
+                        self.indents.pop();
+                        self.alt_indents.pop();
+                        self.start = self.pos;
+                        self.start_line = self.current_line();
+                        return Ok(self.token(TokenKind::Dedent));
+                    }
+                    self.start = self.pos;
+                    self.start_line = self.current_line();
+                    return Ok(self.token(TokenKind::EndMarker));
+                }
+                if is_identifier_start(c) {
+                    return self.name_or_string(c);
+                }
+                if c == b'\n' as i32 {
+                    self.at_line_start = true;
+                    if blank_line || !self.brackets.is_empty() {
+                        continue 'nextline;
+                    }
+                    let mut token = self.token(TokenKind::Newline);
+                    token.end = self.pos.saturating_sub(1);
+                    return Ok(token);
+                }
+                if c == b'.' as i32 {
+                    let c2 = self.nextc();
+                    if is_digit(c2) {
+                        return self.fraction(c2);
+                    }
+                    if c2 == b'.' as i32 {
+                        let c3 = self.nextc();
+                        if c3 == b'.' as i32 {
+                            return Ok(self.token(TokenKind::Op));
+                        }
+                        self.backup(c3);
+                    }
+                    self.backup(c2);
+                    return Ok(self.token(TokenKind::Op));
+                }
+                if is_digit(c) {
+                    return self.number(c);
+                }
+                if c == b'\'' as i32 || c == b'"' as i32 {
+                    return self.string(c);
+                }
+                if c == b'\\' as i32 {
+                    self.continuation_line()?;
+                    continue 'again;
+                }
+                return self.operator(c);
+            }
+        }
+    }
+
+    /// Reads the indentation of a new line and queues INDENT/DEDENT tokens. Returns
+    /// whether the line is blank (only white space and/or a comment).
+    fn read_indentation(&mut self) -> Result<bool, TokenizerError> {
+        let mut col = 0usize;
+        let mut alt_col = 0usize;
+        let mut continued_col = 0usize;
+        let c = loop {
+            let c = self.nextc();
+            if c == b' ' as i32 {
+                col += 1;
+                alt_col += 1;
+            } else if c == b'\t' as i32 {
+                col = (col / TAB_SIZE + 1) * TAB_SIZE;
+                alt_col += 1;
+            } else if c == 0x0c {
+                // Form feed resets the column (for Emacs users, says CPython).
+                col = 0;
+                alt_col = 0;
+            } else if c == b'\\' as i32 {
+                // The first backslash fixes the indentation of what follows.
+                if continued_col == 0 {
+                    continued_col = col;
+                }
+                self.continuation_line()?;
+            } else {
+                break c;
+            }
+        };
+        self.backup(c);
+        let blank = c == b'#' as i32 || c == b'\n' as i32;
+        if blank || !self.brackets.is_empty() {
+            return Ok(blank);
+        }
+        if continued_col != 0 {
+            col = continued_col;
+            alt_col = continued_col;
+        }
+        let top = self.indents.last().copied().unwrap_or(0);
+        let alt_top = self.alt_indents.last().copied().unwrap_or(0);
+        if col == top {
+            if alt_col != alt_top {
+                return Err(self.tab_error());
+            }
+        } else if col > top {
+            if self.indents.len() >= MAX_INDENT {
+                return Err(self.deferred_at_line_end("too many levels of indentation"));
+            }
+            if alt_col <= alt_top {
+                return Err(self.tab_error());
+            }
+            self.pending += 1;
+            self.indents.push(col);
+            self.alt_indents.push(alt_col);
+        } else {
+            while self.indents.len() > 1 && col < self.indents.last().copied().unwrap_or(0) {
+                self.pending -= 1;
+                self.indents.pop();
+                self.alt_indents.pop();
+            }
+            if col != self.indents.last().copied().unwrap_or(0) {
+                return Err(self
+                    .deferred_at_line_end("unindent does not match any outer indentation level"));
+            }
+            if alt_col != self.alt_indents.last().copied().unwrap_or(0) {
+                return Err(self.tab_error());
+            }
+        }
+        Ok(false)
+    }
+
+    fn tab_error(&self) -> TokenizerError {
+        self.deferred_at_line_end("inconsistent use of tabs and spaces in indentation")
+    }
+
+    /// Indentation errors are reported on the offending line (CPython moves to its end).
+    fn deferred_at_line_end(&self, message: &str) -> TokenizerError {
+        let end = self.buf[self.pos.min(self.buf.len())..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(self.buf.len(), |i| self.pos + i);
+        self.error_at(
+            ErrorKind::Deferred,
+            self.line,
+            self.column(end),
+            message.to_string(),
+        )
+    }
+
+    /// Where the next real token starts (for INDENT/DEDENT), without consuming anything.
+    fn peek_token_start(&self) -> (usize, usize) {
+        let mut i = self.pos;
+        while let Some(&b) = self.buf.get(i) {
+            if b == b' ' || b == b'\t' || b == 0x0c {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        (i, self.current_line())
+    }
+
+    fn name_or_string(&mut self, first: i32) -> Result<Token, TokenizerError> {
+        // String prefixes: b, r, u, f in the combinations CPython accepts.
+        let (mut saw_b, mut saw_r, mut saw_u, mut saw_f) = (false, false, false, false);
+        let mut c = first;
+        loop {
+            let lower = if (b'A' as i32..=b'Z' as i32).contains(&c) {
+                c + 32
+            } else {
+                c
+            };
+            if !(saw_b || saw_u || saw_f) && lower == b'b' as i32 {
+                saw_b = true;
+            } else if !(saw_b || saw_u || saw_r || saw_f) && lower == b'u' as i32 {
+                saw_u = true;
+            } else if !(saw_r || saw_u) && lower == b'r' as i32 {
+                saw_r = true;
+            } else if !(saw_f || saw_b || saw_u) && lower == b'f' as i32 {
+                saw_f = true;
+            } else {
+                break;
+            }
+            c = self.nextc();
+            if c == b'"' as i32 || c == b'\'' as i32 {
+                return self.string(c);
+            }
+        }
+        let mut non_ascii = false;
+        while is_identifier_char(c) {
+            non_ascii |= c >= 128;
+            c = self.nextc();
+        }
+        self.backup(c);
+        if non_ascii {
+            self.verify_identifier()?;
+        }
+        Ok(self.token(TokenKind::Name))
+    }
+
+    /// CPython's `verify_identifier`: the first character that cannot be part of an
+    /// identifier is an "invalid character".
+    fn verify_identifier(&mut self) -> Result<(), TokenizerError> {
+        let bytes = &self.buf[self.start.min(self.pos)..self.pos];
+        let text = String::from_utf8_lossy(bytes);
+        for (i, (offset, ch)) in text.char_indices().enumerate() {
+            let ok = if i == 0 {
+                is_xid_start(ch)
+            } else {
+                is_xid_continue(ch)
+            };
+            if !ok {
+                let column = self.column(self.start + offset);
+                let message = if is_printable(ch) {
+                    format!("invalid character '{}' (U+{:04X})", ch, ch as u32)
+                } else {
+                    format!("invalid non-printable character U+{:04X}", ch as u32)
+                };
+                return Err(self.error_at(ErrorKind::Raised, self.start_line, column, message));
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, quote: i32) -> Result<Token, TokenizerError> {
+        let first_line = self.start_line;
+        let mut quote_size = 1;
+        let mut end_quote_size = 0;
+        let c = self.nextc();
+        if c == quote {
+            let c2 = self.nextc();
+            if c2 == quote {
+                quote_size = 3;
+            } else {
+                end_quote_size = 1; // the empty string
+                self.backup(c2);
+            }
+        } else {
+            self.backup(c);
+        }
+        while end_quote_size != quote_size {
+            let c = self.nextc();
+            if c == EOF || (quote_size == 1 && c == b'\n' as i32) {
+                // Blamed on the opening quote; the message names where it was noticed.
+                let detected = if c == b'\n' as i32 {
+                    self.line.saturating_sub(1)
+                } else {
+                    self.current_line()
+                };
+                let message = if quote_size == 3 {
+                    format!(
+                        "unterminated triple-quoted string literal (detected at line {})",
+                        detected + 1
+                    )
+                } else {
+                    format!(
+                        "unterminated string literal (detected at line {})",
+                        detected + 1
+                    )
+                };
+                let column = self.column(self.start);
+                return Err(self.error_at(ErrorKind::Raised, first_line, column, message));
+            }
+            if c == quote {
+                end_quote_size += 1;
+            } else {
+                end_quote_size = 0;
+                if c == b'\\' as i32 {
+                    self.nextc();
+                }
+            }
+        }
+        let mut token = self.token(TokenKind::String);
+        token.line = first_line;
+        Ok(token)
+    }
+
+    /// Digits with single underscores between them; returns the character after them.
+    fn decimal_tail(&mut self) -> Result<i32, TokenizerError> {
+        loop {
+            let mut c = self.nextc();
+            while is_digit(c) {
+                c = self.nextc();
+            }
+            if c != b'_' as i32 {
+                return Ok(c);
+            }
+            let c = self.nextc();
+            if !is_digit(c) {
+                self.backup(c);
+                return Err(self.raised("invalid decimal literal"));
+            }
+        }
+    }
+
+    /// A number may not run into a name, except into the keywords that can follow a
+    /// number in valid code (`1if x else y`: only a warning in 3.11).
+    fn verify_end_of_number(&mut self, c: i32, kind: &str) -> Result<(), TokenizerError> {
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let keyword_follows = match u8::try_from(c).unwrap_or(0) {
+            b'a' => rest.starts_with(b"nd"),
+            b'e' => rest.starts_with(b"lse"),
+            b'f' => rest.starts_with(b"or"),
+            b'i' => matches!(rest.first(), Some(b'f' | b'n' | b's')),
+            b'o' => rest.starts_with(b"r"),
+            b'n' => rest.starts_with(b"ot"),
+            _ => false,
+        };
+        if !keyword_follows && is_identifier_char(c) {
+            self.backup(c);
+            return Err(self.raised(format!("invalid {kind} literal")));
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, first: i32) -> Result<Token, TokenizerError> {
+        let mut c;
+        if first == b'0' as i32 {
+            c = self.nextc();
+            let lower = if (b'A' as i32..=b'Z' as i32).contains(&c) {
+                c + 32
+            } else {
+                c
+            };
+            if lower == b'x' as i32 {
+                c = self.nextc();
+                loop {
+                    if c == b'_' as i32 {
+                        c = self.nextc();
+                    }
+                    if !is_hex_digit(c) {
+                        self.backup(c);
+                        return Err(self.raised("invalid hexadecimal literal"));
+                    }
+                    while is_hex_digit(c) {
+                        c = self.nextc();
+                    }
+                    if c != b'_' as i32 {
+                        break;
+                    }
+                }
+                self.verify_end_of_number(c, "hexadecimal")?;
+            } else if lower == b'o' as i32 || lower == b'b' as i32 {
+                let (max, kind) = if lower == b'o' as i32 {
+                    (b'7' as i32, "octal")
+                } else {
+                    (b'1' as i32, "binary")
+                };
+                c = self.nextc();
+                loop {
+                    if c == b'_' as i32 {
+                        c = self.nextc();
+                    }
+                    if !(b'0' as i32..=max).contains(&c) {
+                        if is_digit(c) {
+                            return Err(self.raised(format!(
+                                "invalid digit '{}' in {kind} literal",
+                                c as u8 as char
+                            )));
+                        }
+                        self.backup(c);
+                        return Err(self.raised(format!("invalid {kind} literal")));
+                    }
+                    while (b'0' as i32..=max).contains(&c) {
+                        c = self.nextc();
+                    }
+                    if c != b'_' as i32 {
+                        break;
+                    }
+                }
+                if is_digit(c) {
+                    return Err(self.raised(format!(
+                        "invalid digit '{}' in {kind} literal",
+                        c as u8 as char
+                    )));
+                }
+                self.verify_end_of_number(c, kind)?;
+            } else {
+                // "0", "00", "0_0", or an old-style octal, which is now an error.
+                let mut nonzero = false;
+                loop {
+                    if c == b'_' as i32 {
+                        c = self.nextc();
+                        if !is_digit(c) {
+                            self.backup(c);
+                            return Err(self.raised("invalid decimal literal"));
+                        }
+                    }
+                    if c != b'0' as i32 {
+                        break;
+                    }
+                    c = self.nextc();
+                }
+                if is_digit(c) {
+                    nonzero = true;
+                    c = self.decimal_tail()?;
+                }
+                if c == b'.' as i32 {
+                    let c2 = self.nextc();
+                    return self.fraction(c2);
+                } else if c == b'e' as i32 || c == b'E' as i32 {
+                    return self.exponent(c);
+                } else if c == b'j' as i32 || c == b'J' as i32 {
+                    return self.imaginary();
+                } else if nonzero {
+                    self.backup(c);
+                    let column = self.column(self.start);
+                    return Err(self.error_at(
+                        ErrorKind::Raised,
+                        self.current_line(),
+                        column,
+                        "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers".to_string(),
+                    ));
+                }
+                self.verify_end_of_number(c, "decimal")?;
+            }
+        } else {
+            c = self.decimal_tail()?;
+            if c == b'.' as i32 {
+                let c2 = self.nextc();
+                return self.fraction(c2);
+            }
+            if c == b'e' as i32 || c == b'E' as i32 {
+                return self.exponent(c);
+            }
+            if c == b'j' as i32 || c == b'J' as i32 {
+                return self.imaginary();
+            }
+            self.verify_end_of_number(c, "decimal")?;
+        }
+        self.backup(c);
+        Ok(self.token(TokenKind::Number))
+    }
+
+    /// After the `.` of a number; `c` is the character after the dot.
+    fn fraction(&mut self, mut c: i32) -> Result<Token, TokenizerError> {
+        if is_digit(c) {
+            c = self.decimal_tail()?;
+        }
+        if c == b'e' as i32 || c == b'E' as i32 {
+            return self.exponent(c);
+        }
+        if c == b'j' as i32 || c == b'J' as i32 {
+            return self.imaginary();
+        }
+        self.verify_end_of_number(c, "decimal")?;
+        self.backup(c);
+        Ok(self.token(TokenKind::Number))
+    }
+
+    fn exponent(&mut self, e: i32) -> Result<Token, TokenizerError> {
+        let mut c = self.nextc();
+        if c == b'+' as i32 || c == b'-' as i32 {
+            c = self.nextc();
+            if !is_digit(c) {
+                self.backup(c);
+                return Err(self.raised("invalid decimal literal"));
+            }
+        } else if !is_digit(c) {
+            // "1e" followed by something else: the number ends before the "e".
+            self.backup(c);
+            self.verify_end_of_number(e, "decimal")?;
+            self.backup(e);
+            return Ok(self.token(TokenKind::Number));
+        }
+        c = self.decimal_tail()?;
+        if c == b'j' as i32 || c == b'J' as i32 {
+            return self.imaginary();
+        }
+        self.verify_end_of_number(c, "decimal")?;
+        self.backup(c);
+        Ok(self.token(TokenKind::Number))
+    }
+
+    fn imaginary(&mut self) -> Result<Token, TokenizerError> {
+        let c = self.nextc();
+        self.verify_end_of_number(c, "imaginary")?;
+        self.backup(c);
+        Ok(self.token(TokenKind::Number))
+    }
+
+    fn operator(&mut self, c: i32) -> Result<Token, TokenizerError> {
+        let c2 = self.nextc();
+        if two_char_operator(c, c2) {
+            let c3 = self.nextc();
+            if !three_char_operator(c, c2, c3) {
+                self.backup(c3);
+            }
+            return Ok(self.token(TokenKind::Op));
+        }
+        self.backup(c2);
+        let byte = u8::try_from(c).unwrap_or(0);
+        match byte {
+            b'(' | b'[' | b'{' => {
+                if self.brackets.len() >= MAX_LEVEL {
+                    return Err(self.raised("too many nested parentheses"));
+                }
+                self.brackets.push((byte, self.start_line, self.start));
+            }
+            b')' | b']' | b'}' => {
+                let Some((opening, open_line, _)) = self.brackets.pop() else {
+                    return Err(self.raised(format!("unmatched '{}'", byte as char)));
+                };
+                let matches = matches!((opening, byte), (b'(', b')') | (b'[', b']') | (b'{', b'}'));
+                if !matches {
+                    let message = if open_line != self.start_line {
+                        format!(
+                            "closing parenthesis '{}' does not match opening parenthesis '{}' on line {}",
+                            byte as char,
+                            opening as char,
+                            open_line + 1
+                        )
+                    } else {
+                        format!(
+                            "closing parenthesis '{}' does not match opening parenthesis '{}'",
+                            byte as char, opening as char
+                        )
+                    };
+                    // The error is raised with the bracket already popped.
+                    return Err(self.raised(message));
+                }
+            }
+            _ => {}
+        }
+        if c < 0x20 || c == 0x7f {
+            return Err(self.raised(format!("invalid non-printable character U+{:04X}", c)));
+        }
+        Ok(self.token(TokenKind::Op))
+    }
+}
+
+fn two_char_operator(c1: i32, c2: i32) -> bool {
+    let (Ok(a), Ok(b)) = (u8::try_from(c1), u8::try_from(c2)) else {
+        return false;
+    };
+    matches!(
+        (a, b),
+        (b'!', b'=')
+            | (b'%', b'=')
+            | (b'&', b'=')
+            | (b'*', b'*')
+            | (b'*', b'=')
+            | (b'+', b'=')
+            | (b'-', b'=')
+            | (b'-', b'>')
+            | (b'/', b'/')
+            | (b'/', b'=')
+            | (b':', b'=')
+            | (b'<', b'<')
+            | (b'<', b'=')
+            | (b'<', b'>')
+            | (b'=', b'=')
+            | (b'>', b'=')
+            | (b'>', b'>')
+            | (b'@', b'=')
+            | (b'^', b'=')
+            | (b'|', b'=')
+    )
+}
+
+fn three_char_operator(c1: i32, c2: i32, c3: i32) -> bool {
+    let (Ok(a), Ok(b), Ok(c)) = (u8::try_from(c1), u8::try_from(c2), u8::try_from(c3)) else {
+        return false;
+    };
+    matches!(
+        (a, b, c),
+        (b'*', b'*', b'=') | (b'/', b'/', b'=') | (b'<', b'<', b'=') | (b'>', b'>', b'=')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str) -> Vec<(TokenKind, String, usize)> {
+        let tokens = tokenize(source);
+        tokens
+            .tokens
+            .iter()
+            .map(|t| (t.kind, tokens.text_of(t).to_string(), t.line))
+            .collect()
+    }
+
+    fn error(source: &str) -> Option<(ErrorKind, usize, String)> {
+        tokenize(source).error.map(|e| (e.kind, e.line, e.message))
+    }
+
+    #[test]
+    fn indentation_and_brackets() {
+        use TokenKind::*;
+        let got: Vec<TokenKind> = kinds("if x:\n    y = (1,\n 2)\n\n# c\nz\n")
+            .into_iter()
+            .map(|k| k.0)
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Name, Name, Op, Newline, Indent, Name, Op, Op, Number, Op, Number, Op, Newline,
+                Dedent, Name, Newline, EndMarker
+            ]
+        );
+    }
+
+    #[test]
+    fn dedent_sits_on_the_next_token_line() {
+        let toks = kinds("if x:\n    y\nz\n");
+        let dedent = toks.iter().find(|t| t.0 == TokenKind::Dedent).unwrap();
+        assert_eq!(dedent.2, 2);
+    }
+
+    #[test]
+    fn strings_with_prefixes_and_continuations() {
+        let toks = kinds("x = rb'a\\'' f\"{y}\" '''a\nb''' 'c\\\nd'\n");
+        let strings: Vec<&str> = toks
+            .iter()
+            .filter(|t| t.0 == TokenKind::String)
+            .map(|t| t.1.as_str())
+            .collect();
+        assert_eq!(
+            strings,
+            vec!["rb'a\\''", "f\"{y}\"", "'''a\nb'''", "'c\\\nd'"]
+        );
+        assert_eq!(kinds("ur'x'\n")[0].1, "ur");
+    }
+
+    #[test]
+    fn errors_and_their_lines() {
+        assert_eq!(
+            error("x = '''\n\n"),
+            Some((
+                ErrorKind::Raised,
+                0,
+                "unterminated triple-quoted string literal (detected at line 2)".into()
+            ))
+        );
+        assert_eq!(
+            error("a\nx = 'ab\n"),
+            Some((
+                ErrorKind::Raised,
+                1,
+                "unterminated string literal (detected at line 2)".into()
+            ))
+        );
+        assert_eq!(
+            error("x = (1,\n2\n"),
+            Some((ErrorKind::Deferred, 0, "'(' was never closed".into()))
+        );
+        assert_eq!(
+            error("x = 1)\n"),
+            Some((ErrorKind::Raised, 0, "unmatched ')'".into()))
+        );
+        assert_eq!(
+            error("x = (1,\n2]\n"),
+            Some((
+                ErrorKind::Raised,
+                1,
+                "closing parenthesis ']' does not match opening parenthesis '(' on line 1".into()
+            ))
+        );
+        assert_eq!(error("if x:\n    y\n  z\n").map(|e| e.1), Some(2));
+        assert_eq!(error("x = 0777\n").map(|e| e.1), Some(0));
+        assert_eq!(
+            error("x = 1_\n").map(|e| e.2),
+            Some("invalid decimal literal".into())
+        );
+        assert_eq!(
+            error("x = 1abc\n").map(|e| e.2),
+            Some("invalid decimal literal".into())
+        );
+        assert_eq!(error("x = 1if y else 2\n"), None);
+        assert_eq!(
+            error("x = 0x\n").map(|e| e.2),
+            Some("invalid hexadecimal literal".into())
+        );
+        assert_eq!(
+            error("a = “x”\n").map(|e| e.2),
+            Some("invalid character '“' (U+201C)".into())
+        );
+        assert_eq!(
+            error("a = \u{a0}x\n").map(|e| e.2),
+            Some("invalid non-printable character U+00A0".into())
+        );
+        assert_eq!(
+            error("x = 1 \\\n").map(|e| e.2),
+            Some("unexpected EOF while parsing".into())
+        );
+        assert_eq!(
+            error("x = 1 \\ y\n").map(|e| e.2),
+            Some("unexpected character after line continuation character".into())
+        );
+        assert_eq!(
+            error("if x:\n\ty\n        z\n").map(|e| e.2),
+            Some("inconsistent use of tabs and spaces in indentation".into())
+        );
+        assert_eq!(error("if x:\n\ty\n\tz\n"), None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_an_error_in_a_str() {
+        assert_eq!(
+            error("\u{feff}x = 1\n").map(|e| e.2),
+            Some("invalid non-printable character U+FEFF".into())
+        );
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_are_newlines() {
+        assert_eq!(error("x = 1\r\ny = (\r\n").map(|e| e.1), Some(1));
+        assert_eq!(error("x = 1\ry = (\r").map(|e| e.1), Some(1));
+        assert_eq!(error("if x:\r\n  y\r\n z\r\n").map(|e| e.1), Some(2));
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for source in [
+            "",
+            "\n",
+            "\\",
+            "'",
+            "\"\"\"",
+            "0",
+            "0_",
+            "1e",
+            "1e+",
+            "0b2",
+            "0o8",
+            "é",
+            "\u{feff}",
+            "\x0c\tx",
+            "((((",
+            "\u{0}",
+            "\r",
+            "a\u{301}b",
+        ] {
+            let _ = tokenize(source);
+        }
+        let deep = "(".repeat(300);
+        assert_eq!(
+            error(&deep).map(|e| e.2),
+            Some("too many nested parentheses".into())
+        );
+    }
+}
