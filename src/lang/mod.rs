@@ -1,6 +1,7 @@
 //! Languages: each one is a self-contained module behind the [`Language`] trait,
 //! listed once in [`registry`]. The sampler only ever talks to this trait.
 
+pub mod go;
 pub mod python;
 pub mod spec;
 pub mod treesitter;
@@ -140,6 +141,7 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
 pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
+        &go::Go,
     ];
     ALL
 }

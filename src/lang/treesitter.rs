@@ -119,3 +119,67 @@ mod tests {
         assert_eq!(node_dependent_ends(&lines, &tree, &["block"]), vec![4, 3, 3, 4, 5]);
     }
 }
+
+/// The line to blame for unbalanced brackets, found from the bracket tokens of the tree
+/// (so strings and comments are already skipped) and the indentation of the lines, or
+/// `None` when the brackets balance. A closer of the wrong kind, or a `}`/`)`/`]` that
+/// starts its line matched to an opener that ends a line of a different indentation,
+/// means the opener lost its closer: the opener's line is blamed (deleting it takes the
+/// whole construct). A closer with nothing open is blamed itself; an opener still open
+/// at the end is blamed too. This keeps a deleted closing brace from being blamed on
+/// whatever code follows it.
+pub fn unbalanced_bracket_line(tree: &Tree, source: &str) -> Option<usize> {
+    let lines: Vec<&str> = source.split('\n').collect();
+    let indent = |row: usize| lines.get(row).map_or(0, |l| l.len() - l.trim_start().len());
+    // Every leaf, in order: (kind, row, column, is_first_on_row).
+    let mut leaves: Vec<(&'static str, usize, usize)> = Vec::new();
+    let mut cursor = tree.walk();
+    let mut descend = true;
+    loop {
+        let node = cursor.node();
+        if descend && node.child_count() == 0 {
+            if !node.is_missing() && node.start_byte() < node.end_byte() {
+                let pos = node.start_position();
+                leaves.push((node.kind(), pos.row, pos.column));
+            }
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        if cursor.goto_next_sibling() {
+            descend = true;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            break;
+        }
+        descend = false;
+    }
+    let mut stack: Vec<(usize, &'static str, bool)> = Vec::new(); // (row, kind, ends its line)
+    for (i, &(kind, row, column)) in leaves.iter().enumerate() {
+        let closer_of = match kind {
+            "}" => "{",
+            ")" => "(",
+            "]" => "[",
+            "{" | "(" | "[" => {
+                let ends_line = leaves.get(i + 1).is_none_or(|next| next.1 > row);
+                stack.push((row, kind, ends_line));
+                continue;
+            }
+            _ => continue,
+        };
+        let starts_line = column == indent(row);
+        match stack.pop() {
+            None => return Some(row),
+            Some((open_row, open_kind, ends_line)) => {
+                if open_kind != closer_of {
+                    return Some(open_row);
+                }
+                if ends_line && starts_line && indent(open_row) != indent(row) {
+                    return Some(open_row);
+                }
+            }
+        }
+    }
+    stack.last().map(|&(row, _, _)| row)
+}
