@@ -2,6 +2,7 @@
 //! listed once in [`registry`]. The sampler only ever talks to this trait.
 
 pub mod go;
+pub mod java;
 pub mod python;
 pub mod spec;
 pub mod treesitter;
@@ -141,6 +142,7 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
 pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
+        &java::Java,
         &go::Go,
     ];
     ALL
