@@ -171,6 +171,14 @@ pub struct Reference {
     /// iteration the reference may be skipped: a binding inside this range may reach the
     /// reference through the loop's back edge.
     pub back_edge_range: Option<(u32, u32)>,
+    /// Evaluated whenever its statement runs (not in a conditional expression's branch, a
+    /// boolean operator's right operand, a comprehension, a case pattern or an assert).
+    pub unconditional: bool,
+    /// End of the code the reference's statement dominates: every path from the frame's
+    /// entry to a position in `start..dom_end` after the reference runs the statement
+    /// first (the rest of its block, stretched over the rest of an enclosing loop that
+    /// always runs its body when no jump precedes the statement).
+    pub dom_end: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //! any assignment in a loop) is reported too: such programs crash with NameError /
 //! UnboundLocalError, and pylint misses some of them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::Context;
 use crate::lang::python::model::{
@@ -50,8 +50,9 @@ const BUILTINS: &[&str] = &[
     "len", "license", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord",
     "pow", "print", "property", "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted",
     "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip",
-    // pylint's SPECIAL_BUILTINS and astroid's Module.scope_attrs
-    "__builtins__", "__file__", "__path__",
+    // pylint's SPECIAL_BUILTINS and astroid's Module.scope_attrs (not `__path__`: only a
+    // package's `__init__` has it; a program read as a module raises NameError)
+    "__builtins__", "__file__",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -60,7 +61,8 @@ pub fn is_builtin(name: &str) -> bool {
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let m = ctx.model;
-    let mut checker = Checker { m, consumed: HashSet::new(), builtin_cache: Vec::new(), global_mode: false };
+    let mut checker =
+        Checker { m, consumed: HashSet::new(), builtin_cache: Vec::new(), global_mode: false, reads_by_name: None, never_bound: HashMap::new() };
     for r in &m.references {
         if let Some((code, message)) = checker.check(r) {
             out.push(Diagnostic::new(r.line as usize, r.column as usize, code, message));
@@ -82,6 +84,9 @@ struct Checker<'m> {
     builtin_cache: Vec<Option<bool>>,
     /// Judging a `global` name against its function's own assignments.
     global_mode: bool,
+    /// References per name (built on first use).
+    reads_by_name: Option<HashMap<NameId, Vec<usize>>>,
+    never_bound: HashMap<(ScopeId, NameId), bool>,
 }
 
 impl<'m> Checker<'m> {
@@ -146,8 +151,15 @@ impl<'m> Checker<'m> {
         if pylint_verdict.is_some() {
             return pylint_verdict;
         }
-        let Some(scope) = resolved else {
-            return self.unresolved(r);
+        // pylint may look past a local (`x += 1`, `x = x`); Python does not.
+        let local = m.resolve(r.scope, n);
+        let scope = match (resolved, local) {
+            (None, None) => return self.unresolved(r),
+            (None, Some(local)) => match self.unresolved(r) {
+                Some(verdict) => return Some(verdict),
+                None => local,
+            },
+            (Some(outer), local) => local.unwrap_or(outer),
         };
         self.runtime_unbound(r, scope).map(|code| (code, self.message(code, n)))
     }
@@ -327,6 +339,9 @@ impl<'m> Checker<'m> {
                     maybe_before = false;
                 } else if b0.kind == BindingKind::NamedExpr && r.stmt_start == b0.stmt_start && b0.start < r.start {
                     maybe_before = r.start < b0.effective;
+                } else if b0.kind == BindingKind::MatchCapture && r.stmt_start == b0.stmt_start && b0.effective <= r.start {
+                    // A case guard (or body) reading the case's own captures.
+                    maybe_before = false;
                 }
             }
         }
@@ -759,14 +774,28 @@ impl<'m> Checker<'m> {
             }
         }
         let bindings = m.bindings_of(s, n);
-        let reaches = bindings.iter().map(|b| m.binding(*b)).any(|b| {
-            b.kind.binds_value()
-                && (b.effective <= r.start
-                    || b.line < r.line && b.scope != frame
-                    || r.back_edge_range.is_some_and(|(lo, hi)| lo <= b.start && b.start < hi))
-        });
+        let reaches = !self.never_bound(s, n)
+            && bindings.iter().map(|b| m.binding(*b)).any(|b| {
+                b.kind.binds_value()
+                    && !self.encloses_class_body(b, r)
+                    && !self.dominates(r, b)
+                    && (b.effective <= r.start
+                        || b.line < r.line && b.scope != frame
+                        || r.back_edge_range.is_some_and(|(lo, hi)| lo <= b.start && b.start < hi))
+            });
         if reaches {
             return None;
+        }
+        // Only the first failing read: a read that an earlier crashing read dominates
+        // never runs.
+        if self.read_dominated(r, s) {
+            return None;
+        }
+        // A class's own name read while its body runs: pylint's undefined-variable.
+        if bindings.iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).all(|b| self.encloses_class_body(b, r))
+            && bindings.iter().any(|b| m.binding(*b).kind.binds_value())
+        {
+            return Some("E0602");
         }
         if s_kind == ScopeKind::Function {
             if let Some(first) = bindings.iter().map(|b| m.binding(*b)).find(|b| b.kind.binds_value()) {
@@ -780,6 +809,98 @@ impl<'m> Checker<'m> {
         }
         let has_value_binding = bindings.iter().any(|b| m.binding(*b).kind.binds_value());
         Some(if has_value_binding { "E0601" } else { "E0602" })
+    }
+
+    /// `b` is the `class` statement whose body holds the read (bound only once the body
+    /// has run).
+    fn encloses_class_body(&self, b: &crate::lang::python::model::Binding, r: &Reference) -> bool {
+        if b.kind != BindingKind::ClassDef {
+            return false;
+        }
+        let m = self.m;
+        let mut s = Some(r.scope);
+        while let Some(id) = s {
+            let sc = m.scope(id);
+            if sc.kind == ScopeKind::Class && sc.name == Some(b.name) && sc.start == b.stmt_start {
+                return true;
+            }
+            if matches!(sc.kind, ScopeKind::Function | ScopeKind::Lambda) {
+                return false;
+            }
+            s = sc.parent;
+        }
+        false
+    }
+
+    /// A read that, run while the name is unbound, ends its frame: evaluated whenever its
+    /// statement runs, and no enclosing `try` (with handlers) or `with` of the frame can
+    /// swallow the NameError.
+    fn crash_capable(&self, r: &Reference) -> bool {
+        let m = self.m;
+        r.unconditional
+            && !r.guarded_name_error
+            && !r.in_annotation
+            && !m.ctl_chain(r.ctl).any(|c| match m.ctl(c).kind {
+                CtlKind::TryBody => m.ctl(c).parent.is_some_and(|t| m.ctl_children(t).iter().any(|h| m.ctl(*h).kind == CtlKind::Handler)),
+                CtlKind::WithBody => true,
+                _ => false,
+            })
+    }
+
+    /// Every path to `b` runs the read `r` first (so `b` cannot bind the name before
+    /// `r`'s first run).
+    fn dominates(&self, r: &Reference, b: &crate::lang::python::model::Binding) -> bool {
+        r.stmt_start <= b.start && b.start < r.dom_end && r.start < b.effective.max(b.start + 1) && self.crash_capable(r)
+    }
+
+    /// Another crash-capable read of the same name in `s` runs before `r` on every path.
+    fn read_dominated(&mut self, r: &Reference, s: ScopeId) -> bool {
+        let m = self.m;
+        self.index_reads();
+        let Some(ids) = self.reads_by_name.as_ref().and_then(|map| map.get(&r.name)) else { return false };
+        ids.iter().map(|i| &m.references[*i]).any(|o| {
+            o.start < r.start
+                && o.stmt_start <= r.start
+                && r.start < o.dom_end
+                && m.frame_of(o.scope) == s
+                && m.resolve(o.scope, r.name) == Some(s)
+                && self.crash_capable(o)
+                && !m.bindings_of(s, r.name).iter().map(|b| m.binding(*b)).any(|b| b.kind.binds_value() && o.start < b.effective && b.effective <= r.start && !self.dominates(o, b))
+        })
+    }
+
+    fn index_reads(&mut self) {
+        if self.reads_by_name.is_none() {
+            let mut map: HashMap<NameId, Vec<usize>> = HashMap::new();
+            for (i, r) in self.m.references.iter().enumerate() {
+                map.entry(r.name).or_default().push(i);
+            }
+            self.reads_by_name = Some(map);
+        }
+    }
+
+    /// Every binding of `n` in `s` is dominated by a read of it in `s`'s own code: the
+    /// first such read always runs with the name unbound, so no binding ever runs.
+    fn never_bound(&mut self, s: ScopeId, n: NameId) -> bool {
+        if let Some(v) = self.never_bound.get(&(s, n)) {
+            return *v;
+        }
+        let m = self.m;
+        self.index_reads();
+        let empty = Vec::new();
+        let reads: Vec<&Reference> = self
+            .reads_by_name
+            .as_ref()
+            .and_then(|map| map.get(&n))
+            .unwrap_or(&empty)
+            .iter()
+            .map(|i| &m.references[*i])
+            .filter(|r| m.frame_of(r.scope) == s && m.resolve(r.scope, n) == Some(s) && self.crash_capable(r))
+            .collect();
+        let mut values = m.bindings_of(s, n).iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
+        let v = values.peek().is_some() && values.all(|b| reads.iter().any(|r| self.dominates(r, b)));
+        self.never_bound.insert((s, n), v);
+        v
     }
 
     fn class_runs_at_import(&self, class: ScopeId) -> bool {
@@ -835,3 +956,4 @@ mod tests {
         }
     }
 }
+

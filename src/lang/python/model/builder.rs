@@ -36,6 +36,17 @@ struct Builder<'s> {
     frame: FrameState,
     stmt_start: u32,
     stmt_line: u32,
+    /// [`Reference::dom_end`] for references of the current statement.
+    stmt_dom_end: u32,
+    /// The statement of the block being walked that starts here gets `block_child_dom`
+    /// as its dominated region's end.
+    block_child_start: u32,
+    block_child_dom: u32,
+    /// Set by a loop whose body always runs at least once: (the loop statement's
+    /// dominated end, the loop's index in `frame.loops`), taken by the body's block.
+    at_least_once_body: Option<(u32, usize)>,
+    /// Depth of conditionally evaluated expression parts within the statement.
+    expr_cond: u32,
     in_annotation: bool,
     name_error_guard: u32,
     depth: u32,
@@ -51,6 +62,11 @@ pub(super) fn build(source: &str, tree: &Tree) -> Model {
         frame: FrameState::default(),
         stmt_start: 0,
         stmt_line: 0,
+        stmt_dom_end: source.len() as u32,
+        block_child_start: u32::MAX,
+        block_child_dom: 0,
+        at_least_once_body: None,
+        expr_cond: 0,
         in_annotation: false,
         name_error_guard: 0,
         depth: 0,
@@ -193,6 +209,8 @@ impl<'s> Builder<'s> {
             for_iter_of,
             guarded_name_error: self.name_error_guard > 0,
             back_edge_range,
+            unconditional: self.expr_cond == 0,
+            dom_end: self.stmt_dom_end,
         });
         id
     }
@@ -234,16 +252,27 @@ impl<'s> Builder<'s> {
         self.frame.cond_depth -= 1;
     }
 
-    fn set_stmt(&mut self, node: Node) -> (u32, u32) {
-        let saved = (self.stmt_start, self.stmt_line);
+    fn set_stmt(&mut self, node: Node) -> (u32, u32, u32, u32) {
+        let saved = (self.stmt_start, self.stmt_line, self.stmt_dom_end, self.expr_cond);
         self.stmt_start = node.start_byte() as u32;
         self.stmt_line = line_of(node);
+        self.stmt_dom_end = if self.stmt_start == self.block_child_start { self.block_child_dom } else { node.end_byte() as u32 };
+        self.expr_cond = 0;
         saved
     }
 
-    fn restore_stmt(&mut self, saved: (u32, u32)) {
+    fn restore_stmt(&mut self, saved: (u32, u32, u32, u32)) {
         self.stmt_start = saved.0;
         self.stmt_line = saved.1;
+        self.stmt_dom_end = saved.2;
+        self.expr_cond = saved.3;
+    }
+
+    /// Runs `f` with the expressions it walks marked as conditionally evaluated.
+    fn cond_expr<F: FnOnce(&mut Self)>(&mut self, f: F) {
+        self.expr_cond += 1;
+        f(self);
+        self.expr_cond -= 1;
     }
 
     /// A jump (return/raise/break/continue): later code in the enclosing loops of this
@@ -286,7 +315,12 @@ impl<'s> Builder<'s> {
     fn walk_block(&mut self, node: Node) {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let stretch = self.at_least_once_body.take();
+        let end = node.end_byte() as u32;
         for child in children {
+            let stretched = stretch.filter(|(_, i)| self.frame.loops.get(*i).is_some_and(|l| !l.jumped));
+            self.block_child_start = child.start_byte() as u32;
+            self.block_child_dom = stretched.map_or(end, |(outer, _)| outer.max(end));
             self.walk_stmt(child);
         }
     }
@@ -299,8 +333,13 @@ impl<'s> Builder<'s> {
         let saved = self.set_stmt(node);
         match node.kind() {
             "expression_statement" => self.walk_expression_statement(node),
-            "return_statement" | "raise_statement" | "assert_statement" => {
+            "return_statement" | "raise_statement" => {
                 self.walk_children(node);
+                self.note_jump(node.kind());
+            }
+            // Skipped under `python -O`, and the message only runs when the test fails.
+            "assert_statement" => {
+                self.cond_expr(|b| b.walk_children(node));
                 self.note_jump(node.kind());
             }
             "break_statement" | "continue_statement" => self.note_jump(node.kind()),
@@ -379,10 +418,47 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// tree-sitter reads `a, b,` NEWLINE `c = 1` as one assignment to `a, b, c`; CPython
+    /// sees the expression statement `a, b,` (reads) and then `c = 1`. The number of
+    /// elements of an unbracketed target list before its last unescaped line break.
+    fn leading_tuple_statement(&self, items: &[Node]) -> usize {
+        let mut split = 0;
+        for i in 1..items.len() {
+            let between = self.src.get(items[i - 1].end_byte()..items[i].start_byte()).unwrap_or("");
+            let bytes = between.as_bytes();
+            let mut in_comment = false;
+            for (j, c) in bytes.iter().enumerate() {
+                match c {
+                    b'#' => in_comment = true,
+                    b'\n' => {
+                        if in_comment || j == 0 || bytes[j - 1] != b'\\' {
+                            split = i;
+                        }
+                        in_comment = false;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        split
+    }
+
     fn walk_assignment(&mut self, node: Node, end: u32) {
         let left = node.child_by_field_name("left");
         let right = node.child_by_field_name("right");
         let ty = node.child_by_field_name("type");
+        let mut targets: Option<Vec<Node>> = None;
+        if let Some(l) = left.filter(|l| l.kind() == "pattern_list") {
+            let mut cursor = l.walk();
+            let items: Vec<Node> = l.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
+            let split = self.leading_tuple_statement(&items);
+            if split > 0 {
+                for item in &items[..split] {
+                    self.walk_expr(*item);
+                }
+                targets = Some(items[split..].to_vec());
+            }
+        }
         if let Some(ty) = ty {
             self.walk_annotation(ty);
         }
@@ -402,7 +478,16 @@ impl<'s> Builder<'s> {
                 (true, false) => BindingKind::Annotation,
                 _ => BindingKind::Assignment,
             };
-            if left.kind() == "identifier" {
+            if let Some(targets) = targets {
+                let simple = targets.len() == 1;
+                for t in targets {
+                    if simple && t.kind() == "identifier" {
+                        self.bind_full(t, kind, end, true);
+                    } else {
+                        self.walk_target(t, kind, end);
+                    }
+                }
+            } else if left.kind() == "identifier" {
                 self.bind_full(left, kind, end, true);
             } else {
                 self.walk_target(left, kind, end);
@@ -579,7 +664,8 @@ impl<'s> Builder<'s> {
                 b.walk_target(left, BindingKind::ForTarget, body_start);
             }
             if let Some(body) = body {
-                b.walk_loop_body(node, body);
+                let always = node.child_by_field_name("right").is_some_and(|r| b.non_empty_literal(r));
+                b.walk_loop_body(node, body, always);
             }
             if let Some(alt) = node.child_by_field_name("alternative") {
                 b.walk_else(alt, CtlKind::LoopElse);
@@ -587,8 +673,29 @@ impl<'s> Builder<'s> {
         });
     }
 
-    fn walk_loop_body(&mut self, node: Node, body: Node) {
+    /// A `for` iterable that always yields: a non-empty display or string literal.
+    fn non_empty_literal(&self, node: Node) -> bool {
+        match node.kind() {
+            "list" | "tuple" | "set" => node.named_child_count() > 0,
+            "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.non_empty_literal(c)),
+            "string" => node.named_children(&mut node.walk()).any(|c| c.kind() == "string_content" && !c.byte_range().is_empty()),
+            _ => false,
+        }
+    }
+
+    /// A `while` test that is always true: `True` or a non-zero integer literal.
+    fn always_true(&self, node: Node) -> bool {
+        match node.kind() {
+            "true" => true,
+            "integer" => self.text(node).bytes().any(|c| c.is_ascii_digit() && c != b'0'),
+            "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.always_true(c)),
+            _ => false,
+        }
+    }
+
+    fn walk_loop_body(&mut self, node: Node, body: Node, always_runs: bool) {
         let ctl = self.push_ctl(CtlKind::LoopBody, body);
+        let outer_dom = self.stmt_dom_end;
         self.within(ctl, |b| {
             b.conditionally(|b| {
                 b.frame.loops.push(LoopEntry {
@@ -597,7 +704,11 @@ impl<'s> Builder<'s> {
                     body_depth: b.frame.cond_depth,
                     jumped: false,
                 });
+                if always_runs {
+                    b.at_least_once_body = Some((outer_dom, b.frame.loops.len() - 1));
+                }
                 b.walk_block(body);
+                b.at_least_once_body = None;
                 b.frame.loops.pop();
             });
         });
@@ -636,7 +747,8 @@ impl<'s> Builder<'s> {
                 });
             }
             if let Some(body) = node.child_by_field_name("body") {
-                b.walk_loop_body(node, body);
+                let always = node.child_by_field_name("condition").is_some_and(|c| b.always_true(c));
+                b.walk_loop_body(node, body, always);
             }
             if let Some(alt) = node.child_by_field_name("alternative") {
                 b.walk_else(alt, CtlKind::LoopElse);
@@ -821,15 +933,18 @@ impl<'s> Builder<'s> {
             for case in cases {
                 let ctl = b.push_ctl(CtlKind::Case, case);
                 let consequence = case.child_by_field_name("consequence");
-                let effective = consequence.map(|c| c.start_byte() as u32).unwrap_or(case.end_byte() as u32);
+                // Captures bind once the pattern matched, before the guard runs.
+                let mut cursor = case.walk();
+                let pattern_end = case.named_children(&mut cursor).filter(|c| c.kind() == "case_pattern").map(|c| c.end_byte() as u32).last();
+                let effective = pattern_end.or(consequence.map(|c| c.start_byte() as u32)).unwrap_or(case.end_byte() as u32);
                 b.within(ctl, |b| {
                     b.conditionally(|b| {
                         let mut cursor = case.walk();
                         let parts: Vec<Node> = case.named_children(&mut cursor).collect();
                         for part in parts {
                             match part.kind() {
-                                "case_pattern" => b.walk_pattern(part, effective),
-                                "if_clause" => b.walk_children(part),
+                                "case_pattern" => b.cond_expr(|b| b.walk_pattern(part, effective)),
+                                "if_clause" => b.cond_expr(|b| b.walk_children(part)),
                                 "block" => b.walk_block(part),
                                 _ => {}
                             }
@@ -1031,6 +1146,13 @@ impl<'s> Builder<'s> {
         let scope = self.push_scope(ScopeKind::Class, node, name_id);
         let saved_scope = std::mem::replace(&mut self.scope, scope);
         let saved_frame = std::mem::take(&mut self.frame);
+        // `@dec` / `# comment` / `def f` in a class body: tree-sitter leaves the decorator
+        // in an ERROR child of the class; CPython runs it in the class body.
+        let mut cursor = node.walk();
+        let errors: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind() == "ERROR").collect();
+        for e in errors {
+            self.walk_expr(e);
+        }
         if let Some(body) = node.child_by_field_name("body") {
             self.walk_block(body);
         }
@@ -1094,11 +1216,13 @@ impl<'s> Builder<'s> {
                     self.walk_expr(*test);
                 }
                 self.conditionally(|b| {
-                    for (i, child) in children.iter().enumerate() {
-                        if i != 1 {
-                            b.walk_expr(*child);
+                    b.cond_expr(|b| {
+                        for (i, child) in children.iter().enumerate() {
+                            if i != 1 {
+                                b.walk_expr(*child);
+                            }
                         }
-                    }
+                    })
                 });
             }
             "boolean_operator" => {
@@ -1106,7 +1230,7 @@ impl<'s> Builder<'s> {
                     self.walk_expr(l);
                 }
                 if let Some(r) = node.child_by_field_name("right") {
-                    self.conditionally(|b| b.walk_expr(r));
+                    self.conditionally(|b| b.cond_expr(|b| b.walk_expr(r)));
                 }
             }
             "type" => self.walk_annotation_inner(node),
@@ -1178,6 +1302,7 @@ impl<'s> Builder<'s> {
         }
         let scope = self.push_scope(ScopeKind::Comprehension, node, None);
         let saved_scope = std::mem::replace(&mut self.scope, scope);
+        self.expr_cond += 1;
         self.conditionally(|b| {
             for child in &children {
                 match child.kind() {
@@ -1202,6 +1327,7 @@ impl<'s> Builder<'s> {
                 b.walk_expr(body);
             }
         });
+        self.expr_cond -= 1;
         self.scope = saved_scope;
     }
 }
