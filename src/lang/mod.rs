@@ -1,8 +1,9 @@
 //! Languages: each one is a self-contained module behind the [`Language`] trait,
 //! listed once in [`registry`]. The sampler only ever talks to this trait.
 
-pub mod go;
+pub mod javascript;
 pub mod java;
+pub mod go;
 pub mod python;
 pub mod spec;
 pub mod treesitter;
@@ -142,6 +143,7 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
 pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
+        &javascript::JavaScript,
         &java::Java,
         &go::Go,
     ];
