@@ -101,6 +101,13 @@ pub fn first_error(tree: &Tree, source: &str, module: bool, script_return: bool)
                 None if !module => Some(error_at(node, "for await is only valid in async functions".into())),
                 _ => None,
             },
+            "try_statement" if node.child_by_field_name("handler").is_none() && node.child_by_field_name("finalizer").is_none() => {
+                Some(error_at(node, "missing catch or finally after try".into()))
+            }
+            "private_property_identifier" => undeclared_private_name(node, source).then(|| {
+                let name = node.utf8_text(source.as_bytes()).unwrap_or("");
+                error_at(node, format!("private field '{name}' must be declared in an enclosing class"))
+            }),
             "yield_expression" => match enclosing_function(node) {
                 Some(f) if is_generator(f) => None,
                 _ => Some(error_at(node, "yield is only valid in generator functions".into())),
@@ -184,4 +191,28 @@ fn opener_of(closer: &str) -> &'static str {
         ")" => "(",
         _ => "[",
     }
+}
+
+/// True if `node` (a `#name` use) names no private member of any enclosing class.
+fn undeclared_private_name(node: Node, source: &str) -> bool {
+    let parent = node.parent();
+    if parent.is_some_and(|p| matches!(p.kind(), "field_definition" | "method_definition" | "public_field_definition" | "method_signature")) {
+        return false;
+    }
+    let name = node.utf8_text(source.as_bytes()).unwrap_or("");
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if n.kind() == "class_body" {
+            let mut c = n.walk();
+            let declared = n.named_children(&mut c).any(|member| {
+                let key = member.child_by_field_name("property").or_else(|| member.child_by_field_name("name"));
+                key.is_some_and(|k| k.kind() == "private_property_identifier" && k.utf8_text(source.as_bytes()).ok() == Some(name))
+            });
+            if declared {
+                return false;
+            }
+        }
+        cur = n.parent();
+    }
+    true
 }
