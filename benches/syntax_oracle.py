@@ -87,11 +87,27 @@ def snippets(paths, min_lines=5, max_lines=80):
     return out
 
 
-def make_probe(rng, code):
+def reindent(code, unit):
+    """Replaces each leading group of 4 spaces by `unit` (tab or 2 spaces)."""
+    out = []
+    for line in code.split("\n"):
+        stripped = line.lstrip(" ")
+        n = len(line) - len(stripped)
+        out.append(unit * (n // 4) + " " * (n % 4) + stripped)
+    return "\n".join(out)
+
+
+def make_probe(rng, code, hard=False):
+    if hard:
+        style = rng.random()
+        if style < 0.25:
+            code = reindent(code, "\t")
+        elif style < 0.5:
+            code = reindent(code, "  ")
     lines = code.split("\n")
     ind = indents(lines)
     deleted = set()
-    for _ in range(rng.randint(1, 3)):
+    for _ in range(rng.randint(1, 8 if hard else 3)):
         candidates = [i for i, l in enumerate(lines) if i not in deleted and l.strip() and not l.strip().startswith("#")]
         if not candidates:
             break
@@ -100,7 +116,8 @@ def make_probe(rng, code):
         if rng.random() < 0.5:
             deleted.update(range(t + 1, children_end(ind, t)))
     kept = [l for i, l in enumerate(lines) if i not in deleted]
-    return "\n".join(kept)
+    newline = "\r\n" if hard and rng.random() < 0.2 else "\n"
+    return newline.join(kept)
 
 
 def run_ours(programs, binary, cargo_dir):
@@ -151,6 +168,7 @@ def main():
     ap.add_argument("--bin", default="")
     ap.add_argument("--cargo-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="crate whose ignored test probe_files prints our verdicts (when --bin is not given)")
+    ap.add_argument("--hard", action="store_true", help="up to 8 deletions; tab, 2-space and CRLF variants")
     ap.add_argument("--stats", action="store_true", help="only print CPython's message distribution")
     args = ap.parse_args()
 
@@ -167,7 +185,7 @@ def main():
     elif args.clean:
         programs = pool
     else:
-        programs = [make_probe(rng, rng.choice(pool)) for _ in range(args.probes)]
+        programs = [make_probe(rng, rng.choice(pool), args.hard) for _ in range(args.probes)]
     theirs = [cpython_verdict(p) for p in programs]
     if args.stats:
         c = collections.Counter(ON_LINE.sub("on line N", t[1]) if t else "OK" for t in theirs)
