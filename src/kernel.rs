@@ -5,9 +5,10 @@
 //! order; every random draw depends on (seed, row index, path) alone, so the output is
 //! the same whatever the thread count or batch size.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use arrow::array::{
     Array, Int32Builder, Int64Array, ListArray, ListBuilder, StringArray, StringBuilder, UInt32Array,
@@ -16,13 +17,77 @@ use rayon::prelude::*;
 use rayon::ThreadPool;
 
 use crate::lang::{self, Language};
-use crate::lintseq::{fence, sample_edit_path, EditPath, SamplerConfig};
+use crate::lintseq::{fence, sample_edit_path, EditPath, Reject, SamplerConfig};
 use crate::pipeline::LangChoice;
 
 /// Drop reason: the code cell is null or not a string.
 pub const NO_CODE: &str = "no_code";
 /// Drop reason: sampling the path panicked (a bug; the run goes on).
 pub const PANIC: &str = "panic";
+
+/// Why one path of one row was not written, with what the user needs to find out more
+/// (the panic message and place, or the budget that ran out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowReject {
+    pub reason: &'static str,
+    pub detail: Option<String>,
+}
+
+impl RowReject {
+    fn new(reason: &'static str) -> Self {
+        RowReject { reason, detail: None }
+    }
+}
+
+thread_local! {
+    /// Set while this thread runs code whose panics are caught and recorded as rejects.
+    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+    /// The message and place of the last panic caught quietly on this thread.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that stays silent on threads inside
+/// [`catch_quietly`] and records the message there instead; elsewhere the previous hook
+/// runs, so a bug outside a row still reports as usual.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET_PANICS.with(Cell::get) {
+                let message = panic_message(info.payload());
+                let detail = match info.location() {
+                    Some(at) => format!("{message} at {}:{}", at.file(), at.line()),
+                    None => message,
+                };
+                LAST_PANIC.with(|last| *last.borrow_mut() = Some(detail));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// Runs `f`, turning a panic into `Err(message at file:line)` without printing it.
+pub fn catch_quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    install_quiet_panic_hook();
+    let was_quiet = QUIET_PANICS.with(|q| q.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(was_quiet));
+    result.map_err(|payload| {
+        LAST_PANIC.with(|last| last.borrow_mut().take()).unwrap_or_else(|| panic_message(payload.as_ref()))
+    })
+}
 
 /// What the kernel needs from the run's settings.
 #[derive(Clone)]
@@ -47,6 +112,8 @@ pub struct KernelOutput {
     pub take: UInt32Array,
     /// Row-paths not written, by reason.
     pub dropped: BTreeMap<&'static str, u64>,
+    /// Every row-path not written: (position in the batch, path number, why).
+    pub rejects: Vec<(u32, u64, RowReject)>,
     pub lint_calls: u64,
 }
 
@@ -71,23 +138,34 @@ pub fn pick_language(choice: LangChoice, text: &str) -> &'static dyn Language {
     }
 }
 
-/// Every path of one row, in path order; `Err` holds the reason a path is dropped.
-pub fn process_row(cfg: &KernelConfig, code: Option<&str>, row: u64) -> Vec<Result<EditPath, &'static str>> {
+/// Every path of one row, in path order; `Err` holds why a path is dropped. A panic
+/// anywhere in the row (fence stripping, language pick, sampling) drops the row, quietly.
+pub fn process_row(cfg: &KernelConfig, code: Option<&str>, row: u64) -> Vec<Result<EditPath, RowReject>> {
     let Some(text) = code else {
-        return vec![Err(NO_CODE); cfg.paths_per_sample];
+        return vec![Err(RowReject::new(NO_CODE)); cfg.paths_per_sample];
     };
-    let lang = pick_language(cfg.lang, text);
-    let program = fence::strip_chain_of_thought(text, lang.fence_tags());
+    let prepared = catch_quietly(|| {
+        let lang = pick_language(cfg.lang, text);
+        (lang, fence::strip_chain_of_thought(text, lang.fence_tags()))
+    });
+    let (lang, program) = match prepared {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            return vec![Err(RowReject { reason: PANIC, detail: Some(message) }); cfg.paths_per_sample];
+        }
+    };
     (0..cfg.paths_per_sample as u64)
-        .map(|path| {
-            let sampled = catch_unwind(AssertUnwindSafe(|| {
-                sample_edit_path(lang, &program, &cfg.sampler, cfg.seed, row, path)
-            }));
-            match sampled {
-                Ok(Ok(edit_path)) => Ok(edit_path),
-                Ok(Err(reject)) => Err(reject.reason()),
-                Err(_) => Err(PANIC),
-            }
+        .map(|path| match catch_quietly(|| sample_edit_path(lang, &program, &cfg.sampler, cfg.seed, row, path)) {
+            Ok(Ok(edit_path)) => Ok(edit_path),
+            Ok(Err(Reject::Budget)) => Err(RowReject {
+                reason: Reject::Budget.reason(),
+                detail: Some(format!(
+                    "over {} lint calls or {} lines linted",
+                    cfg.sampler.max_lint_calls, cfg.sampler.max_lint_lines
+                )),
+            }),
+            Ok(Err(reject)) => Err(RowReject::new(reject.reason())),
+            Err(message) => Err(RowReject { reason: PANIC, detail: Some(message) }),
         })
         .collect()
 }
@@ -95,7 +173,7 @@ pub fn process_row(cfg: &KernelConfig, code: Option<&str>, row: u64) -> Vec<Resu
 /// Runs the kernel over a code column; `rows[i]` is row `i`'s index in its file.
 pub fn run(pool: &ThreadPool, cfg: &KernelConfig, code: &StringArray, rows: &[u64]) -> KernelOutput {
     assert_eq!(code.len(), rows.len(), "one row index per code cell");
-    let results: Vec<Vec<Result<EditPath, &'static str>>> = pool.install(|| {
+    let results: Vec<Vec<Result<EditPath, RowReject>>> = pool.install(|| {
         (0..code.len())
             .into_par_iter()
             .with_max_len(1)
@@ -105,16 +183,17 @@ pub fn run(pool: &ThreadPool, cfg: &KernelConfig, code: &StringArray, rows: &[u6
     assemble(cfg, &results, rows)
 }
 
-fn assemble(cfg: &KernelConfig, results: &[Vec<Result<EditPath, &'static str>>], rows: &[u64]) -> KernelOutput {
+fn assemble(cfg: &KernelConfig, results: &[Vec<Result<EditPath, RowReject>>], rows: &[u64]) -> KernelOutput {
     let item = Arc::new(arrow::datatypes::Field::new("item", arrow::datatypes::DataType::Utf8, true));
     let mut edit_path = ListBuilder::new(StringBuilder::new()).with_field(item);
     let mut edit_lines = cfg.emit_edit_lines.then(|| ListBuilder::new(ListBuilder::new(Int32Builder::new())));
     let mut index = Vec::new();
     let mut take = Vec::new();
     let mut dropped = BTreeMap::new();
+    let mut rejects = Vec::new();
     let mut lint_calls = 0;
     for (position, paths) in results.iter().enumerate() {
-        for result in paths {
+        for (path_number, result) in paths.iter().enumerate() {
             match result {
                 Ok(path) => {
                     lint_calls += path.lint_calls as u64;
@@ -134,7 +213,10 @@ fn assemble(cfg: &KernelConfig, results: &[Vec<Result<EditPath, &'static str>>],
                     index.push(rows[position] as i64);
                     take.push(position as u32);
                 }
-                Err(reason) => *dropped.entry(*reason).or_insert(0) += 1,
+                Err(reject) => {
+                    *dropped.entry(reject.reason).or_insert(0) += 1;
+                    rejects.push((position as u32, path_number as u64, reject.clone()));
+                }
             }
         }
     }
@@ -144,6 +226,7 @@ fn assemble(cfg: &KernelConfig, results: &[Vec<Result<EditPath, &'static str>>],
         index: Int64Array::from(index),
         take: UInt32Array::from(take),
         dropped,
+        rejects,
         lint_calls,
     }
 }
@@ -178,5 +261,16 @@ mod tests {
         assert_eq!(out.dropped.get(NO_CODE), Some(&2));
         assert_eq!(out.dropped.get("nothing_deletable"), Some(&2));
         assert_eq!(out.edit_lines.unwrap().len(), 4);
+        let reasons: Vec<(u32, u64, &str)> = out.rejects.iter().map(|(p, n, r)| (*p, *n, r.reason)).collect();
+        assert_eq!(reasons, vec![(1, 0, NO_CODE), (1, 1, NO_CODE), (2, 0, "nothing_deletable"), (2, 1, "nothing_deletable")]);
+    }
+
+    #[test]
+    fn a_panic_becomes_a_quiet_reject_with_its_message() {
+        let caught = catch_quietly(|| -> u32 { panic!("row {} is cursed", 7) });
+        let message = caught.unwrap_err();
+        assert!(message.starts_with("row 7 is cursed at "), "{message}");
+        assert!(message.contains("kernel.rs"), "{message}");
+        assert_eq!(catch_quietly(|| 5), Ok(5));
     }
 }

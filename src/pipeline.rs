@@ -5,7 +5,7 @@
 //! flight so workers stay busy across batch boundaries, and writes the results in input
 //! order. [`RunConfig`] is the contract with the command line.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,7 +17,7 @@ use arrow::compute::take;
 use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 
 use crate::io::input::{classify, InputKind};
-use crate::io::sink::{JsonlSink, ParquetSink, Sink};
+use crate::io::sink::{companion_path, partial_path, CommitPoint, JsonlSink, ParquetSink, RejectsSink, Sink};
 use crate::io::{self, Columns, InputFile, InputFormat, ReadAhead, ReadOptions, SourceBatch};
 use crate::kernel::{self, KernelConfig, KernelOutput};
 use crate::lang::Language;
@@ -79,6 +79,9 @@ pub struct RunConfig {
     pub progress: Progress,
     /// Abort on the first bad row instead of skipping and counting it.
     pub strict: bool,
+    /// Continue an interrupted run from its last commit point; outputs already complete
+    /// are kept.
+    pub resume: bool,
 }
 
 /// Drop reason: a JSON Lines row that is not a JSON object.
@@ -98,6 +101,10 @@ pub struct Summary {
     pub paths_per_sample: usize,
     pub input_files: usize,
     pub outputs: Vec<PathBuf>,
+    /// The `<output>.rejects.jsonl` files written (one line per dropped row-path).
+    pub rejects_files: Vec<PathBuf>,
+    /// With `--resume`: outputs found complete and kept (their rows are not counted).
+    pub outputs_already_complete: usize,
     pub lint_calls: u64,
     pub elapsed: Duration,
 }
@@ -135,6 +142,14 @@ impl fmt::Display for Summary {
         if !self.dropped.is_empty() {
             let reasons: Vec<String> = self.dropped.iter().map(|(r, n)| format!("{r} {n}")).collect();
             write!(f, "\ndropped {}: {}", self.rows_dropped(), reasons.join(", "))?;
+            match self.rejects_files.as_slice() {
+                [] => {}
+                [one] => write!(f, " (listed in {})", one.display())?,
+                many => write!(f, " (listed in {} .rejects.jsonl files)", many.len())?,
+            }
+        }
+        if self.outputs_already_complete > 0 {
+            write!(f, "\nresumed: {} output(s) were already complete and kept", self.outputs_already_complete)?;
         }
         match self.outputs.as_slice() {
             [] => Ok(()),
@@ -220,7 +235,7 @@ fn plan(cfg: &RunConfig) -> Result<Vec<Job>, Error> {
                 reason: format!("the output {} would replace an input", job.output.display()),
             });
         }
-        if !cfg.overwrite && job.output.exists() {
+        if !cfg.overwrite && !cfg.resume && job.output.exists() {
             return Err(Error::OutputExists { path: job.output.clone() });
         }
     }
@@ -290,7 +305,16 @@ fn lang_label(lang: LangChoice) -> &'static str {
 /// The Parquet key-value metadata: what produced the file. Only settings that change
 /// the output are recorded, so the bytes stay the same across worker counts.
 fn parquet_metadata(cfg: &RunConfig, source_file: &str) -> Vec<(String, String)> {
-    let config = serde_json::json!({
+    vec![
+        ("lintseq.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("lintseq.seed".to_string(), cfg.seed.to_string()),
+        ("lintseq.config".to_string(), output_config(cfg, source_file).to_string()),
+    ]
+}
+
+/// The settings that change an output's bytes.
+fn output_config(cfg: &RunConfig, source_file: &str) -> serde_json::Value {
+    serde_json::json!({
         "lintseq_version": env!("CARGO_PKG_VERSION"),
         "seed": cfg.seed,
         "paths_per_sample": cfg.paths_per_sample,
@@ -302,12 +326,7 @@ fn parquet_metadata(cfg: &RunConfig, source_file: &str) -> Vec<(String, String)>
         "emit_edit_lines": cfg.emit_edit_lines,
         "source_file": source_file,
         "sampler": cfg.sampler,
-    });
-    vec![
-        ("lintseq.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-        ("lintseq.seed".to_string(), cfg.seed.to_string()),
-        ("lintseq.config".to_string(), config.to_string()),
-    ]
+    })
 }
 
 /// Counters the progress reporter reads.
@@ -379,6 +398,8 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.num_workers)
         .thread_name(|i| format!("lintseq-worker-{i}"))
+        // Deeply nested programs recurse deeply in the linter; room is reserved, not used.
+        .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| Error::Config(format!("cannot start {} worker threads: {e}", cfg.num_workers)))?;
     let pool = Arc::new(pool);
@@ -393,12 +414,22 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
     let _progress = ProgressReporter::start(cfg.progress, counters.clone());
     let mut summary = Summary { paths_per_sample: cfg.paths_per_sample, input_files: jobs.len(), ..Summary::default() };
     for job in jobs {
-        let output = run_file(cfg, &pool, &kernel_cfg, job, &counters, &mut summary)?;
-        summary.outputs.push(output);
+        let progress_path = companion_path(&job.output, ".progress");
+        let output = job.output.clone();
+        let result = run_file(cfg, &pool, &kernel_cfg, job, &counters, &mut summary);
+        if result.is_err() {
+            // The partial output is gone with the error; a progress file would point at it.
+            let _ = std::fs::remove_file(&progress_path);
+            let _ = std::fs::remove_file(companion_path(&output, ".recover"));
+        }
+        summary.outputs.push(result?);
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
+
+/// Stack of each worker thread.
+const WORKER_STACK_BYTES: usize = 64 << 20;
 
 /// Batches being sampled at once: enough that a slow row at the end of one batch does
 /// not leave workers idle, few enough to bound memory.
@@ -408,6 +439,156 @@ fn batches_in_flight(cfg: &RunConfig) -> usize {
 
 type KernelResult = (usize, SourceBatch, Result<KernelOutput, Error>);
 
+/// The counts of one output, as saved in its progress file.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Counts {
+    rows_read: u64,
+    rows_written: u64,
+    dropped: BTreeMap<String, u64>,
+    lint_calls: u64,
+}
+
+impl Counts {
+    fn add_dropped(&mut self, reason: &str, count: u64) {
+        if count > 0 {
+            *self.dropped.entry(reason.to_string()).or_insert(0) += count;
+        }
+    }
+
+    fn add_to(&self, summary: &mut Summary) {
+        summary.rows_read += self.rows_read;
+        summary.rows_written += self.rows_written;
+        summary.lint_calls += self.lint_calls;
+        for (reason, count) in &self.dropped {
+            summary.add_dropped(reason, *count);
+        }
+    }
+}
+
+/// An output's progress file (`.<name>.progress`, JSON): enough to continue an
+/// interrupted run from its last commit point. Input batch `next_batch` is the first
+/// not fully in the output; its first `skip_output_rows` output rows are.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Checkpoint {
+    /// The settings and input the output comes from; a resume must match.
+    fingerprint: String,
+    /// Set just before the renames of a finished output.
+    complete: bool,
+    next_batch: u64,
+    skip_output_rows: u64,
+    output_rows: u64,
+    output_bytes: u64,
+    /// Parquet: the footer of the committed row groups, in hex.
+    footer_hex: Option<String>,
+    rejects_bytes: u64,
+    rejects_lines: u64,
+    /// Counts up to `next_batch`.
+    counts: Counts,
+}
+
+impl Checkpoint {
+    fn load(path: &Path) -> Result<Option<Checkpoint>, Error> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::format(path.display(), format!("unreadable progress file ({e}); run without --resume to start over"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Replaces the progress file atomically (write, fsync, rename, fsync the folder).
+    fn save(&self, path: &Path) -> Result<(), Error> {
+        use std::io::Write as _;
+        let temp = companion_path(path, ".tmp");
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(&serde_json::to_vec(self).expect("serializable"))?;
+            file.sync_data()?;
+            std::fs::rename(&temp, path)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        };
+        write().map_err(|e| Error::io(path, e))
+    }
+
+    fn commit_point(&self) -> Result<CommitPoint, Error> {
+        let footer = match &self.footer_hex {
+            None => None,
+            Some(hex) => Some(from_hex(hex).ok_or_else(|| Error::Config("the progress file holds a bad footer".into()))?),
+        };
+        Ok(CommitPoint { rows: self.output_rows, bytes: self.output_bytes, footer })
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// What an output depends on: the settings that change its bytes, its format, the batch
+/// size (commit points count batches) and the input file's path and size.
+fn fingerprint(cfg: &RunConfig, job: &Job) -> String {
+    let input_len = std::fs::metadata(&job.input.path).map(|m| m.len()).unwrap_or(0);
+    serde_json::json!({
+        "config": output_config(cfg, &job.input.source_file),
+        "format": extension(job.format),
+        "batch_size": cfg.batch_size,
+        "input": job.input.path,
+        "input_len": input_len,
+    })
+    .to_string()
+}
+
+/// Where an output stands before its run: to do from the start, to continue, or done.
+enum Start {
+    Fresh,
+    Resume(Checkpoint),
+    Complete,
+}
+
+fn starting_point(cfg: &RunConfig, job: &Job, fingerprint: &str, progress_path: &Path) -> Result<Start, Error> {
+    if !cfg.resume {
+        return Ok(Start::Fresh);
+    }
+    match Checkpoint::load(progress_path)? {
+        Some(checkpoint) if checkpoint.fingerprint != fingerprint => Err(Error::Config(format!(
+            "{}: cannot resume, the interrupted run had other settings or input; run without --resume to start over",
+            job.output.display()
+        ))),
+        Some(checkpoint) if checkpoint.complete => {
+            // Killed among the final renames: finish them.
+            for path in [job.output.clone(), RejectsSink::path_for(&job.output)] {
+                let partial = partial_path(&path);
+                if partial.exists() {
+                    std::fs::rename(&partial, &path).map_err(|e| Error::io(&path, e))?;
+                }
+            }
+            std::fs::remove_file(progress_path).map_err(|e| Error::io(progress_path, e))?;
+            Ok(Start::Complete)
+        }
+        Some(checkpoint) if partial_path(&job.output).exists() || companion_path(&job.output, ".recover").exists() => {
+            Ok(Start::Resume(checkpoint))
+        }
+        _ if job.output.exists() => Ok(Start::Complete),
+        _ => Ok(Start::Fresh),
+    }
+}
+
+/// Where each input batch not yet committed starts: in the output, in the rejects file,
+/// and in the counts.
+struct BatchStart {
+    batch: u64,
+    output_rows: u64,
+    rejects: (u64, u64),
+    counts: Counts,
+}
+
 fn run_file(
     cfg: &RunConfig,
     pool: &Arc<rayon::ThreadPool>,
@@ -416,6 +597,29 @@ fn run_file(
     counters: &Arc<Counters>,
     summary: &mut Summary,
 ) -> Result<PathBuf, Error> {
+    let progress_path = companion_path(&job.output, ".progress");
+    let fingerprint = fingerprint(cfg, &job);
+    let checkpoint = match starting_point(cfg, &job, &fingerprint, &progress_path)? {
+        Start::Complete => {
+            summary.outputs_already_complete += 1;
+            let rejects = RejectsSink::path_for(&job.output);
+            if rejects.exists() {
+                summary.rejects_files.push(rejects);
+            }
+            return Ok(job.output);
+        }
+        Start::Resume(checkpoint) => checkpoint,
+        Start::Fresh => {
+            // A stale progress file must never point into the new partial output.
+            for stale in [progress_path.clone(), companion_path(&job.output, ".recover")] {
+                match std::fs::remove_file(&stale) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&stale, e)),
+                    _ => {}
+                }
+            }
+            Checkpoint { fingerprint: fingerprint.clone(), ..Checkpoint::default() }
+        }
+    };
     let options = ReadOptions {
         columns: Columns {
             code: cfg.code_field.clone(),
@@ -427,21 +631,37 @@ fn run_file(
     };
     let source = io::open_source(&job.input, &options, job.selection)?;
     let schema = output_schema(cfg, source.other_fields());
+    let resume_at = if checkpoint.output_rows > 0 || checkpoint.next_batch > 0 {
+        Some(checkpoint.commit_point()?)
+    } else {
+        None
+    };
     let mut sink: Box<dyn Sink> = match job.format {
-        OutputFormat::Jsonl => Box::new(JsonlSink::create(&job.output, cfg.overwrite)?),
-        OutputFormat::Parquet => Box::new(ParquetSink::create(
+        OutputFormat::Jsonl => Box::new(JsonlSink::open(&job.output, cfg.overwrite, resume_at.as_ref())?),
+        OutputFormat::Parquet => Box::new(ParquetSink::open(
             &job.output,
             schema.clone(),
             parquet_metadata(cfg, &job.input.source_file),
             cfg.overwrite,
+            resume_at.as_ref(),
         )?),
     };
+    let mut rejects = RejectsSink::open(&job.output, resume_at.as_ref().map(|_| (checkpoint.rejects_bytes, checkpoint.rejects_lines)))?;
     let source_file = job.input.source_file.as_str();
     let paths = cfg.paths_per_sample as u64;
+    let mut counts = checkpoint.counts.clone();
+    let mut starts = VecDeque::from([BatchStart {
+        batch: checkpoint.next_batch,
+        output_rows: checkpoint.output_rows - checkpoint.skip_output_rows,
+        rejects: (checkpoint.rejects_bytes, checkpoint.rejects_lines),
+        counts: counts.clone(),
+    }]);
     let mut batches = ReadAhead::spawn(source, 2);
+    let mut batches_read = 0u64;
     let (results_tx, results_rx) = mpsc::channel::<KernelResult>();
     let mut ready: BTreeMap<usize, (SourceBatch, Result<KernelOutput, Error>)> = BTreeMap::new();
     let (mut submitted, mut written, mut exhausted) = (0usize, 0usize, false);
+    let mut output_rows = starts[0].output_rows;
     loop {
         while !exhausted && submitted - written - ready.len() < batches_in_flight(cfg) {
             let Some(batch) = batches.next() else {
@@ -449,15 +669,14 @@ fn run_file(
                 break;
             };
             let batch = batch?;
-            summary.rows_read += batch.rows.len() as u64 + batch.bad_rows;
-            summary.add_dropped(BAD_JSON, batch.bad_rows * paths);
-            counters.rows_done.fetch_add(batch.bad_rows, Ordering::Relaxed);
+            batches_read += 1;
+            if batches_read <= checkpoint.next_batch {
+                continue; // committed by the interrupted run
+            }
             let (pool_ref, kernel_cfg, sender, seq) = (pool.clone(), kernel_cfg.clone(), results_tx.clone(), submitted);
             pool.spawn(move || {
-                let output = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    kernel::run(&pool_ref, &kernel_cfg, &batch.code, &batch.rows)
-                }))
-                .map_err(|_| Error::Config("internal error: the kernel panicked outside a row".into()));
+                let output = kernel::catch_quietly(|| kernel::run(&pool_ref, &kernel_cfg, &batch.code, &batch.rows))
+                    .map_err(|message| Error::Config(format!("internal error: the kernel panicked outside a row: {message}")));
                 let _ = sender.send((seq, batch, output));
             });
             submitted += 1;
@@ -472,19 +691,87 @@ fn run_file(
         }
         let (batch, output) = ready.remove(&written).expect("checked");
         let output = output?;
-        counters.rows_done.fetch_add(batch.rows.len() as u64, Ordering::Relaxed);
+        let batch_number = checkpoint.next_batch + written as u64;
+        counts.rows_read += batch.rows.len() as u64 + batch.bad_rows.len() as u64;
+        counts.add_dropped(BAD_JSON, batch.bad_rows.len() as u64 * paths);
+        counters.rows_done.fetch_add(batch.rows.len() as u64 + batch.bad_rows.len() as u64, Ordering::Relaxed);
         let record_batch = output_batch(&schema, &batch, &output, source_file, &job.output)?;
-        sink.write(&record_batch)?;
-        summary.rows_written += record_batch.num_rows() as u64;
-        counters.rows_written.fetch_add(record_batch.num_rows() as u64, Ordering::Relaxed);
+        let rows = record_batch.num_rows();
+        let already = if written == 0 { (checkpoint.skip_output_rows as usize).min(rows) } else { 0 };
+        sink.write(&record_batch.slice(already, rows - already))?;
+        output_rows += rows as u64;
+        counts.rows_written += rows as u64;
+        counters.rows_written.fetch_add(rows as u64, Ordering::Relaxed);
         for (reason, count) in &output.dropped {
-            summary.add_dropped(reason, *count);
+            counts.add_dropped(reason, *count);
         }
-        summary.lint_calls += output.lint_calls;
+        counts.lint_calls += output.lint_calls;
+        write_rejects(&mut rejects, source_file, &batch, &output, paths)?;
         written += 1;
+        starts.push_back(BatchStart {
+            batch: batch_number + 1,
+            output_rows,
+            rejects: rejects.position(),
+            counts: counts.clone(),
+        });
+        if let Some(point) = sink.commit_point()? {
+            // The last batch that starts at or before the commit point.
+            while starts.len() > 1 && starts[1].output_rows <= point.rows {
+                starts.pop_front();
+            }
+            let start = &starts[0];
+            rejects.sync()?;
+            Checkpoint {
+                fingerprint: fingerprint.clone(),
+                complete: false,
+                next_batch: start.batch,
+                skip_output_rows: point.rows - start.output_rows,
+                output_rows: point.rows,
+                output_bytes: point.bytes,
+                footer_hex: point.footer.as_deref().map(to_hex),
+                rejects_bytes: start.rejects.0,
+                rejects_lines: start.rejects.1,
+                counts: start.counts.clone(),
+            }
+            .save(&progress_path)?;
+        }
     }
     drop(batches);
-    sink.finish()
+    let output = sink.close()?;
+    let rejects = rejects.close()?;
+    Checkpoint { fingerprint, complete: true, ..Checkpoint::default() }.save(&progress_path)?;
+    let output = output.commit()?;
+    if let Some(rejects) = rejects {
+        summary.rejects_files.push(rejects.commit()?);
+    }
+    std::fs::remove_file(&progress_path).map_err(|e| Error::io(&progress_path, e))?;
+    counts.add_to(summary);
+    Ok(output)
+}
+
+/// One line per dropped row-path of a batch, in row then path order.
+fn write_rejects(
+    rejects: &mut RejectsSink,
+    source_file: &str,
+    batch: &SourceBatch,
+    output: &KernelOutput,
+    paths: u64,
+) -> Result<(), Error> {
+    let mut lines: Vec<(u64, u64, &str, Option<String>)> = Vec::new();
+    for bad in &batch.bad_rows {
+        let detail = format!("line {}: {}", bad.line, bad.reason);
+        for path in 0..paths {
+            lines.push((bad.row, path, BAD_JSON, Some(detail.clone())));
+        }
+    }
+    for (position, path, reject) in &output.rejects {
+        lines.push((batch.rows[*position as usize], *path, reject.reason, reject.detail.clone()));
+    }
+    lines.sort_by_key(|line| (line.0, line.1));
+    for (index, path, reason, detail) in lines {
+        rejects.write(source_file, index, path, reason, detail.as_deref())?;
+    }
+    Ok(())
 }
 
 /// One output batch: the kernel's columns, then the source columns of the rows that

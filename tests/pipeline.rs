@@ -36,6 +36,7 @@ fn config(input: &str, dest: &Path) -> RunConfig {
         overwrite: false,
         progress: Progress::Quiet,
         strict: false,
+        resume: false,
     }
 }
 

@@ -102,6 +102,9 @@ pub struct RunArgs {
     /// No progress output.
     #[arg(short = 'q', long, help_heading = "Data")]
     pub quiet: bool,
+    /// Continue an interrupted run (killed at any point) from its last commit point; complete outputs are kept.
+    #[arg(long, help_heading = "Data")]
+    pub resume: bool,
 
     /// How deletions are chosen.
     #[arg(long, value_enum, default_value = "linter", help_heading = "Sampler")]
@@ -136,6 +139,9 @@ pub struct RunArgs {
     /// Work budget per program in lint calls; a program that needs more is rejected (reason: budget).
     #[arg(long, default_value_t = SamplerConfig::default().max_lint_calls, help_heading = "Sampler")]
     pub max_lint_calls: usize,
+    /// Work budget per program in lines handed to the linter, summed over lint calls (reason: budget).
+    #[arg(long, default_value_t = SamplerConfig::default().max_lint_lines, help_heading = "Sampler")]
+    pub max_lint_lines: usize,
 }
 
 #[derive(Args, Debug)]
@@ -212,6 +218,7 @@ impl RunArgs {
             ignore_global_defs: !self.no_ignore_global_defs,
             ignore_init_errors: self.ignore_init_errors,
             max_lint_calls: self.max_lint_calls,
+            max_lint_lines: self.max_lint_lines,
         })
     }
 
@@ -251,6 +258,7 @@ impl RunArgs {
             overwrite: self.overwrite,
             progress: if self.quiet { Progress::Quiet } else { Progress::Auto },
             strict: self.strict,
+            resume: self.resume,
         })
     }
 }

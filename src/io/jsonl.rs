@@ -12,7 +12,7 @@ use arrow::json::ReaderBuilder;
 use serde_json::{Map, Value};
 
 use super::input::{Compression, InputFile};
-use super::{Error, ReadOptions, Source, SourceBatch};
+use super::{BadRow, Error, ReadOptions, Source, SourceBatch};
 
 /// Malformed lines reported one by one per file before the rest are only counted.
 const MAX_WARNINGS: u64 = 10;
@@ -185,7 +185,7 @@ impl JsonlSource {
         let mut prompt = self.options.columns.prompt.as_ref().map(|_| StringBuilder::new());
         let mut others: Vec<Value> = Vec::new();
         let mut rows = Vec::new();
-        let mut bad_rows = 0;
+        let mut bad_rows = Vec::new();
         while rows.len() < batch_size && !self.done {
             if !read_line(&mut *self.reader, &mut self.buf, &self.file)? {
                 self.done = true;
@@ -206,11 +206,11 @@ impl JsonlSource {
                     if self.options.strict {
                         return Err(Error::BadJson { file: self.name(), line: self.line, reason });
                     }
-                    bad_rows += 1;
                     self.warnings += 1;
                     if self.warnings <= MAX_WARNINGS {
                         eprintln!("lintseq: warning: {}:{}: skipped, not a JSON object ({reason})", self.name(), self.line);
                     }
+                    bad_rows.push(BadRow { row, line: self.line, reason });
                     if self.warnings == MAX_WARNINGS + 1 {
                         eprintln!("lintseq: warning: {}: more malformed lines are skipped without a warning", self.name());
                     }
@@ -238,7 +238,7 @@ impl JsonlSource {
             }
             rows.push(row);
         }
-        if rows.is_empty() && bad_rows == 0 {
+        if rows.is_empty() && bad_rows.is_empty() {
             return Ok(None);
         }
         let others = self.decode_others(&others)?;

@@ -45,7 +45,17 @@ pub struct SourceBatch {
     /// Each row's 0-based index among the rows of its file.
     pub rows: Vec<u64>,
     /// Rows skipped as malformed while reading this batch.
-    pub bad_rows: u64,
+    pub bad_rows: Vec<BadRow>,
+}
+
+/// A row that could not be read (a JSON Lines line that is not a JSON object).
+#[derive(Debug, Clone)]
+pub struct BadRow {
+    /// Its 0-based index among the rows of its file.
+    pub row: u64,
+    /// Its 1-based line in the file.
+    pub line: u64,
+    pub reason: String,
 }
 
 /// An open input file.

@@ -142,7 +142,7 @@ impl ParquetSource {
             .collect();
         let rows = self.rows.take(batch.num_rows());
         debug_assert_eq!(rows.len(), code.len());
-        Ok(SourceBatch { code, prompt, others, rows, bad_rows: 0 })
+        Ok(SourceBatch { code, prompt, others, rows, bad_rows: Vec::new() })
     }
 }
 

@@ -29,6 +29,9 @@ pub struct SamplerConfig {
     /// Work budget per program, in lint calls; a program that needs more is rejected
     /// with reason `budget` (counted in work, not time, so every machine agrees).
     pub max_lint_calls: usize,
+    /// Work budget per program, in lines handed to the linter (summed over lint calls),
+    /// so that a huge program is rejected after a bounded amount of parsing.
+    pub max_lint_lines: usize,
 }
 
 impl Default for SamplerConfig {
@@ -45,6 +48,7 @@ impl Default for SamplerConfig {
             ignore_global_defs: true,
             ignore_init_errors: false,
             max_lint_calls: 20_000,
+            max_lint_lines: 5_000_000,
         }
     }
 }

@@ -15,7 +15,8 @@ use crate::lang::{line_indents, Language, ProgramContext};
 pub enum Reject {
     /// No line may be deleted (empty, blank or comment-only program).
     NothingDeletable,
-    /// The program needed more lint calls than `max_lint_calls`.
+    /// The program needed more lint calls than `max_lint_calls`, or more lines linted
+    /// than `max_lint_lines`.
     Budget,
 }
 
@@ -189,6 +190,7 @@ struct Sampler<'a, 'p> {
     context: ProgramContext,
     init_errors: HashSet<(&'static str, usize, String)>,
     lint_calls: usize,
+    lines_linted: usize,
 }
 
 impl Sampler<'_, '_> {
@@ -200,6 +202,10 @@ impl Sampler<'_, '_> {
             return Err(Reject::Budget);
         }
         let (text, origin) = self.program.render(deleted);
+        self.lines_linted += origin.len();
+        if self.lines_linted > self.cfg.max_lint_lines {
+            return Err(Reject::Budget);
+        }
         let mut blamed = Vec::new();
         if origin.is_empty() {
             return Ok(blamed);
@@ -344,7 +350,7 @@ pub fn sample_deletions(
         return Err(Reject::NothingDeletable);
     }
     let context = lang.program_context(code);
-    let mut sampler = Sampler { lang, program: &program, cfg, context, init_errors: HashSet::new(), lint_calls: 0 };
+    let mut sampler = Sampler { lang, program: &program, cfg, context, init_errors: HashSet::new(), lint_calls: 0, lines_linted: 0 };
     let edits = sampler.run(&candidates, rng)?;
     if edits.is_empty() {
         return Err(Reject::NothingDeletable);
@@ -441,7 +447,7 @@ mod tests {
         let program = Program::new(&Toy, PROGRAM);
         let cfg = SamplerConfig::default();
         let mut sampler =
-            Sampler { lang: &Toy, program: &program, cfg: &cfg, context: ProgramContext::default(), init_errors: HashSet::new(), lint_calls: 0 };
+            Sampler { lang: &Toy, program: &program, cfg: &cfg, context: ProgramContext::default(), init_errors: HashSet::new(), lint_calls: 0, lines_linted: 0 };
         let none = vec![false; program.lines.len()];
         let (edit, induced) = sampler.induced_deletion(1, &none).unwrap();
         assert_eq!(edit, vec![1, 3, 7]);
@@ -465,6 +471,9 @@ mod tests {
         assert_eq!(err, Reject::NothingDeletable);
         let tight = SamplerConfig { max_lint_calls: 1, ..SamplerConfig::default() };
         let err = sample_deletions(&Toy, PROGRAM, &tight, &mut path_rng(1, 0, 0)).unwrap_err();
+        assert_eq!(err, Reject::Budget);
+        let few_lines = SamplerConfig { max_lint_lines: 8, ..SamplerConfig::default() };
+        let err = sample_deletions(&Toy, PROGRAM, &few_lines, &mut path_rng(1, 0, 0)).unwrap_err();
         assert_eq!(err, Reject::Budget);
     }
 
