@@ -7,6 +7,7 @@ pub mod go;
 pub mod python;
 pub mod spec;
 pub mod treesitter;
+pub mod typescript;
 
 use std::fmt;
 
@@ -144,6 +145,7 @@ pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
         &javascript::JavaScript,
+        &typescript::TypeScript,
         &java::Java,
         &go::Go,
     ];
