@@ -183,3 +183,48 @@ pub fn unbalanced_bracket_line(tree: &Tree, source: &str) -> Option<usize> {
     }
     stack.last().map(|&(row, _, _)| row)
 }
+
+/// Multi-line nodes of the `kinds` whose shape a deleted line can change without any
+/// syntax error (an operand of a binary expression, an argument of a call): each as
+/// (start row, key), the key being the node's kind and its tokens joined by spaces,
+/// with comments left out and the subtrees of the `opaque` kinds (blocks, literal
+/// bodies) written as `{}` so that edits inside them do not count. Only the largest
+/// node of a nested chain of one kind is listed (`a + b + c`, not `a + b`).
+pub fn multiline_shapes(tree: &Tree, source: &str, kinds: &[&str], opaque: &[&str]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        let multiline = node.start_position().row != node.end_position().row;
+        if multiline
+            && kinds.contains(&node.kind())
+            && node.parent().is_none_or(|p| p.kind() != node.kind() || p.start_position().row == p.end_position().row)
+        {
+            let mut key = String::from(node.kind());
+            shape_tokens(node, source, opaque, &mut key);
+            out.push((node.start_position().row, key));
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor).filter(|c| c.start_position().row != c.end_position().row));
+    }
+    out.sort();
+    out
+}
+
+fn shape_tokens(node: Node, source: &str, opaque: &[&str], key: &mut String) {
+    if node.kind().contains("comment") {
+        return;
+    }
+    if opaque.contains(&node.kind()) {
+        key.push_str(" {}");
+        return;
+    }
+    if node.child_count() == 0 {
+        key.push(' ');
+        key.push_str(node.utf8_text(source.as_bytes()).unwrap_or(""));
+        return;
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        shape_tokens(child, source, opaque, key);
+    }
+}

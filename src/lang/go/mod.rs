@@ -31,6 +31,13 @@ pub fn parse(source: &str) -> Option<Tree> {
 /// Node kinds that merely group statements; never a line's dependency.
 const CONTAINERS: &[&str] = &["source_file", "statement_list", "expression_list", "literal_element"];
 
+/// Multi-line nodes whose shape must be one of the full program's (see E1120); edits
+/// inside function bodies and composite literal bodies do not change a shape.
+const SHAPE_KINDS: &[&str] = &["binary_expression", "argument_list", "parameter_list", "expression_list", "type_arguments", "field_declaration_list"];
+const SHAPE_OPAQUE: &[&str] = &["block", "literal_value"];
+/// Marks a shape of the full program in [`ProgramContext::external_names`].
+const SHAPE: &str = "shape ";
+
 /// Declarations allowed at the top level of a Go file.
 const TOP_LEVEL: &[&str] = &[
     "package_clause",
@@ -50,6 +57,8 @@ pub static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "W0612", name: "unused-variable", summary: "a local variable declared and never used, a compile error in Go (\"x declared and not used\")" },
     CheckInfo { code: "W0611", name: "unused-import", summary: "an imported package never used, a compile error in Go (\"\\\"fmt\\\" imported and not used\")" },
     CheckInfo { code: "W0614", name: "unused-label", summary: "a label defined and never used, a compile error in Go" },
+    CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line binary expression, argument, parameter or expression list that differs from every one of the full program: a deleted line took an operand or an argument, which no syntax check sees; blamed on the line it starts on" },
+    CheckInfo { code: "E1101", name: "no-member", summary: "`x.f` or `T{f: ...}` where the full program declares a field or method f and this state no longer does" },
     CheckInfo { code: "E1111", name: "missing-return", summary: "a function with results whose body does not end in a terminating statement (\"missing return\"); blamed on the function" },
 ];
 
@@ -82,6 +91,13 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
     }
     let model = names::Model::build(&tree, source);
     let mut out = model.diagnostics(ctx);
+    if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
+        for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
+            if !ctx.external_names.contains(&format!("{SHAPE}{key}")) {
+                out.push(Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"));
+            }
+        }
+    }
     out.sort();
     out.dedup();
     out
@@ -111,7 +127,15 @@ impl Language for Go {
     }
     fn program_context(&self, original: &str) -> ProgramContext {
         match parse(original) {
-            Some(tree) if syntax_error(&tree, original).is_none() => names::Model::build(&tree, original).context(),
+            Some(tree) if syntax_error(&tree, original).is_none() => {
+                let mut ctx = names::Model::build(&tree, original).context();
+                // Always one entry, so that a context from a program is told from the default.
+                ctx.external_names.insert(SHAPE.to_string());
+                for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
+                    ctx.external_names.insert(format!("{SHAPE}{key}"));
+                }
+                ctx
+            }
             _ => ProgramContext::default(),
         }
     }
@@ -126,6 +150,31 @@ impl Language for Go {
         match parse(&source) {
             Some(tree) => treesitter::node_dependent_ends(lines, &tree, CONTAINERS),
             None => (1..=lines.len()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deleted_operand_line_is_blamed_on_the_expression() {
+        let full = "package p\n\nfunc f(a, b, c int) int {\n\treturn a +\n\t\tb +\n\t\tc\n}";
+        let ctx = Go.program_context(full);
+        assert!(Go.lint_in_context(full, &ctx).is_empty());
+        let state = "package p\n\nfunc f(a, b, c int) int {\n\treturn a +\n\t\tc\n}";
+        let got: Vec<(usize, &str)> = Go.lint_in_context(state, &ctx).iter().map(|d| (d.line, d.code)).collect();
+        assert_eq!(got, vec![(3, "E1120")]);
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for src in ["", "}", "package", "func (", "import (\n\"fmt\"", "\u{0}", "func f() { L: goto L }"] {
+            let _ = Go.lint(src);
+            let _ = Go.lint_in_context(src, &Go.program_context(src));
+            let lines: Vec<&str> = src.split('\n').collect();
+            let _ = Go.dependent_ends(&lines);
         }
     }
 }

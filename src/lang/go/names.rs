@@ -57,7 +57,15 @@ pub struct Model {
     unresolved: Vec<Reference>,
     missing_returns: Vec<(usize, usize)>,
     dot_import: bool,
+    /// Names of struct fields and methods the program declares.
+    members: std::collections::HashSet<String>,
+    /// `x.name` selectors and composite-literal keys that name no variable.
+    member_uses: Vec<Reference>,
 }
+
+/// Marks, in [`ProgramContext::external_names`], a field or method the full program
+/// declares: a state that still selects it must still declare it.
+const MEMBER: &str = ".";
 
 impl Model {
     pub fn build(tree: &Tree, source: &str) -> Model {
@@ -76,6 +84,9 @@ impl Model {
         let mut ctx = ProgramContext::default();
         for r in &self.unresolved {
             ctx.external_names.insert(r.name.clone());
+        }
+        for m in &self.members {
+            ctx.external_names.insert(format!("{MEMBER}{m}"));
         }
         for b in &self.bindings {
             if b.kind == Kind::Import && !b.used {
@@ -100,6 +111,11 @@ impl Model {
                 }
                 Kind::Label => out.push(Diagnostic::new(b.row, b.column, "W0614", format!("label {} defined and not used", b.name))),
                 _ => {}
+            }
+        }
+        for r in &self.member_uses {
+            if !self.members.contains(&r.name) && ctx.external_names.contains(&format!("{MEMBER}{}", r.name)) {
+                out.push(Diagnostic::new(r.row, r.column, "E1101", format!("no field or method {}", r.name)));
             }
         }
         for &(row, column) in &self.missing_returns {
@@ -175,6 +191,9 @@ impl Builder<'_> {
             return;
         }
         let pos = node.start_position();
+        if soft {
+            self.model.member_uses.push(Reference { name: name.clone(), row: pos.row, column: pos.column, soft });
+        }
         self.model.unresolved.push(Reference { name, row: pos.row, column: pos.column, soft });
     }
 
@@ -333,6 +352,9 @@ impl Builder<'_> {
                 if let Some(operand) = node.child_by_field_name("operand") {
                     self.visit(operand);
                 }
+                if let Some(field) = node.child_by_field_name("field") {
+                    self.member_use(field);
+                }
             }
             "qualified_type" => {
                 if let Some(package) = node.child_by_field_name("package") {
@@ -380,6 +402,9 @@ impl Builder<'_> {
                 }
             }
             "field_declaration" => {
+                for name in Self::field_children(node, "name") {
+                    self.member(name);
+                }
                 if let Some(ty) = node.child_by_field_name("type") {
                     self.visit(ty);
                 }
@@ -391,6 +416,9 @@ impl Builder<'_> {
                 }
             }
             "method_elem" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    self.member(name);
+                }
                 for field in ["parameters", "result"] {
                     if let Some(n) = node.child_by_field_name(field) {
                         self.visit(n);
@@ -469,7 +497,23 @@ impl Builder<'_> {
         }
     }
 
+    fn member(&mut self, name: Node) {
+        let text = self.text(name).to_string();
+        self.model.members.insert(text);
+    }
+
+    fn member_use(&mut self, name: Node) {
+        let pos = name.start_position();
+        let text = self.text(name).to_string();
+        self.model.member_uses.push(Reference { name: text, row: pos.row, column: pos.column, soft: true });
+    }
+
     fn visit_function(&mut self, node: Node) {
+        if node.kind() == "method_declaration" {
+            if let Some(name) = node.child_by_field_name("name") {
+                self.member(name);
+            }
+        }
         self.scopes.push(HashMap::new());
         self.labels.push(HashMap::new());
         if let Some(params) = node.child_by_field_name("type_parameters") {

@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+"""The real toolchain as ground truth for a language's linter (issue 4, item 5).
+
+For one language: build real programs not written by us (or read them from a samples
+file), run ``lintseq --lang LANG`` on them, replay every intermediate program of every
+edit path, and run the language's own checker on each. An intermediate program fails
+the syntax check if the toolchain's parser rejects it, and has a *new compiler error*
+if it raises an error (compared by message, line numbers left out) that the full
+program does not raise.
+
+Prints: programs, intermediate programs, % passing the syntax check, % with no new
+compiler error, mean edits per path, mean lines per edit. ``--json`` prints the same as
+one JSON object (the CI tests read it).
+
+Languages (each one a class in ``TOOLCHAINS``; add yours there):
+- go: Go's own parser (go/parser with AllErrors, what ``gofmt -e`` runs) for syntax and
+  go/types (the type checker cmd/compile is built on, all errors, not vet's first
+  one) for compile errors, through a small checker built with ``go build`` on first
+  use. Programs: top-level functions of the Go standard library sources
+  (``$(go env GOROOT)/src``, Debian package golang-go), each with the imports it uses,
+  kept if the full program type-checks cleanly.
+
+Usage:
+  python3 benches/toolchain.py --lang go [--programs 250] [--samples FILE.jsonl]
+         [--write-samples FILE.jsonl] [--paths 2] [--seed 1] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fidelity import DiffError, apply_diff  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.path.join(ROOT, "out", "toolchain")
+
+
+def stable_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- Go
+
+GO_CHECKER = r'''
+// Reads JSON strings (Go files) one per line; prints one JSON line per file with the
+// parser's errors (what gofmt -e reports) and, when it parses, every go/types error.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"go/types"
+	"os"
+)
+
+type result struct {
+	Syntax []string `json:"syntax"`
+	Types  []string `json:"types"`
+}
+
+func main() {
+	imp := importer.ForCompiler(token.NewFileSet(), "source", nil)
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<26)
+	out := json.NewEncoder(os.Stdout)
+	for in.Scan() {
+		var src string
+		if err := json.Unmarshal(in.Bytes(), &src); err != nil {
+			panic(err)
+		}
+		fset := token.NewFileSet()
+		res := result{Syntax: []string{}, Types: []string{}}
+		file, err := parser.ParseFile(fset, "prog.go", src, parser.AllErrors|parser.ParseComments)
+		if err != nil {
+			if list, ok := err.(scanner.ErrorList); ok {
+				for _, e := range list {
+					res.Syntax = append(res.Syntax, e.Msg)
+				}
+			} else {
+				res.Syntax = append(res.Syntax, err.Error())
+			}
+		} else {
+			conf := types.Config{Importer: imp, Error: func(e error) {
+				if te, ok := e.(types.Error); ok {
+					res.Types = append(res.Types, te.Msg)
+				} else {
+					res.Types = append(res.Types, e.Error())
+				}
+			}}
+			conf.Check("p", fset, []*ast.File{file}, nil)
+		}
+		out.Encode(res)
+	}
+}
+'''
+
+
+class GoToolchain:
+    name = "go"
+    fence = "go"
+    install_hint = "apt-get install -y golang-go"
+
+    def __init__(self) -> None:
+        if not shutil.which("go"):
+            raise SystemExit(f"go not found: {self.install_hint}")
+        self.goroot = subprocess.run(["go", "env", "GOROOT"], capture_output=True, text=True, check=True).stdout.strip()
+        src_dir = os.path.join(CACHE, "gocheck")
+        os.makedirs(src_dir, exist_ok=True)
+        main = os.path.join(src_dir, "main.go")
+        if not os.path.exists(main) or open(main).read() != GO_CHECKER:
+            with open(main, "w") as f:
+                f.write(GO_CHECKER)
+            with open(os.path.join(src_dir, "go.mod"), "w") as f:
+                f.write("module gocheck\n\ngo 1.18\n")
+        self.binary = os.path.join(src_dir, "gocheck")
+        if not os.path.exists(self.binary) or os.path.getmtime(self.binary) < os.path.getmtime(main):
+            subprocess.run(["go", "build", "-o", self.binary, "."], cwd=src_dir, check=True,
+                           env={**os.environ, "GOFLAGS": "-mod=mod", "GO111MODULE": "on"})
+
+    def check(self, programs: list[str]) -> list[tuple[list[str], list[str]]]:
+        """(syntax errors, compile errors) of each program."""
+        if not programs:
+            return []
+        payload = "".join(json.dumps(p) + "\n" for p in programs)
+        out = subprocess.run([self.binary], input=payload, capture_output=True, text=True, check=True,
+                             env={**os.environ, "GOFLAGS": "-mod=mod"}).stdout
+        rows = [json.loads(line) for line in out.splitlines()]
+        return [(r["syntax"], r["types"]) for r in rows]
+
+    # Programs: top-level functions of the standard library with the imports they use.
+    FUNC = re.compile(r"^func [A-Za-z_]\w*[\[(]")
+    IMPORT_LINE = re.compile(r'^\s*(?:(\w+|\.|_)\s+)?"([^"]+)"')
+
+    def file_imports(self, lines: list[str]) -> list[tuple[str, str]]:
+        """(package name, import line) of a file's imports."""
+        out = []
+        in_block = False
+        for line in lines:
+            if line.startswith("import ("):
+                in_block = True
+                continue
+            if in_block:
+                if line.startswith(")"):
+                    in_block = False
+                    continue
+                spec = line
+            elif line.startswith("import "):
+                spec = line[len("import "):]
+            else:
+                continue
+            m = self.IMPORT_LINE.match(spec)
+            if m:
+                alias, path = m.groups()
+                out.append((alias or path.rsplit("/", 1)[-1], (alias + " " if alias else "") + f'"{path}"'))
+        return out
+
+    def candidates(self) -> list[str]:
+        src = os.path.realpath(os.path.join(self.goroot, "src"))
+        found = []
+        for dirpath, dirnames, filenames in os.walk(src):
+            dirnames[:] = sorted(d for d in dirnames if d not in ("testdata", "vendor", "internal", "cmd", "runtime"))
+            for fn in sorted(filenames):
+                if not fn.endswith(".go") or fn.endswith("_test.go"):
+                    continue
+                try:
+                    lines = open(os.path.join(dirpath, fn), encoding="utf-8").read().split("\n")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if any(line.startswith("//go:build") and "ignore" in line for line in lines[:5]):
+                    continue
+                imports = self.file_imports(lines)
+                i = 0
+                while i < len(lines):
+                    if not self.FUNC.match(lines[i]) or not lines[i].rstrip().endswith("{"):
+                        i += 1
+                        continue
+                    j = i + 1
+                    while j < len(lines) and lines[j] != "}":
+                        j += 1
+                    body = lines[i : j + 1]
+                    i = j + 1
+                    if not 6 <= len(body) <= 50:
+                        continue
+                    text = "\n".join(body)
+                    used = [spec for name, spec in imports if name not in ("_", ".") and re.search(r"\b" + re.escape(name) + r"\.", text)]
+                    header = "package p\n\n"
+                    if len(used) == 1:
+                        header += f"import {used[0]}\n\n"
+                    elif used:
+                        header += "import (\n" + "".join(f"\t{u}\n" for u in used) + ")\n\n"
+                    found.append(header + text)
+        return sorted(set(found), key=stable_key)
+
+    def build_programs(self, count: int) -> list[str]:
+        """The first `count` candidates (in a fixed pseudo-random order) that type-check
+        without any error."""
+        cands = self.candidates()
+        kept: list[str] = []
+        step = max(count * 2, 100)
+        for start in range(0, len(cands), step):
+            chunk = cands[start : start + step]
+            for prog, (syntax, types) in zip(chunk, self.check(chunk)):
+                if not syntax and not types:
+                    kept.append(prog)
+            if len(kept) >= count:
+                break
+        return kept[:count]
+
+
+# --------------------------------------------------------------------------- Java
+
+JAVA_CHECKER = r'''
+import javax.tools.*;
+import com.sun.source.util.JavacTask;
+import java.io.*;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.*;
+import java.util.regex.*;
+
+/** Reads base64 Java programs one per line; prints one JSON line per program with
+ *  javac's parse errors and, when it parses, every attribution/flow error. One JVM,
+ *  javac in process (JavacTask), the file named after its public type. */
+public class JavaCheck {
+    static final Pattern PUBLIC_TYPE = Pattern.compile("(?m)^\\s*public\\s+(?:(?:abstract|final|sealed|non-sealed|static|strictfp)\\s+)*(?:class|interface|enum|record|@interface)\\s+([A-Za-z_$][\\w$]*)");
+
+    static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"': b.append("\\\""); break;
+                case '\\': b.append("\\\\"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c)); else b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    static String list(List<String> xs) {
+        StringJoiner j = new StringJoiner(",", "[", "]");
+        for (String x : xs) j.add(json(x));
+        return j.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    public static void main(String[] args) throws Exception {
+        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+        StandardJavaFileManager fm = compiler.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
+        String line;
+        while ((line = in.readLine()) != null) {
+            String src = new String(Base64.getDecoder().decode(line.trim()), StandardCharsets.UTF_8);
+            Matcher m = PUBLIC_TYPE.matcher(src);
+            String name = m.find() ? m.group(1) : "Main";
+            JavaFileObject file = new SimpleJavaFileObject(URI.create("string:///" + name + ".java"), JavaFileObject.Kind.SOURCE) {
+                @Override public CharSequence getCharContent(boolean ignore) { return src; }
+            };
+            List<String> syntax = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            final List<String>[] sink = new List[]{syntax};
+            DiagnosticListener<JavaFileObject> listener = d -> {
+                if (d.getKind() == Diagnostic.Kind.ERROR) sink[0].add(d.getCode() + ": " + d.getMessage(Locale.ROOT));
+            };
+            List<String> opts = Arrays.asList("-proc:none", "-implicit:none", "-Xlint:none", "-nowarn", "-Xmaxerrs", "10000", "-sourcepath", "");
+            try {
+                JavacTask task = (JavacTask) compiler.getTask(null, fm, listener, opts, null, List.of(file));
+                task.parse();
+                if (syntax.isEmpty()) {
+                    sink[0] = errors;
+                    task.analyze();
+                }
+            } catch (Throwable t) {
+                errors.add("crash: " + t);
+            }
+            out.println("{\"syntax\":" + list(syntax) + ",\"types\":" + list(errors) + "}");
+        }
+    }
+}
+'''
+
+
+class JavaToolchain:
+    """javac (JDK 17, ``javac -d /tmp/x File.java`` run in process through JavacTask):
+    parse errors are the syntax check, attribution and flow errors the compile errors.
+    Programs: small top-level classes of the JDK's own sources (``lib/src.zip`` of any
+    JDK under /usr/lib/jvm), package line and licence header removed, kept if javac
+    compiles them without error."""
+
+    name = "java"
+    fence = "java"
+    install_hint = "apt-get install -y openjdk-17-jdk-headless"
+
+    def __init__(self) -> None:
+        if not shutil.which("java") or not shutil.which("javac"):
+            raise SystemExit(f"java/javac not found: {self.install_hint}")
+        src_dir = os.path.join(CACHE, "javacheck")
+        os.makedirs(src_dir, exist_ok=True)
+        self.source = os.path.join(src_dir, "JavaCheck.java")
+        if not os.path.exists(self.source) or open(self.source).read() != JAVA_CHECKER:
+            with open(self.source, "w") as f:
+                f.write(JAVA_CHECKER)
+        if not os.path.exists(os.path.join(src_dir, "JavaCheck.class")) or os.path.getmtime(os.path.join(src_dir, "JavaCheck.class")) < os.path.getmtime(self.source):
+            subprocess.run(["javac", "-nowarn", "-d", src_dir, self.source], check=True, capture_output=True)
+        self.classpath = src_dir
+
+    def check(self, programs: list[str]) -> list[tuple[list[str], list[str]]]:
+        """(syntax errors, compile errors) of each program."""
+        if not programs:
+            return []
+        payload = "".join(base64.b64encode(p.encode()).decode() + "\n" for p in programs)
+        out = subprocess.run(["java", "-Xss8m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", self.classpath, "JavaCheck"],
+                             input=payload, capture_output=True, text=True, check=True).stdout
+        rows = [json.loads(line) for line in out.splitlines()]
+        return [(r["syntax"], r["types"]) for r in rows]
+
+    def src_zips(self) -> list[str]:
+        found = []
+        for jdk in sorted(os.listdir("/usr/lib/jvm")) if os.path.isdir("/usr/lib/jvm") else []:
+            path = os.path.join("/usr/lib/jvm", jdk, "lib", "src.zip")
+            if os.path.isfile(path):
+                found.append(path)
+        return found
+
+    HEADER_COMMENT = re.compile(r"\A\s*/\*.*?\*/\s*", re.S)
+    PACKAGE = re.compile(r"^package [\w.]+;\s*$", re.M)
+    BLOCK_COMMENT_LINES = re.compile(r"^[ ]*/\*.*?\*/[ ]*\n", re.M | re.S)
+
+    def candidates(self) -> list[str]:
+        found = []
+        for path in self.src_zips():
+            with zipfile.ZipFile(path) as z:
+                for info in z.infolist():
+                    name = info.filename
+                    if not name.endswith(".java") or info.file_size > 12000 or "/internal/" in name or name.endswith(("package-info.java", "module-info.java")):
+                        continue
+                    try:
+                        text = z.read(info).decode("utf-8")
+                    except UnicodeDecodeError:
+                        continue
+                    text = self.HEADER_COMMENT.sub("", text, count=1)
+                    text = self.PACKAGE.sub("", text, count=1)
+                    # Whole-line block comments (licence, Javadoc) go: the code is what is measured.
+                    text = self.BLOCK_COMMENT_LINES.sub("", text)
+                    text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip("\n")
+                    lines = text.split("\n")
+                    if not 8 <= len(lines) <= 200 or "\t" in text:
+                        continue
+                    found.append(text)
+            break  # one JDK's sources are plenty
+        found = sorted(set(found), key=stable_key)
+        return found
+
+    def build_programs(self, count: int) -> list[str]:
+        """The first `count` candidates (in a fixed pseudo-random order) that javac
+        compiles without any error."""
+        cands = self.candidates()
+        kept: list[str] = []
+        step = max(count * 2, 200)
+        for start in range(0, len(cands), step):
+            chunk = cands[start : start + step]
+            for prog, (syntax, types) in zip(chunk, self.check(chunk)):
+                if not syntax and not types:
+                    kept.append(prog)
+            if len(kept) >= count:
+                break
+        return kept[:count]
+
+
+TOOLCHAINS = {"go": GoToolchain, "java": JavaToolchain}
+
+from toolchain_js import TOOLCHAINS as JS_TOOLCHAINS  # noqa: E402  (javascript, typescript)
+
+TOOLCHAINS.update(JS_TOOLCHAINS)
+
+
+# --------------------------------------------------------------------------- driver
+
+def strip_fence(text: str, tag: str) -> str:
+    fence = "```" + tag + "\n"
+    if text.startswith(fence) and text.endswith("\n```"):
+        return text[len(fence) : -4]
+    return text
+
+
+def run_lintseq(rows: list[dict], lang: str, paths: int, seed: int, binary: str) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "programs.jsonl")
+        with open(src, "w") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+        dest = os.path.join(tmp, "out")
+        cmd = [binary, "-p", src, "-d", dest, "--lang", lang, "-s", str(paths), "--seed", str(seed),
+               "--code_data_field", "response", "--prompt_data_field", "instruction", "-q"]
+        subprocess.run(cmd, check=True)
+        out = []
+        for fn in sorted(os.listdir(dest)):
+            with open(os.path.join(dest, fn)) as f:
+                out.extend(json.loads(line) for line in f if line.strip())
+        return out
+
+
+def replay(edit_path: list[str]) -> list[str]:
+    """The program after each diff of the path, from the empty program."""
+    state: list[str] = []
+    states = []
+    for diff in edit_path:
+        state, _, _ = apply_diff(state, diff)
+        states.append("\n".join(state))
+    return states
+
+
+def measure(tool, rows: list[dict], out_rows: list[dict], show: int = 3) -> dict:
+    full_of = {}
+    for row in rows:
+        full_of[row["instruction"]] = strip_fence(row["response"], tool.fence)
+    originals = sorted(set(full_of.values()))
+    full_errors = {p: set(types) for p, (_, types) in zip(originals, tool.check(originals))}
+    states: list[tuple[str, str]] = []  # (full program, intermediate program)
+    edits = lines_added = paths = bad_replays = 0
+    for r in out_rows:
+        full = full_of[r["source_instruction"]]
+        paths += 1
+        try:
+            seq = replay(r["edit_path"])
+        except DiffError:
+            bad_replays += 1
+            continue
+        edits += len(r["edit_path"])
+        lines_added += sum(sum(1 for l in d.split("\n") if l.startswith("+")) for d in r["edit_path"])
+        if seq and seq[-1] != full:
+            bad_replays += 1
+            if bad_replays <= show:
+                print(f"--- path does not rebuild the program:\n{seq[-1]!r}\n{full!r}\n", file=sys.stderr)
+        states.extend((full, s) for s in seq)
+    results = tool.check([s for _, s in states])
+    syntax_ok = no_new = 0
+    shown_syntax = shown_new = 0
+    for (full, state), (syntax, types) in zip(states, results):
+        if not syntax:
+            syntax_ok += 1
+        elif shown_syntax < show:
+            shown_syntax += 1
+            print(f"--- syntax error {syntax[:2]}:\n{state}\n", file=sys.stderr)
+        new = set(types) - full_errors[full]
+        if not syntax and not new:
+            no_new += 1
+        elif not syntax and shown_new < show:
+            shown_new += 1
+            print(f"--- new compile errors {sorted(new)[:3]}:\n{state}\n", file=sys.stderr)
+    n = len(states)
+    return {
+        "lang": tool.name,
+        "programs": len(originals),
+        "paths": paths,
+        "intermediate_programs": n,
+        "syntax_ok_pct": 100.0 * syntax_ok / n if n else 0.0,
+        "no_new_error_pct": 100.0 * no_new / n if n else 0.0,
+        "mean_edits_per_path": edits / paths if paths else 0.0,
+        "mean_lines_per_edit": lines_added / edits if edits else 0.0,
+        "bad_replays": bad_replays,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lang", required=True, choices=sorted(TOOLCHAINS))
+    ap.add_argument("--programs", type=int, default=250, help="programs to build from real sources")
+    ap.add_argument("--samples", help="read programs from this JSONL ({instruction, response}) instead")
+    ap.add_argument("--write-samples", help="write the programs built to this JSONL")
+    ap.add_argument("--paths", type=int, default=2, help="edit paths per program")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--binary", default=os.path.join(ROOT, "target", "debug", "lintseq"))
+    ap.add_argument("--show", type=int, default=3, help="failing states to print to stderr")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+
+    tool = TOOLCHAINS[args.lang]()
+    if args.samples:
+        with open(args.samples) as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+    else:
+        programs = tool.build_programs(args.programs)
+        rows = [{"instruction": f"{args.lang} program {i}", "response": f"```{tool.fence}\n{p}\n```"} for i, p in enumerate(programs)]
+    if args.write_samples:
+        with open(args.write_samples, "w") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    out_rows = run_lintseq(rows, args.lang, args.paths, args.seed, args.binary)
+    stats = measure(tool, rows, out_rows, args.show)
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        print(f"lang {stats['lang']}: {stats['programs']} programs, {stats['paths']} paths, "
+              f"{stats['intermediate_programs']} intermediate programs")
+        print(f"  syntax check passes:   {stats['syntax_ok_pct']:.2f}%")
+        print(f"  no new compiler error: {stats['no_new_error_pct']:.2f}%")
+        print(f"  mean edits per path:   {stats['mean_edits_per_path']:.2f}")
+        print(f"  mean lines per edit:   {stats['mean_lines_per_edit']:.2f}")
+        if stats["bad_replays"]:
+            print(f"  paths that do not replay to the program: {stats['bad_replays']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
