@@ -32,6 +32,19 @@ fn contains_kind(node: Node, kinds: &[&str], depth: usize) -> bool {
     kinds.contains(&node.kind()) || named_children(node).into_iter().any(|c| contains_kind(c, kinds, depth + 1))
 }
 
+fn has_default_label(body: Node) -> bool {
+    let mut cursor = body.walk();
+    for group in body.named_children(&mut cursor) {
+        let mut c2 = group.walk();
+        for label in group.named_children(&mut c2) {
+            if label.kind() == "switch_label" && label.child(0).is_some_and(|t| t.kind() == "default") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Whether `stmt` certainly can complete normally.
 fn completes(stmt: Node, depth: usize) -> bool {
     if depth > MAX_DEPTH {
@@ -65,7 +78,14 @@ fn completes(stmt: Node, depth: usize) -> bool {
                 || children.iter().filter(|c| c.kind() == "catch_clause").any(|c| c.child_by_field_name("body").is_some_and(|b| completes(b, depth + 1)))
         }
         "synchronized_statement" => stmt.child_by_field_name("body").is_some_and(|b| completes(b, depth + 1)),
-        "expression_statement" => !stmt.named_child(0).is_some_and(|e| e.kind() == "switch_expression"),
+        "expression_statement" => match stmt.named_child(0) {
+            // A switch statement without a default label can complete normally.
+            Some(e) if e.kind() == "switch_expression" => {
+                let text_has_default = e.child_by_field_name("body").is_some_and(|b| contains_kind(b, &["default"], 0) || has_default_label(b));
+                !text_has_default
+            }
+            _ => true,
+        },
         "local_variable_declaration" | "assert_statement" | ";" | "empty_statement" => true,
         _ => false,
     }

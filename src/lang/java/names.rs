@@ -72,12 +72,45 @@ pub struct Call {
     pub column: usize,
 }
 
+#[derive(Debug, Clone)]
+pub struct ClassInfo {
+    pub key: String,
+    pub line: usize,
+    pub overrides: Vec<String>,
+    pub methods: HashSet<String>,
+    pub ctor_count: usize,
+    /// Lines of constructors that do not start with `this(...)` / `super(...)`.
+    pub ctors_without_invocation: Vec<usize>,
+    pub has_superclass: bool,
+}
+
+const OBJECT_METHODS: &[&str] = &["equals", "hashCode", "toString", "clone", "finalize"];
+const DECL_PREFIX: &str = "#decl:";
+const FIELD_PREFIX: &str = "#field:";
+const REQUIRES_PREFIX: &str = "#requires:";
+const CTOR_PREFIX: &str = "#ctorsuper:";
+const ANNOTATION_PREFIX: &str = "#annotation:";
+
 #[derive(Default)]
 pub struct Model {
     pub unresolved: Vec<Unresolved>,
     pub calls: Vec<Call>,
     /// Arity ranges (min, max; None = varargs) of every method the program declares.
     pub arities: HashMap<String, Vec<(usize, Option<usize>)>>,
+    /// Every method and constructor the program declares: (callee key, min, max).
+    pub decls: Vec<(String, usize, Option<usize>)>,
+    /// Fields the program declares, and member accesses `x.name` (name, line, column).
+    pub fields: HashSet<String>,
+    pub member_refs: Vec<(String, usize, usize)>,
+    /// Concrete classes (named, or anonymous by `anon:Type`) with the `@Override`
+    /// methods they declare (other than Object's) and all their method names.
+    pub classes: Vec<ClassInfo>,
+    /// Reads of locals declared without an initializer before any assignment.
+    pub unassigned_reads: Vec<Unresolved>,
+    /// Lines holding nothing but annotations, each with the line of code after it, and
+    /// where they are: (pair text, line).
+    pub annotation_lines: Vec<String>,
+    pub annotation_line_rows: Vec<usize>,
     pub wildcard_imports: Vec<String>,
     pub static_wildcard: bool,
     /// Some class extends or implements a type the program does not declare, so an
@@ -95,7 +128,39 @@ struct Walker<'a> {
     src: &'a [u8],
     globals: Globals,
     scopes: Vec<HashSet<String>>,
+    /// Per scope: locals declared without an initializer and not yet assigned.
+    uninit: Vec<HashSet<String>>,
     model: Model,
+}
+
+fn class_info(key: String, line: usize, body: Node, src: &[u8], has_supertypes: bool) -> ClassInfo {
+    let mut info = ClassInfo { key, line, overrides: Vec::new(), methods: HashSet::new(), ctor_count: 0, ctors_without_invocation: Vec::new(), has_superclass: false };
+    for member in named_children(body) {
+        if member.kind() == "constructor_declaration" {
+            info.ctor_count += 1;
+            let invokes = member.child_by_field_name("body").and_then(|b| named_children(b).into_iter().find(|c| !c.is_extra())).is_some_and(|c| c.kind() == "explicit_constructor_invocation");
+            if !invokes {
+                info.ctors_without_invocation.push(member.start_position().row);
+            }
+        }
+    }
+    for member in named_children(body) {
+        if member.kind() != "method_declaration" {
+            continue;
+        }
+        let Some(name) = member.child_by_field_name("name") else { continue };
+        let name = text(name, src).to_string();
+        let overrides = named_children(member).iter().any(|c| {
+            c.kind() == "modifiers" && named_children(*c).iter().any(|a| a.kind() == "marker_annotation" && a.child_by_field_name("name").is_some_and(|n| text(n, src) == "Override"))
+        });
+        let modifiers = named_children(member).into_iter().find(|c| c.kind() == "modifiers").map(|m| text(m, src)).unwrap_or("");
+        let implementable = has_supertypes && !modifiers.split_whitespace().any(|w| w == "static" || w == "private");
+        if (overrides || implementable) && !OBJECT_METHODS.contains(&name.as_str()) {
+            info.overrides.push(name.clone());
+        }
+        info.methods.insert(name);
+    }
+    info
 }
 
 fn text<'a>(node: Node, src: &'a [u8]) -> &'a str {
@@ -172,12 +237,15 @@ fn collect_globals(root: Node, src: &[u8], model: &mut Model) -> Globals {
                 if let Some(n) = name() {
                     g.methods.insert(n.clone());
                     let arity = node.child_by_field_name("parameters").map(param_arity).unwrap_or((0, Some(0)));
+                    model.decls.push((n.clone(), arity.0, arity.1));
                     model.arities.entry(n).or_default().push(arity);
                 }
             }
             "constructor_declaration" => {
                 if let Some(n) = name() {
                     let arity = node.child_by_field_name("parameters").map(param_arity).unwrap_or((0, Some(0)));
+                    model.decls.push((format!("new {n}"), arity.0, arity.1));
+                    model.decls.push(("this(".to_string(), arity.0, arity.1));
                     model.arities.entry(format!("new {n}")).or_default().push(arity);
                 }
             }
@@ -186,11 +254,13 @@ fn collect_globals(root: Node, src: &[u8], model: &mut Model) -> Globals {
                 for d in node.children_by_field_name("declarator", &mut cursor) {
                     if let Some(n) = d.child_by_field_name("name") {
                         g.fields.insert(text(n, src).to_string());
+                        model.fields.insert(text(n, src).to_string());
                     }
                 }
             }
             "enum_constant" => {
                 if let Some(n) = name() {
+                    model.fields.insert(n.clone());
                     g.fields.insert(n);
                 }
             }
@@ -253,8 +323,37 @@ fn param_arity(params: Node) -> (usize, Option<usize>) {
 impl Walker<'_> {
     fn declare(&mut self, name: Node) {
         let t = text(name, self.src).to_string();
+        if let Some(u) = self.uninit.last_mut() {
+            u.remove(&t);
+        }
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(t);
+        }
+    }
+
+    fn declare_unassigned(&mut self, name: Node) {
+        self.declare(name);
+        if let Some(u) = self.uninit.last_mut() {
+            u.insert(text(name, self.src).to_string());
+        }
+    }
+
+    /// Whether the innermost declaration of `name` is a local not yet assigned.
+    fn is_unassigned(&self, name: &str) -> bool {
+        for (scope, uninit) in self.scopes.iter().zip(&self.uninit).rev() {
+            if scope.contains(name) {
+                return uninit.contains(name);
+            }
+        }
+        false
+    }
+
+    fn assigned(&mut self, name: &str) {
+        for (scope, uninit) in self.scopes.iter().zip(self.uninit.iter_mut()).rev() {
+            if scope.contains(name) {
+                uninit.remove(name);
+                return;
+            }
         }
     }
 
@@ -270,6 +369,11 @@ impl Walker<'_> {
 
     fn check_value(&mut self, node: Node) {
         let name = text(node, self.src);
+        if self.is_unassigned(name) {
+            let pos = node.start_position();
+            self.model.unassigned_reads.push(Unresolved { name: name.to_string(), kind: RefKind::Value, line: blame_line(node), column: pos.column });
+            return;
+        }
         if self.in_scope(name) || self.globals.fields.contains(name) || self.globals.types.contains(name) || JAVA_LANG.contains(&name) {
             return;
         }
@@ -286,8 +390,10 @@ impl Walker<'_> {
 
     fn with_scope(&mut self, f: impl FnOnce(&mut Self)) {
         self.scopes.push(HashSet::new());
+        self.uninit.push(HashSet::new());
         f(self);
         self.scopes.pop();
+        self.uninit.pop();
     }
 
     fn visit_all(&mut self, node: Node, depth: usize) {
@@ -340,6 +446,12 @@ impl Walker<'_> {
                 }
             }
             "field_access" => {
+                if let Some(f) = node.child_by_field_name("field") {
+                    if f.kind() == "identifier" {
+                        let pos = f.start_position();
+                        self.model.member_refs.push((text(f, self.src).to_string(), blame_line(node), pos.column));
+                    }
+                }
                 if let Some(obj) = node.child_by_field_name("object") {
                     if obj.kind() == "identifier" && PACKAGE_ROOTS.contains(&text(obj, self.src)) {
                         return;
@@ -369,6 +481,23 @@ impl Walker<'_> {
                     }
                 }
             }
+            "assignment_expression" => {
+                let left = node.child_by_field_name("left");
+                let simple = node.child_by_field_name("operator").is_some_and(|o| text(o, self.src) == "=");
+                match left {
+                    Some(l) if simple && l.kind() == "identifier" => {
+                        if let Some(r) = node.child_by_field_name("right") {
+                            self.visit(r, depth + 1);
+                        }
+                        let name = text(l, self.src).to_string();
+                        if !self.is_unassigned(&name) {
+                            self.check_value(l);
+                        }
+                        self.assigned(&name);
+                    }
+                    _ => self.visit_all(node, depth),
+                }
+            }
             "method_reference" => {
                 if let Some(first) = node.named_child(0) {
                     self.visit(first, depth + 1);
@@ -386,6 +515,11 @@ impl Walker<'_> {
                 let outer_scoped = named_children(node).first().is_some_and(|c| Some(*c) != node.child_by_field_name("type") && c.kind() != "type_arguments");
                 for c in named_children(node) {
                     if c.kind() == "class_body" {
+                        if let Some(t) = node.child_by_field_name("type") {
+                            let name = text(t, self.src);
+                            let base = name.split('<').next().unwrap_or(name).trim();
+                            self.model.classes.push(class_info(format!("anon:{base}"), blame_line(node), c, self.src, true));
+                        }
                         self.with_scope(|w| w.visit(c, depth + 1));
                     } else if outer_scoped && Some(c) == node.child_by_field_name("type") {
                         // `outer.new Inner()`: Inner is a member of outer's type.
@@ -403,6 +537,16 @@ impl Walker<'_> {
                 self.visit_all(node, depth);
             }
             "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration" | "annotation_type_declaration" => {
+                let is_abstract = named_children(node).iter().any(|c| c.kind() == "modifiers" && text(*c, self.src).split_whitespace().any(|w| w == "abstract"));
+                if matches!(node.kind(), "class_declaration" | "record_declaration") && !is_abstract {
+                    if let (Some(n), Some(b)) = (node.child_by_field_name("name"), node.child_by_field_name("body")) {
+                        let has_superclass = node.child_by_field_name("superclass").is_some();
+                        let has_supertypes = has_superclass || node.child_by_field_name("interfaces").is_some();
+                        let mut info = class_info(text(n, self.src).to_string(), node.start_position().row, b, self.src, has_supertypes);
+                        info.has_superclass = has_superclass;
+                        self.model.classes.push(info);
+                    }
+                }
                 self.with_scope(|w| {
                     for c in named_children(node) {
                         if Some(c) == node.child_by_field_name("name") {
@@ -450,7 +594,11 @@ impl Walker<'_> {
                             }
                             self.visit(v, depth + 1);
                         } else if let Some(n) = c.child_by_field_name("name") {
-                            self.declare(n);
+                            if node.kind() == "local_variable_declaration" {
+                                self.declare_unassigned(n);
+                            } else {
+                                self.declare(n);
+                            }
                         }
                     } else {
                         self.visit(c, depth + 1);
@@ -458,6 +606,10 @@ impl Walker<'_> {
                 }
             }
             "enum_constant" => {
+                let enum_name = node.parent().and_then(|b| b.parent()).and_then(|d| d.child_by_field_name("name")).map(|n| text(n, self.src).to_string());
+                if let Some(e) = enum_name {
+                    self.record_call(node, format!("new {e}"), true);
+                }
                 for c in named_children(node) {
                     if Some(c) == node.child_by_field_name("name") {
                         continue;
@@ -551,9 +703,11 @@ impl Model {
         let src = source.as_bytes();
         let mut model = Model::default();
         let globals = collect_globals(tree.root_node(), src, &mut model);
-        let mut walker = Walker { src, globals, scopes: vec![HashSet::new()], model };
+        let mut walker = Walker { src, globals, scopes: vec![HashSet::new()], uninit: vec![HashSet::new()], model };
         walker.visit(tree.root_node(), 0);
-        walker.model
+        let mut model = walker.model;
+        annotation_pairs(source, tree, &mut model);
+        model
     }
 
     /// What the full program references but never declares, plus its call arities and
@@ -568,6 +722,23 @@ impl Model {
         }
         if self.static_wildcard {
             names.insert(format!("{WILDCARD_PREFIX}static"));
+        }
+        for pair in &self.annotation_lines {
+            names.insert(format!("{ANNOTATION_PREFIX}{pair}"));
+        }
+        for (i, (key, min, max)) in self.decls.iter().enumerate() {
+            names.insert(format!("{DECL_PREFIX}{key}:{i}:{min}:{}", max.map_or("*".to_string(), |m| m.to_string())));
+        }
+        for f in &self.fields {
+            names.insert(format!("{FIELD_PREFIX}{f}"));
+        }
+        for c in &self.classes {
+            if c.has_superclass && c.ctor_count > 0 && c.ctors_without_invocation.is_empty() {
+                names.insert(format!("{CTOR_PREFIX}{}", c.key));
+            }
+            for m in &c.overrides {
+                names.insert(format!("{REQUIRES_PREFIX}{}:{m}", c.key));
+            }
         }
         ProgramContext { external_names: names }
     }
@@ -632,4 +803,115 @@ pub fn arity(model: &Model, ctx: Option<&ProgramContext>) -> Vec<Diagnostic> {
         out.push(Diagnostic::new(call.line, call.column, code, format!("{what} arguments ({}) in call to {}", call.argc, call.key)));
     }
     out
+}
+
+fn admits(min: usize, max: Option<usize>, argc: usize) -> bool {
+    argc >= min && max.is_none_or(|m| argc <= m)
+}
+
+/// Checks that need the full program: a call that fewer of the program's own methods
+/// can take than in the full program (a callee or an overload was deleted); a member
+/// access to a field the full program declares and this state does not; a concrete
+/// class missing an `@Override` method the full program gives it (javac: does not
+/// override abstract method); a read of a local that nothing assigned yet.
+pub fn contextual(model: &Model, ctx: Option<&ProgramContext>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for u in &model.unassigned_reads {
+        out.push(Diagnostic::new(u.line, u.column, "E0601", format!("variable {} might not have been initialized", u.name)));
+    }
+    let Some(ctx) = ctx else { return out };
+    let mut full_decls: HashMap<&str, Vec<(usize, Option<usize>)>> = HashMap::new();
+    let mut full_fields: HashSet<&str> = HashSet::new();
+    let mut requires: HashMap<&str, Vec<&str>> = HashMap::new();
+    for entry in &ctx.external_names {
+        if let Some(rest) = entry.strip_prefix(DECL_PREFIX) {
+            let mut parts = rest.rsplitn(4, ':');
+            let (Some(max), Some(min), Some(_), Some(key)) = (parts.next(), parts.next(), parts.next(), parts.next()) else { continue };
+            let (Ok(min), max) = (min.parse::<usize>(), max.parse::<usize>().ok()) else { continue };
+            full_decls.entry(key).or_default().push((min, max));
+        } else if let Some(f) = entry.strip_prefix(FIELD_PREFIX) {
+            full_fields.insert(f);
+        } else if let Some(rest) = entry.strip_prefix(REQUIRES_PREFIX) {
+            if let Some((class, method)) = rest.rsplit_once(':') {
+                requires.entry(class).or_default().push(method);
+            }
+        }
+    }
+    for call in &model.calls {
+        let Some(full) = full_decls.get(call.key.as_str()) else { continue };
+        let in_full = full.iter().filter(|&&(min, max)| admits(min, max, call.argc)).count();
+        let in_state = model.decls.iter().filter(|(k, min, max)| *k == call.key && admits(*min, *max, call.argc)).count();
+        if in_state < in_full {
+            out.push(Diagnostic::new(call.line, call.column, "E1120", format!("the method {} taking {} arguments was deleted", call.key, call.argc)));
+        }
+    }
+    for (name, line, column) in &model.member_refs {
+        if full_fields.contains(name.as_str()) && !model.fields.contains(name) {
+            out.push(Diagnostic::new(*line, *column, "E1101", format!("no field {name}")));
+        }
+    }
+    for class in &model.classes {
+        if ctx.external_names.contains(&format!("{CTOR_PREFIX}{}", class.key)) {
+            if class.ctor_count == 0 {
+                out.push(Diagnostic::new(class.line, 0, "E0110", format!("{} lost the constructors that call its superclass's", class.key)));
+            }
+            for &line in &class.ctors_without_invocation {
+                out.push(Diagnostic::new(line, 0, "E0110", "constructor lost its this(...) / super(...) call"));
+            }
+        }
+        if let Some(required) = requires.get(class.key.as_str()) {
+            if let Some(missing) = required.iter().find(|m| !class.methods.contains(**m)) {
+                out.push(Diagnostic::new(class.line, 0, "E0110", format!("{} does not implement {missing}", class.key)));
+            }
+        }
+    }
+    out
+}
+
+/// Lines that hold only annotations, paired with the next line of code: an annotation
+/// whose declaration was deleted lands on whatever follows, which javac may reject.
+fn annotation_pairs(source: &str, tree: &Tree, model: &mut Model) {
+    let lines: Vec<&str> = source.split('\n').collect();
+    let mut rows: Vec<usize> = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if matches!(node.kind(), "marker_annotation" | "annotation") {
+            let start = node.start_position();
+            let end = node.end_position();
+            let line = lines.get(start.row).copied().unwrap_or("");
+            let code = line.split("//").next().unwrap_or(line).trim();
+            if start.row == end.row && code == node.utf8_text(source.as_bytes()).unwrap_or("").trim() {
+                rows.push(start.row);
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    for row in rows {
+        let code = |l: &str| {
+            let t = l.trim();
+            let t = t.split("//").next().unwrap_or(t).trim();
+            t.to_string()
+        };
+        let this = code(lines[row]);
+        let next = lines[row + 1..].iter().map(|l| code(l)).find(|l| !l.is_empty() && !l.starts_with('*') && !l.starts_with("/*")).unwrap_or_default();
+        model.annotation_lines.push(format!("{this}\n{next}"));
+        model.annotation_line_rows.push(row);
+    }
+}
+
+/// E0113 (with the full program known): an annotation line followed by code it did
+/// not precede in the full program.
+pub fn misplaced_annotations(model: &Model, ctx: Option<&ProgramContext>) -> Vec<Diagnostic> {
+    let Some(ctx) = ctx else { return Vec::new() };
+    model
+        .annotation_lines
+        .iter()
+        .zip(&model.annotation_line_rows)
+        .filter(|(pair, _)| !ctx.external_names.contains(&format!("{ANNOTATION_PREFIX}{pair}")))
+        .map(|(_, &row)| Diagnostic::new(row, 0, "E0113", "annotation lost the declaration it annotated"))
+        .collect()
 }
