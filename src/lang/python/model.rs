@@ -13,7 +13,7 @@ mod builder;
 
 use std::collections::HashMap;
 
-use tree_sitter::Tree;
+use tree_sitter::{Node, Tree};
 
 macro_rules! id_type {
     ($name:ident) => {
@@ -256,6 +256,11 @@ pub struct Model {
     names: Vec<(u32, u32)>,
     source: Box<str>,
     symbols: HashMap<(ScopeId, NameId), Symbol>,
+    /// Name ids sorted by their text (for [`Model::name_id`]'s binary search).
+    sorted_names: Vec<NameId>,
+    /// `(start, end, scope)` of every scope but the module, sorted (for
+    /// [`Model::scope_of_node`]).
+    scope_ranges: Vec<(u32, u32, ScopeId)>,
 }
 
 pub const MODULE_SCOPE: ScopeId = ScopeId(0);
@@ -271,10 +276,69 @@ impl Model {
         self.source.get(s as usize..e as usize).unwrap_or("")
     }
 
-    /// The id of a name, if the module mentions it (a linear scan: for checks that look
-    /// up a handful of fixed names).
+    /// The id of a name, if the module binds or reads it (a binary search).
     pub fn name_id(&self, text: &str) -> Option<NameId> {
-        (0..self.names.len()).map(|i| NameId(i as u32)).find(|id| self.name(*id) == text)
+        self.sorted_names.binary_search_by(|id| self.name(*id).cmp(text)).ok().map(|i| self.sorted_names[i])
+    }
+
+    /// Whether `name` has a binding in any scope.
+    pub fn is_bound_anywhere(&self, name: NameId) -> bool {
+        self.bindings.iter().any(|b| b.name == name)
+    }
+
+    /// The scope opened by a tree node (function_definition, class_definition, lambda,
+    /// comprehension or the module).
+    pub fn scope_of_node(&self, node: Node) -> Option<ScopeId> {
+        if node.kind() == "module" {
+            return Some(MODULE_SCOPE);
+        }
+        let key = (node.start_byte() as u32, node.end_byte() as u32);
+        self.scope_ranges.binary_search_by(|&(s, e, _)| (s, e).cmp(&key)).ok().map(|i| self.scope_ranges[i].2)
+    }
+
+    /// The tree node that opens a scope (the root for the module).
+    pub fn scope_node<'t>(&self, root: Node<'t>, scope: ScopeId) -> Node<'t> {
+        if scope == MODULE_SCOPE {
+            return root;
+        }
+        let s = &self.scopes[scope.index()];
+        root.descendant_for_byte_range(s.start as usize, s.end as usize).unwrap_or(root)
+    }
+
+    /// The scope the code of `node` runs in, under Python's rules: a def's or lambda's
+    /// body (not its decorators, defaults or annotations), a class body, a comprehension
+    /// except its first iterable.
+    pub fn enclosing_scope(&self, node: Node) -> ScopeId {
+        let mut child = node;
+        let mut cur = node.parent();
+        while let Some(p) = cur {
+            let inside = match p.kind() {
+                "function_definition" | "class_definition" | "lambda" => p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()),
+                "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
+                    // The first iterable runs in the enclosing scope; its target binds here.
+                    child.kind() != "for_in_clause"
+                        || !is_first_for_in(p, child)
+                        || child.child_by_field_name("left").is_some_and(|l| l.start_byte() <= node.start_byte() && node.end_byte() <= l.end_byte())
+                }
+                "module" => return MODULE_SCOPE,
+                _ => false,
+            };
+            if inside {
+                if let Some(s) = self.scope_of_node(p) {
+                    return s;
+                }
+            }
+            child = p;
+            cur = p.parent();
+        }
+        MODULE_SCOPE
+    }
+
+    /// The identifier node of a binding's name.
+    pub fn binding_node<'t>(&self, root: Node<'t>, id: BindingId) -> Option<Node<'t>> {
+        let b = &self.bindings[id.index()];
+        let end = b.start as usize + self.name(b.name).len();
+        root.named_descendant_for_byte_range(b.start as usize, end).filter(|n| n.kind() == "identifier")
     }
 
     pub fn scope(&self, id: ScopeId) -> &Scope {
@@ -388,6 +452,13 @@ impl Model {
     }
 }
 
+/// Whether `clause` is the first for_in_clause of `comprehension`.
+fn is_first_for_in(comprehension: Node, clause: Node) -> bool {
+    let mut cursor = comprehension.walk();
+    let first = comprehension.named_children(&mut cursor).find(|c| c.kind() == "for_in_clause");
+    first.is_some_and(|c| c.id() == clause.id())
+}
+
 pub struct CtlChain<'a> {
     model: &'a Model,
     next: Option<CtlId>,
@@ -399,5 +470,42 @@ impl Iterator for CtlChain<'_> {
         let id = self.next?;
         self.next = self.model.ctls[id.index()].parent;
         Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find<'t>(root: Node<'t>, src: &str, kind: &str, text: &str) -> Node<'t> {
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == kind && &src[n.byte_range()] == text {
+                return n;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.children(&mut cursor));
+        }
+        panic!("no {kind} {text:?}");
+    }
+
+    #[test]
+    fn nodes_scopes_and_names() {
+        let src = "class C:\n    def m(self, d=dflt):\n        return [a for a in items if a]\n";
+        let tree = crate::lang::python::parse(src);
+        let m = Model::build(src, &tree);
+        let root = tree.root_node();
+        assert!(m.name_id("items").is_some() && m.name_id("nothing").is_none());
+        let class = find(root, src, "class_definition", &src[..src.len() - 1]);
+        let class_scope = m.scope_of_node(class).unwrap();
+        assert_eq!(m.scope(class_scope).kind, ScopeKind::Class);
+        assert_eq!(m.scope_node(root, class_scope).id(), class.id());
+        let method = m.enclosing_scope(find(root, src, "return_statement", "return [a for a in items if a]"));
+        assert_eq!(m.scope(method).kind, ScopeKind::Function);
+        // A default runs in the class body; the first iterable in the method.
+        assert_eq!(m.enclosing_scope(find(root, src, "identifier", "dflt")), class_scope);
+        assert_eq!(m.enclosing_scope(find(root, src, "identifier", "items")), method);
+        let self_binding = m.bindings_of(method, m.name_id("self").unwrap())[0];
+        assert_eq!(m.binding_node(root, self_binding).map(|n| &src[n.byte_range()]), Some("self"));
     }
 }

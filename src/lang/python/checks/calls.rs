@@ -11,8 +11,9 @@ use tree_sitter::Node;
 use super::classes::{Base, Owner, Program};
 use super::context::{method_type, MethodType};
 use super::members::super_owner;
-use super::scopes::{decorators, for_each_node, text, BindKind, ScopeKind};
+use super::syntax_util::{decorators, for_each_node, text};
 use super::Context;
+use crate::lang::python::model::{BindingKind, ScopeKind};
 use crate::lang::{CheckInfo, Diagnostic};
 
 pub const INFOS: &[CheckInfo] = &[
@@ -113,16 +114,16 @@ fn plain_decorators(src: &str, def: Node) -> bool {
 /// The last definition of `name` in the body of class `k`, if every binding of it
 /// there is a `def`.
 fn method_in_class<'a>(prog: &Program<'a>, k: usize, name: &str) -> Option<Option<Node<'a>>> {
-    let scope = &prog.scopes.scopes[prog.classes[k].scope];
-    if scope.star_import {
+    let scope = prog.classes[k].scope;
+    if prog.model.scope(scope).star_import {
         return None;
     }
     let mut last = None;
-    for b in scope.bindings.iter().filter(|b| b.name == name) {
-        if b.kind != BindKind::Function {
+    for &b in prog.bindings(scope, prog.model.name_id(name)) {
+        if prog.model.binding(b).kind != BindingKind::FunctionDef {
             return None;
         }
-        last = Some(b.node);
+        last = Some(prog.def_node(b)?);
     }
     Some(last)
 }
@@ -201,35 +202,37 @@ fn resolve_callee<'a>(prog: &Program<'a>, call: Node<'a>) -> Option<Callee<'a>> 
     let func = call.child_by_field_name("function")?;
     match func.kind() {
         "identifier" => {
-            let name = text(prog.src, func);
-            let at = prog.scopes.enclosing_scope(call);
-            let s = prog.scopes.resolve(at, name)?;
-            if prog.scopes.scopes[s].kind == ScopeKind::Class {
+            let name = prog.model.name_id(text(prog.src, func));
+            let at = prog.scope_at(call);
+            let s = prog.resolve(at, name)?;
+            if prog.model.scope(s).kind == ScopeKind::Class {
                 return None;
             }
-            let b = prog.scopes.unique_binding(s, name)?;
-            match b.kind {
-                BindKind::Function => {
-                    if !plain_decorators(prog.src, b.node) {
+            let b = prog.unique_binding(s, name)?;
+            match prog.model.binding(b).kind {
+                BindingKind::FunctionDef => {
+                    let def = prog.def_node(b)?;
+                    if !plain_decorators(prog.src, def) {
                         return None;
                     }
-                    Some(Callee { def: b.node, implicit: 0, kind: "function" })
+                    Some(Callee { def, implicit: 0, kind: "function" })
                 }
-                BindKind::Class => constructor(prog, prog.class_index(b.node)?),
-                BindKind::Other => {
-                    let p = b.node.parent()?;
+                BindingKind::ClassDef => constructor(prog, prog.class_index(prog.def_node(b)?)?),
+                BindingKind::Import | BindingKind::FromImport | BindingKind::Annotation => None,
+                BindingKind::Parameter => match prog.owner_of(func)? {
+                    Owner::Class(c) => constructor(prog, c),
+                    _ => None,
+                },
+                _ => {
+                    let node = prog.binding_node(b)?;
+                    let p = node.parent()?;
                     let right = p.child_by_field_name("right")?;
-                    if p.kind() == "assignment" && p.child_by_field_name("left")?.id() == b.node.id() && right.kind() == "lambda" {
+                    if p.kind() == "assignment" && p.child_by_field_name("left")?.id() == node.id() && right.kind() == "lambda" {
                         Some(Callee { def: right, implicit: 0, kind: "lambda" })
                     } else {
                         None
                     }
                 }
-                BindKind::Param => match prog.owner_of(func)? {
-                    Owner::Class(c) => constructor(prog, c),
-                    _ => None,
-                },
-                _ => None,
             }
         }
         "attribute" => {
@@ -354,7 +357,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let root = ctx.tree.root_node();
-    let prog = Program::build(src, root);
+    let prog = Program::build(ctx);
     let mut calls: Vec<Node> = Vec::new();
     for_each_node(root, |n| {
         if n.kind() == "call" {

@@ -7,7 +7,9 @@
 use tree_sitter::Node;
 
 use super::context::{first_param, method_type, MethodType};
-use super::scopes::{for_each_node, text, BindKind, ScopeKind, Scopes};
+use super::syntax_util::{for_each_node, text};
+use super::Context;
+use crate::lang::python::model::{BindingId, BindingKind, Model, NameId, ScopeId, ScopeKind};
 
 /// Non-dunder attributes of builtin exception classes (Python 3.11), by class name.
 const EXC_BASE: &[&str] = &["add_note", "args", "with_traceback", "__cause__", "__context__", "__setstate__", "__suppress_context__", "__traceback__", "__notes__"];
@@ -91,7 +93,7 @@ pub struct ClassInfo<'a> {
     pub node: Node<'a>,
     pub name: &'a str,
     /// The scope the class body opens.
-    pub scope: usize,
+    pub scope: ScopeId,
     pub bases: Vec<Base>,
     /// `metaclass=` or other class keywords.
     pub has_keywords: bool,
@@ -111,7 +113,8 @@ pub enum Owner {
 
 pub struct Program<'a> {
     pub src: &'a str,
-    pub scopes: Scopes<'a>,
+    pub model: &'a Model,
+    pub root: Node<'a>,
     pub classes: Vec<ClassInfo<'a>>,
     /// Scope index -> class index, for class scopes.
     class_of_scope: Vec<Option<usize>>,
@@ -167,18 +170,21 @@ pub fn is_dunder(name: &str) -> bool {
 }
 
 impl<'a> Program<'a> {
-    pub fn build(src: &'a str, root: Node<'a>) -> Program<'a> {
-        let scopes = Scopes::build(src, root);
-        let mut class_of_scope = vec![None; scopes.scopes.len()];
+    pub fn build(ctx: &Context<'a>) -> Program<'a> {
+        let (src, model) = (ctx.source, ctx.model);
+        let root = ctx.tree.root_node();
+        let mut class_of_scope = vec![None; model.scopes.len()];
         let mut classes = Vec::new();
-        for (i, s) in scopes.scopes.iter().enumerate() {
+        for (i, s) in model.scopes.iter().enumerate() {
             if s.kind == ScopeKind::Class {
+                let scope = ScopeId(i as u32);
+                let node = model.scope_node(root, scope);
                 class_of_scope[i] = Some(classes.len());
-                let name = s.node.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
-                classes.push(ClassInfo { node: s.node, name, scope: i, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
+                let name = node.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+                classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
             }
         }
-        let mut prog = Program { src, scopes, classes, class_of_scope, unknown_attrs: Vec::new() };
+        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new() };
         for c in 0..prog.classes.len() {
             let (bases, kw) = prog.compute_bases(c);
             prog.classes[c].bases = bases;
@@ -211,7 +217,7 @@ impl<'a> Program<'a> {
         let mut bases = Vec::new();
         let mut kw = false;
         let Some(sup) = node.child_by_field_name("superclasses") else { return (bases, kw) };
-        let outer = self.scopes.scopes[self.classes[c].scope].parent.unwrap_or(0);
+        let outer = self.model.scope(self.classes[c].scope).parent.unwrap_or(ScopeId(0));
         let mut cursor = sup.walk();
         for b in sup.named_children(&mut cursor) {
             match b.kind() {
@@ -219,15 +225,16 @@ impl<'a> Program<'a> {
                 "comment" => {}
                 "identifier" => {
                     let name = text(self.src, b);
-                    bases.push(match self.scopes.resolve(outer, name) {
-                        Some(s) => match self.scopes.unique_binding(s, name) {
-                            Some(bind) if bind.kind == BindKind::Class => match self.class_index(bind.node) {
+                    let id = self.model.name_id(name);
+                    bases.push(match self.resolve(outer, id) {
+                        Some(s) => match self.unique_binding(s, id) {
+                            Some(bind) if self.model.binding(bind).kind == BindingKind::ClassDef => match self.def_node(bind).and_then(|n| self.class_index(n)) {
                                 Some(k) if k != c => Base::Class(k),
                                 _ => Base::Unknown,
                             },
                             _ => Base::Unknown,
                         },
-                        None if !self.scopes.bound_anywhere(name) => match builtin_class_attrs(name) {
+                        None if !self.bound_anywhere(id) => match builtin_class_attrs(name) {
                             Some(list) => Base::Builtin(list),
                             None if BUILTINS.contains(&name) => Base::Unknown,
                             None => Base::Undefined,
@@ -241,17 +248,92 @@ impl<'a> Program<'a> {
         (bases, kw)
     }
 
-    pub fn class_index(&self, class_node: Node) -> Option<usize> {
-        self.scopes.scope_of_node(class_node).and_then(|s| self.class_of_scope.get(s).copied().flatten())
+    /// The scope whose binding a read of `name` in `scope` refers to (Python's rule:
+    /// local, enclosing functions (class bodies skipped), module), counting a star import
+    /// as binding every name. `None` for builtins, unbound names, and names declared
+    /// `global` / `nonlocal` on the way (the checks stay silent on those).
+    pub fn resolve(&self, scope: ScopeId, name: Option<NameId>) -> Option<ScopeId> {
+        let mut cur = Some(scope);
+        let mut first = true;
+        while let Some(s) = cur {
+            let sc = self.model.scope(s);
+            if first || sc.kind != ScopeKind::Class {
+                if let Some(n) = name {
+                    if self.model.is_declared_global(s, n) || self.model.is_declared_nonlocal(s, n) {
+                        return None;
+                    }
+                }
+                if sc.star_import || name.is_some_and(|n| self.model.is_bound_in(s, n)) {
+                    return Some(s);
+                }
+            }
+            first = false;
+            cur = sc.parent;
+        }
+        None
     }
 
-    pub fn class_of_scope(&self, scope: usize) -> Option<usize> {
-        self.class_of_scope.get(scope).copied().flatten()
+    /// The bindings of `name` in `scope`, in source order.
+    pub fn bindings(&self, scope: ScopeId, name: Option<NameId>) -> &'a [BindingId] {
+        name.map_or(&[], |n| self.model.bindings_of(scope, n))
+    }
+
+    /// The single binding of `name` in `scope`, if there is exactly one (and no star
+    /// import or global / nonlocal declaration there).
+    pub fn unique_binding(&self, scope: ScopeId, name: Option<NameId>) -> Option<BindingId> {
+        let n = name?;
+        if self.model.scope(scope).star_import || self.model.is_declared_global(scope, n) || self.model.is_declared_nonlocal(scope, n) {
+            return None;
+        }
+        match self.model.bindings_of(scope, n) {
+            [only] => Some(*only),
+            _ => None,
+        }
+    }
+
+    /// Whether `name` may be bound anywhere in the program (any binding, declaration or
+    /// star import).
+    fn bound_anywhere(&self, name: Option<NameId>) -> bool {
+        self.model.scopes.iter().any(|s| s.star_import || name.is_some_and(|n| s.globals.iter().chain(s.nonlocals.iter()).any(|(d, _)| *d == n)))
+            || name.is_some_and(|n| self.model.is_bound_anywhere(n))
+    }
+
+    /// The identifier node of a binding's name.
+    pub fn binding_node(&self, b: BindingId) -> Option<Node<'a>> {
+        self.model.binding_node(self.root, b)
+    }
+
+    /// The node a binding stands for: the function_definition / class_definition of a
+    /// def or class, the name's identifier otherwise.
+    pub fn def_node(&self, b: BindingId) -> Option<Node<'a>> {
+        let node = self.binding_node(b)?;
+        match self.model.binding(b).kind {
+            BindingKind::FunctionDef | BindingKind::ClassDef => node.parent(),
+            _ => Some(node),
+        }
+    }
+
+    /// The scope a node's code runs in.
+    pub fn scope_at(&self, node: Node) -> ScopeId {
+        self.model.enclosing_scope(node)
+    }
+
+    /// The function_definition / lambda / class_definition opening `scope`.
+    pub fn scope_node(&self, scope: ScopeId) -> Node<'a> {
+        self.model.scope_node(self.root, scope)
+    }
+
+    pub fn class_index(&self, class_node: Node) -> Option<usize> {
+        self.model.scope_of_node(class_node).and_then(|s| self.class_of_scope(s))
+    }
+
+    pub fn class_of_scope(&self, scope: ScopeId) -> Option<usize> {
+        self.class_of_scope.get(scope.index()).copied().flatten()
     }
 
     /// The method function scope `scope` is (directly in a class body), with its class.
-    pub fn method_class(&self, scope: usize) -> Option<usize> {
-        let s = &self.scopes.scopes[scope];
+    pub fn method_class(&self, scope: ScopeId) -> Option<usize> {
+        let s = self.model.scope(scope);
         if s.kind != ScopeKind::Function {
             return None;
         }
@@ -269,17 +351,17 @@ impl<'a> Program<'a> {
         if expr.kind() != "identifier" || depth > 4 {
             return None;
         }
-        let name = text(self.src, expr);
-        let at = self.scopes.enclosing_scope(expr);
-        let s = self.scopes.resolve(at, name)?;
-        let bind = self.scopes.unique_binding(s, name)?;
-        match bind.kind {
-            BindKind::Param => {
+        let name = self.model.name_id(text(self.src, expr));
+        let at = self.scope_at(expr);
+        let s = self.resolve(at, name)?;
+        let bind = self.unique_binding(s, name)?;
+        match self.model.binding(bind).kind {
+            BindingKind::Parameter => {
                 let c = self.method_class(s)?;
-                let def = self.scopes.scopes[s].node;
+                let def = self.scope_node(s);
                 let params = def.child_by_field_name("parameters")?;
                 let (first, _) = first_param(params);
-                if first?.id() != bind.node.id() {
+                if first?.start_byte() != self.model.binding(bind).start as usize {
                     return None;
                 }
                 match method_type(self.src, def, self.classes[c].node.child_by_field_name("body")) {
@@ -288,11 +370,13 @@ impl<'a> Program<'a> {
                     MethodType::Static => None,
                 }
             }
-            BindKind::Class => self.class_index(bind.node).map(Owner::Class),
-            BindKind::Other => {
+            BindingKind::ClassDef => self.class_index(self.def_node(bind)?).map(Owner::Class),
+            BindingKind::FunctionDef | BindingKind::Import | BindingKind::FromImport | BindingKind::Annotation => None,
+            _ => {
                 // `x = C(...)`, the only binding of x.
-                let parent = bind.node.parent()?;
-                if parent.kind() != "assignment" || parent.child_by_field_name("left")?.id() != bind.node.id() {
+                let node = self.binding_node(bind)?;
+                let parent = node.parent()?;
+                if parent.kind() != "assignment" || parent.child_by_field_name("left")?.id() != node.id() {
                     return None;
                 }
                 let right = parent.child_by_field_name("right")?;
@@ -305,7 +389,6 @@ impl<'a> Program<'a> {
                     _ => None,
                 }
             }
-            _ => None,
         }
     }
 
@@ -366,7 +449,7 @@ impl<'a> Program<'a> {
     }
 
     pub fn binds_in_body(&self, c: usize, name: &str) -> bool {
-        self.scopes.scopes[self.classes[c].scope].bindings.iter().any(|b| b.name == name)
+        self.model.name_id(name).is_some_and(|n| self.model.is_bound_in(self.classes[c].scope, n))
     }
 
     pub fn builtin_has(&self, c: usize, name: &str) -> bool {

@@ -6,8 +6,9 @@
 
 use tree_sitter::Node;
 
-use super::scopes::{self, for_each_node, text, ScopeKind, Scopes};
+use super::syntax_util::{self, for_each_node, text};
 use super::Context;
+use crate::lang::python::model::ScopeKind;
 use crate::lang::{CheckInfo, Diagnostic};
 
 pub const INFOS: &[CheckInfo] = &[
@@ -61,7 +62,7 @@ fn is_async_def(node: Node) -> bool {
 
 /// Whether a function_definition is a method: its frame is a class body.
 fn enclosing_class(def: Node) -> Option<Node> {
-    let outer = scopes::decorator_parent(def).unwrap_or(def);
+    let outer = syntax_util::decorator_parent(def).unwrap_or(def);
     frame(outer).filter(|f| f.kind() == "class_definition")
 }
 
@@ -199,7 +200,7 @@ pub enum MethodType {
 
 pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType {
     let name = def.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
-    for dec in scopes::decorators(src, def) {
+    for dec in syntax_util::decorators(src, def) {
         match dec {
             "staticmethod" | "builtins.staticmethod" | "abc.abstractstaticmethod" | "abstractstaticmethod" => return MethodType::Static,
             "classmethod" | "builtins.classmethod" | "abc.abstractclassmethod" | "abstractclassmethod" => return MethodType::ClassMethod,
@@ -326,24 +327,25 @@ fn check_init_body(src: &str, def: Node, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
-    let sc = Scopes::build(ctx.source, ctx.tree.root_node());
+    let model = ctx.model;
     for &node in nodes {
-        let start = sc.enclosing_scope(node);
+        let start = model.enclosing_scope(node);
         let mut cursor = node.walk();
         for id in node.named_children(&mut cursor) {
             if id.kind() != "identifier" {
                 continue;
             }
             let name = text(ctx.source, id);
-            let mut cur = sc.scopes[start].parent;
+            let name_id = model.name_id(name);
+            let mut cur = model.scope(start).parent;
             let mut found = false;
-            if sc.scopes[start].kind != ScopeKind::Module {
+            if model.scope(start).kind != ScopeKind::Module {
                 while let Some(s) = cur {
-                    let scope = &sc.scopes[s];
+                    let scope = model.scope(s);
                     match scope.kind {
                         ScopeKind::Module => break,
                         ScopeKind::Function | ScopeKind::Class => {
-                            if scope.star_import || scope.bindings.iter().any(|b| b.name == name) {
+                            if scope.star_import || name_id.is_some_and(|n| model.is_bound_in(s, n)) {
                                 found = true;
                                 break;
                             }

@@ -10,7 +10,7 @@ use tree_sitter::Node;
 
 use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};
 use super::context::first_param;
-use super::scopes::{for_each_node, text};
+use super::syntax_util::{for_each_node, text};
 use super::Context;
 use crate::lang::{CheckInfo, Diagnostic};
 
@@ -202,9 +202,9 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
                         defs += 1;
                         literal &= literal_assigned(d.node);
                     }
-                    for b in prog.scopes.scopes[c.scope].bindings.iter().filter(|b| b.name == name) {
+                    for &b in prog.bindings(c.scope, prog.model.name_id(name)) {
                         defs += 1;
-                        literal &= literal_assigned(b.node);
+                        literal &= prog.binding_node(b).is_some_and(literal_assigned);
                     }
                 }
                 if defs == 0 || !literal || prog.unknown_attrs.contains(&name) {
@@ -216,14 +216,14 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
             let in_attribute = n.parent().is_some_and(|p| p.kind() == "attribute");
             if !in_attribute {
                 leaves += 1;
-                let name = text(src, n);
-                let at = prog.scopes.enclosing_scope(n);
-                match prog.scopes.resolve(at, name) {
+                let name = prog.model.name_id(text(src, n));
+                let at = prog.scope_at(n);
+                match prog.resolve(at, name) {
                     Some(s) => {
                         let mut any = false;
-                        for b in prog.scopes.scopes[s].bindings.iter().filter(|b| b.name == name) {
+                        for &b in prog.bindings(s, name) {
                             any = true;
-                            if !literal_assigned(b.node) {
+                            if !prog.binding_node(b).is_some_and(literal_assigned) {
                                 all_literal = false;
                             }
                         }
@@ -277,14 +277,14 @@ fn first_literal_truthiness(prog: &Program, leaf: Node) -> Option<bool> {
                 .iter()
                 .find(|d| d.name == name)
                 .map(|d| d.node)
-                .or_else(|| prog.scopes.scopes[prog.classes[c].scope].bindings.iter().find(|b| b.name == name).map(|b| b.node))?,
-            Owner::Class(c) => prog.scopes.scopes[prog.classes[c].scope].bindings.iter().find(|b| b.name == name).map(|b| b.node)?,
+                .or_else(|| prog.bindings(prog.classes[c].scope, prog.model.name_id(name)).first().and_then(|&b| prog.def_node(b)))?,
+            Owner::Class(c) => prog.bindings(prog.classes[c].scope, prog.model.name_id(name)).first().and_then(|&b| prog.def_node(b))?,
             Owner::Super(_) => return None,
         }
     } else {
-        let name = text(src, leaf);
-        let s = prog.scopes.resolve(prog.scopes.enclosing_scope(leaf), name)?;
-        prog.scopes.scopes[s].bindings.iter().find(|b| b.name == name)?.node
+        let name = prog.model.name_id(text(src, leaf));
+        let s = prog.resolve(prog.scope_at(leaf), name)?;
+        prog.def_node(*prog.bindings(s, name).first()?)?
     };
     literal_truthiness(src, assigned_value(target)?)
 }
@@ -367,7 +367,7 @@ fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Op
     let mut cur = node.parent();
     while let Some(p) = cur {
         if p.kind() == "function_definition" {
-            if let Some(s) = prog.scopes.scope_of_node(p) {
+            if let Some(s) = prog.model.scope_of_node(p) {
                 if let Some(c) = prog.method_class(s) {
                     let static_method = super::context::method_type(prog.src, p, prog.classes[c].node.child_by_field_name("body")) == super::context::MethodType::Static;
                     let first = if static_method { None } else { p.child_by_field_name("parameters").and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
@@ -482,8 +482,8 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         let uses: Vec<Node> = accessed.iter().filter(|(k, a)| *k == c && a.child_by_field_name("attribute").is_some_and(|n| text(src, n) == name)).map(|&(_, a)| a).collect();
         let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !uses.iter().any(|u| u.id() == d.node.id())).map(|d| d.node).collect();
         let Some(&first) = defs.first() else { continue };
-        let first_scope = prog.scopes.enclosing_scope(first);
-        if defs.iter().skip(1).any(|d| prog.scopes.enclosing_scope(*d) != first_scope) {
+        let first_scope = prog.scope_at(first);
+        if defs.iter().skip(1).any(|d| prog.scope_at(*d) != first_scope) {
             continue;
         }
         let frame = frame_id(first);
@@ -503,12 +503,12 @@ pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
     if text(prog.src, func) != "super" || call.child_by_field_name("arguments")?.named_child_count() != 0 {
         return None;
     }
-    let at = prog.scopes.enclosing_scope(call);
-    if prog.scopes.resolve(at, "super").is_some() {
+    let at = prog.scope_at(call);
+    if prog.resolve(at, prog.model.name_id("super")).is_some() {
         return None;
     }
     let c = prog.method_class(at)?;
-    let def = prog.scopes.scopes[at].node;
+    let def = prog.scope_node(at);
     let params = def.child_by_field_name("parameters")?;
     first_param(params).0?;
     Some(c)
@@ -520,7 +520,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !ctx.source.contains("class") {
         return;
     }
-    let prog = Program::build(ctx.source, root);
+    let prog = Program::build(ctx);
     if prog.classes.is_empty() {
         return;
     }

@@ -6,7 +6,7 @@ pub mod classes;
 pub mod context;
 pub mod members;
 pub mod names;
-pub mod scopes;
+pub mod syntax_util;
 
 use tree_sitter::Tree;
 
