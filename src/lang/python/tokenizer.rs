@@ -118,7 +118,10 @@ fn normalize(source: &str) -> Cow<'_, str> {
         }
     }
     out.push_str(rest);
-    if !out.is_empty() && !out.ends_with('\n') {
+    // CPython's `translate_newlines` appends a newline when the source does not end in
+    // one, and, by a quirk of its loop, also when it ends in "\r\n": that extra blank
+    // line moves errors at end of file one line down.
+    if (!out.is_empty() && !out.ends_with('\n')) || source.ends_with("\r\n") {
         out.push('\n');
     }
     Cow::Owned(out)
@@ -1095,6 +1098,9 @@ mod tests {
         assert_eq!(error("x = 1\r\ny = (\r\n").map(|e| e.1), Some(1));
         assert_eq!(error("x = 1\ry = (\r").map(|e| e.1), Some(1));
         assert_eq!(error("if x:\r\n  y\r\n z\r\n").map(|e| e.1), Some(2));
+        // A final "\r\n" adds a blank line in CPython.
+        let tokens = tokenize("@x\r\n\r\n");
+        assert_eq!(tokens.tokens.last().map(|t| t.line), Some(2));
     }
 
     #[test]
