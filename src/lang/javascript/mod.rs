@@ -5,6 +5,7 @@
 pub mod globals;
 pub mod scope;
 pub mod syntax;
+pub mod types;
 
 use std::cell::RefCell;
 
@@ -33,6 +34,12 @@ pub fn parse(source: &str) -> Option<Tree> {
 pub struct Dialect {
     pub typescript: bool,
 }
+
+pub const MISSING_RETURN: CheckInfo = CheckInfo {
+    code: "E0111",
+    name: "missing-return",
+    summary: "TypeScript: a function with a declared return type other than void/any/unknown/undefined that never returns a value and can reach its end (tsc TS2355); blamed on the function",
+};
 
 pub const CHECKS: &[CheckInfo] = &[
     CheckInfo {
@@ -70,13 +77,21 @@ pub fn lint_tree(tree: &Tree, source: &str, dialect: Dialect, external: Option<&
     let mut out: Vec<Diagnostic> = model
         .unresolved
         .iter()
-        .filter(|(_, name)| !globals::is_builtin(name, dialect.typescript))
-        .filter(|(_, name)| !external.is_some_and(|ctx| ctx.external_names.contains(name)))
+        // With the full program known, the names it uses undeclared are exactly the ones
+        // the environment gives; a builtin name the program declares itself and lost is
+        // flagged (tsc would not know `setImmediate` without @types/node).
+        .filter(|(_, name)| match external {
+            Some(ctx) => !ctx.external_names.contains(name),
+            None => !globals::is_builtin(name, dialect.typescript),
+        })
         .map(|(node, name)| {
             let pos = node.start_position();
             Diagnostic::new(pos.row, pos.column, "E0602", format!("undefined identifier '{name}'"))
         })
         .collect();
+    if dialect.typescript {
+        out.extend(types::missing_returns(tree, source));
+    }
     out.sort();
     out.dedup();
     out

@@ -37,6 +37,7 @@ const CHECKS: &[CheckInfo] = &[
         name: "undefined-variable",
         summary: "an identifier or type name no enclosing scope declares (tsc's \"Cannot find name\") and no builtin global or standard-library type names",
     },
+    javascript::MISSING_RETURN,
 ];
 
 impl Language for TypeScript {
