@@ -4,6 +4,7 @@
 pub mod javascript;
 pub mod java;
 pub mod go;
+pub mod rust;
 pub mod python;
 pub mod spec;
 pub mod treesitter;
@@ -144,6 +145,7 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
 pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
+        &rust::Rust,
         &javascript::JavaScript,
         &typescript::TypeScript,
         &java::Java,

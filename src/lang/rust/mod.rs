@@ -1,0 +1,165 @@
+//! Rust: tree-sitter-rust parse -> syntax check (bracket attribution) -> scope model
+//! -> the compile errors a deletion causes: undeclared names (locals, items, macros),
+//! a function that lost its tail expression, and multi-line shapes (a `match` that
+//! lost an arm, a struct literal that lost a field, a call that lost an argument).
+
+pub mod names;
+
+use std::cell::RefCell;
+
+use tree_sitter::{Parser, Tree};
+
+use super::{treesitter, CheckInfo, Diagnostic, Language, ProgramContext};
+
+pub struct Rust;
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new({
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_rust::LANGUAGE.into()).expect("tree-sitter-rust grammar loads");
+        parser
+    });
+}
+
+/// Parses `source` with this thread's parser (built once per thread).
+pub fn parse(source: &str) -> Option<Tree> {
+    PARSER.with(|p| p.borrow_mut().parse(source, None))
+}
+
+/// Node kinds that merely group statements; never a line's dependency.
+const CONTAINERS: &[&str] = &["source_file", "declaration_list"];
+
+/// Multi-line nodes whose shape must be one of the full program's (see E1120); edits
+/// inside function bodies and composite literal bodies do not change a shape.
+const SHAPE_KINDS: &[&str] = &[
+    "binary_expression",
+    "arguments",
+    "parameters",
+    "tuple_expression",
+    "type_arguments",
+    "field_declaration_list",
+    "ordered_field_declaration_list",
+    "field_initializer_list",
+    "match_block",
+    "enum_variant_list",
+];
+const SHAPE_OPAQUE: &[&str] = &["block"];
+/// Marks a shape of the full program in [`ProgramContext::external_names`].
+const SHAPE: &str = "shape ";
+
+pub static CHECKS: &[CheckInfo] = &[
+    CheckInfo { code: "E0001", name: "syntax-error", summary: "rustc's parser would reject the file; blamed on the line whose deletion fixes it (an opener that lost its closing bracket)" },
+    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name, type or macro used but declared nowhere in scope, not in the prelude and not external to the full program (rustc E0425/E0412/E0433)" },
+    CheckInfo { code: "E1111", name: "missing-tail", summary: "a function with a return type whose body no longer ends in a value or a diverging statement (rustc E0308); blamed on the function" },
+    CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line argument list, match, struct literal, struct or binary expression that differs from every one of the full program (a lost argument, match arm, field or operand); blamed on the line it starts on" },
+];
+
+/// The first syntax error, or `None`.
+pub fn syntax_error(tree: &Tree, source: &str) -> Option<Diagnostic> {
+    let root = tree.root_node();
+    if root.has_error() {
+        if let Some(row) = treesitter::unbalanced_bracket_line(tree, source) {
+            return Some(Diagnostic::new(row, 0, "E0001", "unbalanced brackets"));
+        }
+        if let Some(d) = treesitter::first_syntax_error(tree, source) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// Lints one state of a program whose context is `ctx`.
+pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
+    let Some(tree) = parse(source) else { return Vec::new() };
+    if let Some(error) = syntax_error(&tree, source) {
+        return vec![error];
+    }
+    let model = names::Model::build(&tree, source);
+    let mut out = model.diagnostics(ctx);
+    if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
+        for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
+            if !ctx.external_names.contains(&format!("{SHAPE}{key}")) {
+                out.push(Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Language for Rust {
+    fn name(&self) -> &'static str {
+        "rust"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["rs"]
+    }
+    fn fence_tags(&self) -> &'static [&'static str] {
+        &["rust", "rs"]
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["rs"]
+    }
+    fn comment_prefixes(&self) -> &'static [&'static str] {
+        &["//"]
+    }
+    fn checks(&self) -> &'static [CheckInfo] {
+        CHECKS
+    }
+    fn lint(&self, source: &str) -> Vec<Diagnostic> {
+        lint_in_context(source, &ProgramContext::default())
+    }
+    fn program_context(&self, original: &str) -> ProgramContext {
+        match parse(original) {
+            Some(tree) if syntax_error(&tree, original).is_none() => {
+                let mut ctx = names::Model::build(&tree, original).context();
+                // Always one entry, so that a context from a program is told from the default.
+                ctx.external_names.insert(SHAPE.to_string());
+                for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
+                    ctx.external_names.insert(format!("{SHAPE}{key}"));
+                }
+                ctx
+            }
+            _ => ProgramContext::default(),
+        }
+    }
+    fn lint_in_context(&self, source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
+        lint_in_context(source, ctx)
+    }
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_rust::LANGUAGE.into()
+    }
+    fn dependent_ends(&self, lines: &[&str]) -> Vec<usize> {
+        let source = lines.join("\n");
+        match parse(&source) {
+            Some(tree) => treesitter::node_dependent_ends(lines, &tree, CONTAINERS),
+            None => (1..=lines.len()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deleted_match_arm_is_blamed_on_the_match() {
+        let full = "fn f(x: Option<i32>) -> i32 {\n    match x {\n        Some(v) => v,\n        None => 0,\n    }\n}";
+        let ctx = Rust.program_context(full);
+        assert!(Rust.lint_in_context(full, &ctx).is_empty());
+        let state = "fn f(x: Option<i32>) -> i32 {\n    match x {\n        Some(v) => v,\n    }\n}";
+        let got: Vec<(usize, &str)> = Rust.lint_in_context(state, &ctx).iter().map(|d| (d.line, d.code)).collect();
+        assert_eq!(got, vec![(1, "E1120")]);
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for src in ["", "}", "fn", "fn f(", "use std::{", "\u{0}", "macro_rules! m { () => {} }", "r#\"", "'a'"] {
+            let _ = Rust.lint(src);
+            let _ = Rust.lint_in_context(src, &Rust.program_context(src));
+            let lines: Vec<&str> = src.split('\n').collect();
+            let _ = Rust.dependent_ends(&lines);
+        }
+    }
+}
