@@ -43,3 +43,23 @@ def assert_acceptance(stats: dict, programs: int) -> None:
 @pytest.mark.skipif(shutil.which("go") is None, reason="go not installed (apt-get install golang-go)")
 def test_go():
     assert_acceptance(toolchain_stats("go"), 20)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed (apt-get install nodejs npm)")
+def test_javascript():
+    stats = toolchain_stats("javascript")
+    assert_acceptance(stats, 20)
+    assert stats["no_new_error_pct"] == 100.0, stats
+
+
+def typescript_5_installed() -> bool:
+    if shutil.which("npm") is None:
+        return False
+    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True).stdout.strip()
+    package = Path(root) / "typescript" / "package.json"
+    return package.exists() and json.loads(package.read_text())["version"].startswith("5.")
+
+
+@pytest.mark.skipif(not typescript_5_installed(), reason="typescript 5 not installed (npm install -g typescript@5)")
+def test_typescript():
+    assert_acceptance(toolchain_stats("typescript"), 20)
