@@ -363,10 +363,36 @@ const PARQUET_CHUNK_ROWS: usize = 1024;
 const ROW_GROUP_MAX_ROWS: usize = 10000;
 const ROW_GROUP_MAX_BYTES: usize = 64 << 20;
 
+/// The file under a Parquet writer, counting the bytes that reached it (the writer
+/// buffers a few KiB of its own on top).
+struct CountingFile {
+    out: BufWriter<File>,
+    reached: u64,
+}
+
+impl Write for CountingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.reached += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Zero bytes written after each completed row group. The Parquet writer keeps the end
+/// of a row group in a buffer of its own that only more bytes push out; the padding
+/// does, so that a row group is on disk as soon as it is complete. Readers skip it (they
+/// seek to the column chunks), and it is written the same way in every run, so the
+/// bytes stay deterministic.
+const ROW_GROUP_PADDING: [u8; 8192] = [0; 8192];
+
 /// Parquet with zstd, the run's settings in the file's key-value metadata.
 pub struct ParquetSink {
     temp: TempFile,
-    writer: ArrowWriter<BufWriter<File>>,
+    writer: ArrowWriter<CountingFile>,
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     schema: SchemaRef,
@@ -376,6 +402,8 @@ pub struct ParquetSink {
     key_value_metadata: Vec<KeyValue>,
     /// Row groups already reported by [`Sink::commit_point`].
     reported_groups: usize,
+    /// Row groups already followed by padding.
+    padded_groups: usize,
 }
 
 impl ParquetSink {
@@ -403,8 +431,8 @@ impl ParquetSink {
         let mut with_arrow_schema = props.clone();
         add_encoded_arrow_schema_to_metadata(&schema, &mut with_arrow_schema);
         let key_value_metadata = with_arrow_schema.key_value_metadata().cloned().unwrap_or_default();
-        let writer =
-            ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema.clone(), Some(props)).map_err(fail)?;
+        let file = CountingFile { out: BufWriter::with_capacity(1 << 20, file), reached: 0 };
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(fail)?;
         let mut sink = ParquetSink {
             temp,
             writer,
@@ -414,6 +442,7 @@ impl ParquetSink {
             schema_descr,
             key_value_metadata,
             reported_groups: 0,
+            padded_groups: 0,
         };
         if let Some(recovered) = recovered {
             sink.replay(&recovered)?;
@@ -468,6 +497,13 @@ impl ParquetSink {
         if self.writer.memory_size() >= ROW_GROUP_MAX_BYTES {
             self.writer.flush().map_err(|e| self.fail(e))?;
         }
+        let groups = self.writer.flushed_row_groups().len();
+        if groups > self.padded_groups {
+            self.padded_groups = groups;
+            while self.writer.inner().reached < self.writer.bytes_written() as u64 {
+                self.writer.write_all(&ROW_GROUP_PADDING).map_err(|e| self.fail(e))?;
+            }
+        }
         Ok(())
     }
 
@@ -515,7 +551,8 @@ impl Sink for ParquetSink {
         let rows = groups.iter().map(|g| g.num_rows() as u64).sum();
         let footer = self.footer()?;
         let bytes = self.writer.bytes_written() as u64;
-        flush_and_sync(self.writer.inner_mut(), &self.temp.temp_path)?;
+        debug_assert_eq!(bytes, self.writer.inner().reached, "the row group is padded out");
+        flush_and_sync(&mut self.writer.inner_mut().out, &self.temp.temp_path)?;
         Ok(Some(CommitPoint { rows, bytes, footer: Some(footer) }))
     }
 
@@ -523,7 +560,7 @@ impl Sink for ParquetSink {
         self.drain(true)?;
         let ParquetSink { temp, writer, .. } = *self;
         let out = writer.into_inner().map_err(|e| Error::format(temp.final_path.display(), e))?;
-        let file = out.into_inner().map_err(|e| Error::io(&temp.temp_path, e.into_error()))?;
+        let file = out.out.into_inner().map_err(|e| Error::io(&temp.temp_path, e.into_error()))?;
         file.sync_all().map_err(|e| Error::io(&temp.temp_path, e))?;
         drop(file);
         Ok(ClosedFile(temp))
