@@ -67,6 +67,7 @@ fn completes(stmt: Node, depth: usize) -> bool {
                 && stmt.child_by_field_name("body").is_some_and(|b| completes(b, depth + 1) && !contains_kind(b, &["continue_statement"], 0))
         }
         "enhanced_for_statement" => true,
+        "switch_expression" => !stmt.child_by_field_name("body").is_some_and(has_default_label),
         "try_statement" | "try_with_resources_statement" => {
             let children = named_children(stmt);
             if let Some(fin) = children.iter().find(|c| c.kind() == "finally_clause") {

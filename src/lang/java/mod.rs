@@ -66,9 +66,24 @@ fn lint_with(source: &str, ctx: Option<&ProgramContext>) -> Vec<Diagnostic> {
     out
 }
 
-/// E0112: javac allows only package, imports and type declarations at the top level.
+/// E0112: javac allows only package, imports and type declarations at the top level,
+/// and no declaration as the lone body of an `if`, `else` or loop.
 fn top_level(tree: &Tree) -> Vec<Diagnostic> {
     let root = tree.root_node();
+    let mut stack = vec![root];
+    let mut lone = Vec::new();
+    while let Some(node) = stack.pop() {
+        if node.kind() == "local_variable_declaration" {
+            if let Some(p) = node.parent() {
+                if matches!(p.kind(), "if_statement" | "while_statement" | "for_statement" | "enhanced_for_statement" | "do_statement" | "labeled_statement") {
+                    let pos = node.start_position();
+                    lone.push(Diagnostic::new(pos.row, pos.column, "E0112", "variable declaration not allowed here"));
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
     let mut cursor = root.walk();
     let allowed = ["package_declaration", "import_declaration", "class_declaration", "interface_declaration", "enum_declaration", "record_declaration", "annotation_type_declaration", "module_declaration", "line_comment", "block_comment"];
     root.named_children(&mut cursor)
@@ -77,6 +92,7 @@ fn top_level(tree: &Tree) -> Vec<Diagnostic> {
             let pos = c.start_position();
             Diagnostic::new(pos.row, pos.column, "E0112", "class, interface, enum, or record expected")
         })
+        .chain(lone)
         .collect()
 }
 

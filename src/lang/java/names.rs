@@ -105,6 +105,10 @@ pub struct Model {
     /// Concrete classes (named, or anonymous by `anon:Type`) with the `@Override`
     /// methods they declare (other than Object's) and all their method names.
     pub classes: Vec<ClassInfo>,
+    /// Final instance fields declared without an initializer: (name, line).
+    pub blank_finals: Vec<(String, usize)>,
+    /// Names assigned anywhere (`x = ...`, `this.x = ...`).
+    pub assigned_names: HashSet<String>,
     /// Reads of locals declared without an initializer before any assignment.
     pub unassigned_reads: Vec<Unresolved>,
     /// Lines holding nothing but annotations, each with the line of code after it, and
@@ -255,6 +259,9 @@ fn collect_globals(root: Node, src: &[u8], model: &mut Model) -> Globals {
                     if let Some(n) = d.child_by_field_name("name") {
                         g.fields.insert(text(n, src).to_string());
                         model.fields.insert(text(n, src).to_string());
+                        if let Some(owner) = enclosing_type_name(node, src) {
+                            model.fields.insert(format!("{owner}.{}", text(n, src)));
+                        }
                     }
                 }
             }
@@ -304,6 +311,55 @@ fn collect_globals(root: Node, src: &[u8], model: &mut Model) -> Globals {
         s.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).filter(|w| !w.is_empty() && w.chars().next().is_some_and(|c| c.is_uppercase())).any(|w| !g.types.contains(w) && !JAVA_LANG.contains(&w))
     });
     g
+}
+
+/// Whether `node` sits in code that may not run: an `if` without `else`, a loop body, a
+/// `catch`, a lambda, a switch without `default`, the right of `&&`/`||`/`?:`. An
+/// assignment there does not make a local definitely assigned.
+fn conditionally_reached(node: Node) -> bool {
+    let mut child = node;
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        match n.kind() {
+            "if_statement" => {
+                let in_condition = n.child_by_field_name("condition") == Some(child);
+                if !in_condition && n.child_by_field_name("alternative").is_none() {
+                    return true;
+                }
+            }
+            "while_statement" | "for_statement" | "enhanced_for_statement" | "catch_clause" | "lambda_expression" | "ternary_expression" | "binary_expression" | "switch_block" => {
+                if n.kind() != "switch_block" || !n.parent().and_then(|s| s.child_by_field_name("body")).is_some_and(|b| {
+                    let mut c = b.walk();
+                    let found = b.named_children(&mut c).any(|g| {
+                        let mut c2 = g.walk();
+                        let x = g.named_children(&mut c2).any(|l| l.kind() == "switch_label" && l.child(0).is_some_and(|t| t.kind() == "default"));
+                        x
+                    });
+                    found
+                }) {
+                    if !(n.kind() == "for_statement" && n.child_by_field_name("init") == Some(child)) && !(n.kind() == "while_statement" && n.child_by_field_name("condition") == Some(child)) {
+                        return true;
+                    }
+                }
+            }
+            "method_declaration" | "constructor_declaration" | "class_body" => return false,
+            _ => {}
+        }
+        child = n;
+        cur = n.parent();
+    }
+    false
+}
+
+fn enclosing_type_name(node: Node, src: &[u8]) -> Option<String> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(n.kind(), "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration") {
+            return n.child_by_field_name("name").map(|x| text(x, src).to_string());
+        }
+        cur = n.parent();
+    }
+    None
 }
 
 /// (min, max) argument counts of a parameter list; max None for varargs.
@@ -449,7 +505,12 @@ impl Walker<'_> {
                 if let Some(f) = node.child_by_field_name("field") {
                     if f.kind() == "identifier" {
                         let pos = f.start_position();
-                        self.model.member_refs.push((text(f, self.src).to_string(), blame_line(node), pos.column));
+                        let field = text(f, self.src).to_string();
+                        let key = match node.child_by_field_name("object") {
+                            Some(o) if o.kind() == "identifier" && self.globals.types.contains(text(o, self.src)) => format!("{}.{field}", text(o, self.src)),
+                            _ => field,
+                        };
+                        self.model.member_refs.push((key, blame_line(node), pos.column));
                     }
                 }
                 if let Some(obj) = node.child_by_field_name("object") {
@@ -483,6 +544,12 @@ impl Walker<'_> {
             }
             "assignment_expression" => {
                 let left = node.child_by_field_name("left");
+                if let Some(l) = left {
+                    let target = if l.kind() == "field_access" { l.child_by_field_name("field") } else { Some(l) };
+                    if let Some(t) = target {
+                        self.model.assigned_names.insert(text(t, self.src).to_string());
+                    }
+                }
                 let simple = node.child_by_field_name("operator").is_some_and(|o| text(o, self.src) == "=");
                 match left {
                     Some(l) if simple && l.kind() == "identifier" => {
@@ -493,7 +560,9 @@ impl Walker<'_> {
                         if !self.is_unassigned(&name) {
                             self.check_value(l);
                         }
-                        self.assigned(&name);
+                        if !conditionally_reached(node) {
+                            self.assigned(&name);
+                        }
                     }
                     _ => self.visit_all(node, depth),
                 }
@@ -538,12 +607,16 @@ impl Walker<'_> {
             }
             "class_declaration" | "interface_declaration" | "enum_declaration" | "record_declaration" | "annotation_type_declaration" => {
                 let is_abstract = named_children(node).iter().any(|c| c.kind() == "modifiers" && text(*c, self.src).split_whitespace().any(|w| w == "abstract"));
-                if matches!(node.kind(), "class_declaration" | "record_declaration") && !is_abstract {
+                if matches!(node.kind(), "class_declaration" | "record_declaration") {
                     if let (Some(n), Some(b)) = (node.child_by_field_name("name"), node.child_by_field_name("body")) {
                         let has_superclass = node.child_by_field_name("superclass").is_some();
                         let has_supertypes = has_superclass || node.child_by_field_name("interfaces").is_some();
                         let mut info = class_info(text(n, self.src).to_string(), node.start_position().row, b, self.src, has_supertypes);
                         info.has_superclass = has_superclass;
+                        if is_abstract {
+                            // An abstract class need not implement anything.
+                            info.overrides.clear();
+                        }
                         self.model.classes.push(info);
                     }
                 }
@@ -584,6 +657,18 @@ impl Walker<'_> {
                 }
             }
             "spread_parameter" | "local_variable_declaration" | "field_declaration" | "constant_declaration" => {
+                if node.kind() == "field_declaration" {
+                    let mods = named_children(node).into_iter().find(|c| c.kind() == "modifiers").map(|m| text(m, self.src)).unwrap_or("");
+                    if mods.split_whitespace().any(|w| w == "final") {
+                        for c in named_children(node) {
+                            if c.kind() == "variable_declarator" && c.child_by_field_name("value").is_none() {
+                                if let Some(n) = c.child_by_field_name("name") {
+                                    self.model.blank_finals.push((text(n, self.src).to_string(), node.start_position().row));
+                                }
+                            }
+                        }
+                    }
+                }
                 for c in named_children(node) {
                     if c.kind() == "variable_declarator" {
                         if let Some(v) = c.child_by_field_name("value") {
@@ -816,6 +901,11 @@ fn admits(min: usize, max: Option<usize>, argc: usize) -> bool {
 /// override abstract method); a read of a local that nothing assigned yet.
 pub fn contextual(model: &Model, ctx: Option<&ProgramContext>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    for (name, line) in &model.blank_finals {
+        if !model.assigned_names.contains(name) {
+            out.push(Diagnostic::new(*line, 0, "E0601", format!("final field {name} is never assigned")));
+        }
+    }
     for u in &model.unassigned_reads {
         out.push(Diagnostic::new(u.line, u.column, "E0601", format!("variable {} might not have been initialized", u.name)));
     }
