@@ -19,6 +19,10 @@ Languages (each one a class in ``TOOLCHAINS``; add yours there):
   use. Programs: top-level functions of the Go standard library sources
   (``$(go env GOROOT)/src``, Debian package golang-go), each with the imports it uses,
   kept if the full program type-checks cleanly.
+- rust: rustc's parser alone (``-Zunpretty=normal`` with RUSTC_BOOTSTRAP=1) for
+  syntax, ``rustc --emit=metadata --edition 2021 --crate-type lib`` for compile errors.
+  Programs: free functions of the crates in ~/.cargo/registry/src with the std ``use``
+  lines they need, kept if the full program compiles without error.
 
 Usage:
   python3 benches/toolchain.py --lang go [--programs 250] [--samples FILE.jsonl]
@@ -387,11 +391,111 @@ class JavaToolchain:
         return kept[:count]
 
 
+# --------------------------------------------------------------------------- Rust
+
+class RustToolchain:
+    """Syntax: rustc's parser alone (``-Zunpretty=normal``, unlocked on stable with
+    RUSTC_BOOTSTRAP=1). Compile errors: ``rustc --emit=metadata --edition 2021
+    --crate-type lib`` (type and borrow checking, no code generation), errors only.
+    Programs: free functions of the crates cargo downloaded (~/.cargo/registry/src),
+    with the ``use std::``/``core::`` lines of their file that they need, kept if the
+    full program compiles without error."""
+
+    name = "rust"
+    fence = "rust"
+    install_hint = "rustup (rustc on PATH)"
+
+    def __init__(self) -> None:
+        if not shutil.which("rustc"):
+            raise SystemExit(f"rustc not found: {self.install_hint}")
+        self.tmp = tempfile.mkdtemp(prefix="lintseq-rustc-")
+
+    @staticmethod
+    def errors(stderr: str) -> list[str]:
+        out = []
+        for line in stderr.splitlines():
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if d.get("level") == "error" and not d["message"].startswith("aborting due to"):
+                out.append(d["message"])
+        return out
+
+    def check_one(self, index_program: tuple[int, str]) -> tuple[list[str], list[str]]:
+        index, program = index_program
+        path = os.path.join(self.tmp, f"p{index}.rs")
+        with open(path, "w") as f:
+            f.write(program)
+        env = {**os.environ, "RUSTC_BOOTSTRAP": "1"}
+        syntax = subprocess.run(["rustc", "-Zunpretty=normal", "--edition", "2021", "--error-format=json", path],
+                                capture_output=True, text=True, env=env)
+        if syntax.returncode != 0:
+            return self.errors(syntax.stderr) or ["rustc parse failed"], []
+        out = os.path.join(self.tmp, f"p{index}.rmeta")
+        compiled = subprocess.run(["rustc", "--emit=metadata", "--edition", "2021", "--crate-type", "lib",
+                                   "--error-format=json", "-A", "warnings", "-o", out, path],
+                                  capture_output=True, text=True)
+        return [], self.errors(compiled.stderr)
+
+    def check(self, programs: list[str]) -> list[tuple[list[str], list[str]]]:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            return list(pool.map(self.check_one, enumerate(programs)))
+
+    FUNC = re.compile(r"^(pub(\([a-z]+\))? )?(const )?fn [a-z_]\w*[<(]")
+    USE = re.compile(r"^use (std|core|alloc)::(.*);$")
+
+    def candidates(self) -> list[str]:
+        home = os.path.expanduser("~/.cargo/registry/src")
+        found = set()
+        for dirpath, dirnames, filenames in os.walk(home):
+            dirnames[:] = sorted(d for d in dirnames if d not in ("tests", "benches", "examples", "target"))
+            for fn in sorted(filenames):
+                if not fn.endswith(".rs"):
+                    continue
+                try:
+                    lines = open(os.path.join(dirpath, fn), encoding="utf-8").read().split("\n")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                uses = [l for l in lines if self.USE.match(l) and "{" not in l and " as " not in l]
+                i = 0
+                while i < len(lines):
+                    if not self.FUNC.match(lines[i]) or not lines[i].rstrip().endswith("{"):
+                        i += 1
+                        continue
+                    j = i + 1
+                    while j < len(lines) and lines[j] != "}":
+                        j += 1
+                    body = lines[i : j + 1]
+                    i = j + 1
+                    if not 6 <= len(body) <= 50 or any("unsafe" in l for l in body):
+                        continue
+                    text = "\n".join(body)
+                    needed = [u for u in uses if re.search(r"\b" + re.escape(u.rstrip(";").rsplit("::", 1)[-1]) + r"\b", text)]
+                    found.add(("\n".join(needed) + "\n\n" if needed else "") + text)
+        return sorted(found, key=stable_key)
+
+    def build_programs(self, count: int) -> list[str]:
+        cands = self.candidates()
+        kept: list[str] = []
+        step = max(count, 100)
+        for start in range(0, len(cands), step):
+            chunk = cands[start : start + step]
+            for prog, (syntax, errors) in zip(chunk, self.check(chunk)):
+                if not syntax and not errors:
+                    kept.append(prog)
+            if len(kept) >= count:
+                break
+        return kept[:count]
+
+
 TOOLCHAINS = {"go": GoToolchain, "java": JavaToolchain}
 
 from toolchain_js import TOOLCHAINS as JS_TOOLCHAINS  # noqa: E402  (javascript, typescript)
 
 TOOLCHAINS.update(JS_TOOLCHAINS)
+TOOLCHAINS["rust"] = RustToolchain
 
 
 # --------------------------------------------------------------------------- driver

@@ -54,6 +54,53 @@ pub static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line argument list, match, struct literal, struct or binary expression that differs from every one of the full program (a lost argument, match arm, field or operand); blamed on the line it starts on" },
 ];
 
+/// An attribute on its own line (`#[cfg(...)]`) is deleted with the item or statement
+/// it annotates: alone, the item would be compiled under other conditions.
+fn attributes_take_their_item(tree: &Tree, ends: &mut [usize]) {
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "attribute_item" {
+            let row = node.start_position().row;
+            let mut next = node.next_named_sibling();
+            while let Some(n) = next.filter(|n| n.kind() == "attribute_item" || n.kind().ends_with("comment")) {
+                next = n.next_named_sibling();
+            }
+            if let (Some(item), Some(end)) = (next, ends.get_mut(row)) {
+                let e = item.end_position();
+                let item_end = if e.column == 0 { e.row } else { e.row + 1 };
+                *end = (*end).max(item_end);
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let n = ends.len();
+    for end in ends.iter_mut() {
+        *end = (*end).min(n);
+    }
+}
+
+/// An attribute with nothing after it in its block: rustc's "expected statement after
+/// outer attribute" / "expected item after attributes".
+fn dangling_attribute(tree: &Tree) -> Option<Diagnostic> {
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "attribute_item" {
+            let mut next = node.next_named_sibling();
+            while let Some(n) = next.filter(|n| n.kind().ends_with("comment")) {
+                next = n.next_named_sibling();
+            }
+            if next.is_none() {
+                let pos = node.start_position();
+                return Some(Diagnostic::new(pos.row, pos.column, "E0001", "expected an item after attributes"));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
 /// The first syntax error, or `None`.
 pub fn syntax_error(tree: &Tree, source: &str) -> Option<Diagnostic> {
     let root = tree.root_node();
@@ -65,7 +112,7 @@ pub fn syntax_error(tree: &Tree, source: &str) -> Option<Diagnostic> {
             return Some(d);
         }
     }
-    None
+    dangling_attribute(tree)
 }
 
 /// Lints one state of a program whose context is `ctx`.
@@ -133,7 +180,11 @@ impl Language for Rust {
     fn dependent_ends(&self, lines: &[&str]) -> Vec<usize> {
         let source = lines.join("\n");
         match parse(&source) {
-            Some(tree) => treesitter::node_dependent_ends(lines, &tree, CONTAINERS),
+            Some(tree) => {
+                let mut ends = treesitter::node_dependent_ends(lines, &tree, CONTAINERS);
+                attributes_take_their_item(&tree, &mut ends);
+                ends
+            }
             None => (1..=lines.len()).collect(),
         }
     }
