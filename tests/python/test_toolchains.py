@@ -63,3 +63,9 @@ def typescript_5_installed() -> bool:
 @pytest.mark.skipif(not typescript_5_installed(), reason="typescript 5 not installed (npm install -g typescript@5)")
 def test_typescript():
     assert_acceptance(toolchain_stats("typescript"), 20)
+
+
+@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None,
+                    reason="javac not installed (apt-get install openjdk-17-jdk-headless)")
+def test_java():
+    assert_acceptance(toolchain_stats("java"), 20)
