@@ -1,6 +1,7 @@
 //! Languages: each one is a self-contained module behind the [`Language`] trait,
 //! listed once in [`registry`]. The sampler only ever talks to this trait.
 
+pub mod cpp;
 pub mod javascript;
 pub mod java;
 pub mod go;
@@ -150,6 +151,7 @@ pub fn registry() -> &'static [&'static dyn Language] {
         &typescript::TypeScript,
         &java::Java,
         &go::Go,
+        &cpp::Cpp,
     ];
     ALL
 }

@@ -1,0 +1,155 @@
+//! C++: tree-sitter-cpp parse -> syntax errors (bracket pairing by indentation, then
+//! ERROR/MISSING nodes) -> a scope model of the program's own declarations -> E0602.
+//! Names the full program uses but never declares (everything from headers: `std::`,
+//! C library functions, macros) come from the [`ProgramContext`] and are never flagged;
+//! nothing is resolved on the machine. Ground truth: `g++ -fsyntax-only -std=c++17`.
+
+pub mod names;
+
+use std::cell::RefCell;
+
+use tree_sitter::{Parser, Tree};
+
+use super::{CheckInfo, Diagnostic, Language, ProgramContext};
+
+pub struct Cpp;
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new({
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_cpp::LANGUAGE.into()).expect("tree-sitter-cpp grammar loads");
+        parser
+    });
+}
+
+/// Parses `source` with this thread's parser (built once per thread).
+pub fn parse(source: &str) -> Option<Tree> {
+    PARSER.with(|p| p.borrow_mut().parse(source, None))
+}
+
+/// Statement-list nodes that merely start where their first statement starts.
+const CONTAINERS: &[&str] = &["translation_unit", "compound_statement", "field_declaration_list", "declaration_list", "enumerator_list", "initializer_list", "argument_list", "parameter_list", "template_argument_list", "template_parameter_list", "field_initializer_list"];
+
+static CHECKS: &[CheckInfo] = &[
+    CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct)" },
+    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include of the full program deleted, any use of a name from the headers" },
+];
+
+/// Lints one C++ program on its own: the names it uses but never declares come from
+/// its headers, so only names it declares somewhere yet not in scope are flagged.
+pub fn lint(source: &str) -> Vec<Diagnostic> {
+    let Some(tree) = parse(source) else { return Vec::new() };
+    if let Some(error) = crate::lang::java::syntax::first_error(&tree, source) {
+        return vec![error];
+    }
+    let model = names::Model::build(source, &tree);
+    let mut ctx = model.context();
+    ctx.external_names.retain(|n| !model.declared.contains(n));
+    finish(names::undefined(&model, &ctx))
+}
+
+fn lint_with(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
+    let Some(tree) = parse(source) else { return Vec::new() };
+    if let Some(error) = crate::lang::java::syntax::first_error(&tree, source) {
+        return vec![error];
+    }
+    let model = names::Model::build(source, &tree);
+    finish(names::undefined(&model, ctx))
+}
+
+fn finish(mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Declarations whose header may span lines: deleting any header line after the first
+/// (the function under a `template <...>` line, a lone `{`, a continued signature)
+/// takes the whole declaration.
+const HEADED: &[&str] = &["function_definition", "class_specifier", "struct_specifier", "union_specifier", "enum_specifier", "namespace_definition", "template_declaration", "declaration", "field_declaration", "linkage_specification"];
+
+fn header_end(node: tree_sitter::Node) -> usize {
+    if let Some(b) = node.child_by_field_name("body") {
+        return b.start_position().row;
+    }
+    let mut cursor = node.walk();
+    let kids: Vec<_> = node.named_children(&mut cursor).collect();
+    match node.kind() {
+        "template_declaration" => kids.last().map_or(node.start_position().row, |k| header_end(*k)),
+        "declaration" | "field_declaration" => {
+            // A class or enum defined in a declaration: its body.
+            node.child_by_field_name("type").filter(|t| t.child_by_field_name("body").is_some()).map_or(node.start_position().row, header_end)
+        }
+        _ => node.start_position().row,
+    }
+}
+
+fn header_dependents(lines: &[&str], tree: &Tree, ends: &mut [usize]) {
+    let n = lines.len();
+    let mut stack = vec![(tree.root_node(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > 2000 {
+            continue;
+        }
+        if HEADED.contains(&node.kind()) {
+            let start = node.start_position().row;
+            let end = node.end_position();
+            let end_exclusive = (if end.column == 0 { end.row } else { end.row + 1 }).min(n);
+            let header_end = header_end(node);
+            for row in start + 1..=header_end.min(n.saturating_sub(1)) {
+                if ends[row] < end_exclusive {
+                    ends[row] = end_exclusive;
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor).map(|c| (c, depth + 1)));
+    }
+}
+
+impl Language for Cpp {
+    fn name(&self) -> &'static str {
+        "cpp"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["c++", "cxx"]
+    }
+    fn fence_tags(&self) -> &'static [&'static str] {
+        &["cpp", "c++"]
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &["cpp", "cc", "cxx", "hpp", "hh", "hxx"]
+    }
+    fn comment_prefixes(&self) -> &'static [&'static str] {
+        &["//", "/*", "*"]
+    }
+    fn checks(&self) -> &'static [CheckInfo] {
+        CHECKS
+    }
+    fn lint(&self, source: &str) -> Vec<Diagnostic> {
+        lint(source)
+    }
+    fn program_context(&self, original: &str) -> ProgramContext {
+        match parse(original) {
+            Some(tree) => names::Model::build(original, &tree).context(),
+            None => ProgramContext::default(),
+        }
+    }
+    fn lint_in_context(&self, source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
+        lint_with(source, ctx)
+    }
+    fn grammar(&self) -> tree_sitter::Language {
+        tree_sitter_cpp::LANGUAGE.into()
+    }
+    fn dependent_ends(&self, lines: &[&str]) -> Vec<usize> {
+        let source = lines.join("\n");
+        match parse(&source) {
+            Some(tree) => {
+                let mut ends = super::treesitter::node_dependent_ends(lines, &tree, CONTAINERS);
+                header_dependents(lines, &tree, &mut ends);
+                ends
+            }
+            None => (1..=lines.len()).collect(),
+        }
+    }
+}
