@@ -168,12 +168,14 @@ def main():
     ap.add_argument("--bin", default="")
     ap.add_argument("--cargo-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="crate whose ignored test probe_files prints our verdicts (when --bin is not given)")
+    ap.add_argument("--root", default=STDLIB, help="directory whose *.py files (recursively) are sampled")
     ap.add_argument("--hard", action="store_true", help="up to 8 deletions; tab, 2-space and CRLF variants")
     ap.add_argument("--stats", action="store_true", help="only print CPython's message distribution")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
-    pool = snippets(sorted(glob.glob(os.path.join(STDLIB, "*.py"))))
+    pattern = os.path.join(args.root, "*.py") if args.root == STDLIB else os.path.join(args.root, "**", "*.py")
+    pool = snippets(sorted(glob.glob(pattern, recursive=True)))
     if args.clean_all:
         paths = sorted(glob.glob(os.path.join(STDLIB, "**", "*.py"), recursive=True))
         programs = snippets(paths, 0, 10**9)

@@ -1230,6 +1230,19 @@ impl<'a> Parser<'a> {
                     self.annotation(lambda, true)?;
                 } else {
                     bare_star = true;
+                    let star = self.pos - 1;
+                    let nothing_named = self.at_op(close)
+                        || (self.at_op(",")
+                            && (self.op_at(self.pos + 1, close) || self.op_at(self.pos + 1, "**")));
+                    if self.invalid_rules && nothing_named {
+                        let message = "named arguments must follow bare *";
+                        if lambda {
+                            self.raise_at_furthest(message);
+                        } else {
+                            self.raise_at(star, message.into());
+                        }
+                        return None;
+                    }
                 }
             } else if self.at_name() {
                 self.pos += 1;
@@ -1270,14 +1283,19 @@ impl<'a> Parser<'a> {
         }
         let (mut seen_keyword, mut seen_double_star) = (false, false);
         let mut count = 0;
+        // A positional argument after keywords: CPython parses the remaining arguments
+        // before raising, so the error sits on the furthest token (usually the `)`).
+        let mut misplaced: Option<&'static str> = None;
         loop {
             let item = self.pos;
             if self.eat_op("*") {
                 self.expression()?;
-                if seen_double_star {
+                if seen_double_star && misplaced.is_none() {
                     if self.invalid_rules {
-                        self.raise_at_furthest(
-                            "iterable argument unpacking follows keyword argument unpacking",
+                        // Blamed on the `*` argument itself.
+                        self.raise_at(
+                            item,
+                            "iterable argument unpacking follows keyword argument unpacking".into(),
                         );
                     }
                     return None;
@@ -1312,22 +1330,23 @@ impl<'a> Parser<'a> {
                         return None;
                     }
                 }
-                if seen_keyword || seen_double_star {
-                    if self.invalid_rules {
-                        let message = if seen_double_star {
-                            "positional argument follows keyword argument unpacking"
-                        } else {
-                            "positional argument follows keyword argument"
-                        };
-                        self.raise_at_furthest(message);
+                if (seen_keyword || seen_double_star) && misplaced.is_none() {
+                    if !self.invalid_rules {
+                        return None;
                     }
-                    return None;
+                    misplaced = Some(if seen_double_star {
+                        "positional argument follows keyword argument unpacking"
+                    } else {
+                        "positional argument follows keyword argument"
+                    });
                 }
                 if self.at_for_clause() {
                     self.for_if_clauses()?;
-                    // A bare generator expression must be the only argument.
+                    // A bare generator expression must be the only argument. CPython
+                    // names the mistake when another argument precedes it or a comma
+                    // follows it; anything else is a plain syntax error.
                     if count > 0 || !self.at_op(")") {
-                        if self.invalid_rules {
+                        if self.invalid_rules && (count > 0 || self.at_op(",")) {
                             self.raise_at(
                                 item,
                                 "Generator expression must be parenthesized".into(),
@@ -1338,11 +1357,13 @@ impl<'a> Parser<'a> {
                 }
             }
             count += 1;
-            if !self.eat_op(",") {
+            let more = self.eat_op(",") && !self.at_op(")");
+            if !more {
+                if let Some(message) = misplaced {
+                    self.raise_at_furthest(message);
+                    return None;
+                }
                 return self.expect_op(")");
-            }
-            if self.eat_op(")") {
-                return Some(());
             }
         }
     }
@@ -1716,24 +1737,33 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let mut expr = self.atom()?;
         loop {
-            if self.at_op(".") {
+            let before = self.pos;
+            let extended = if self.at_op(".") {
                 self.pos += 1;
-                self.eat_name()?;
-                expr = Expr::new(start, Kind::AttrSub);
+                self.eat_name().map(|_| Expr::new(start, Kind::AttrSub))
             } else if self.at_op("(") {
                 self.pos += 1;
                 self.enter()?;
                 let arguments = self.arguments();
-                self.leave(arguments)?;
-                expr = Expr::other(start, "function call");
+                self.leave(arguments)
+                    .map(|_| Expr::other(start, "function call"))
             } else if self.at_op("[") {
                 self.pos += 1;
                 self.enter()?;
                 let slices = self.slices();
-                self.leave(slices)?;
-                expr = Expr::new(start, Kind::AttrSub);
+                self.leave(slices).map(|_| Expr::new(start, Kind::AttrSub))
             } else {
                 return Some(expr);
+            };
+            match extended {
+                Some(longer) => expr = longer,
+                None if self.stop.is_some() => return None,
+                None => {
+                    // Like the PEG parser, fall back to the primary without the failed
+                    // trailer: `a[ ]` is `a` followed by `[ ]` for the error rules.
+                    self.pos = before;
+                    return Some(expr);
+                }
             }
         }
     }
@@ -2408,6 +2438,29 @@ mod tests {
         assert_eq!(line("x = = 1\ny = 'abc\n"), Some(2));
         // An open bracket on the error's own line does not.
         assert_eq!(line("x = = (1,\n"), Some(1));
+    }
+
+    #[test]
+    fn unparenthesized_generators() {
+        assert_eq!(line("f(a,\n  x for x in y)\n"), Some(2));
+        assert_eq!(line("f(x for x in y,\n  a)\n"), Some(1));
+        assert_eq!(
+            verdict("f(\n  x for x in y\nz = 1)\n"),
+            Some((3, "invalid syntax".into()))
+        );
+    }
+
+    #[test]
+    fn peg_fallbacks_and_parameters() {
+        assert_eq!(line("def f(\n  a: A[\n  ],\n) -> None:\n  pass\n"), Some(2));
+        assert_eq!(line("def f(\n  a,\n  *,\n) -> None: ...\n"), Some(3));
+        assert_eq!(line("def f(a, *, **k): ...\n"), Some(1));
+    }
+
+    #[test]
+    fn argument_order() {
+        assert_eq!(line("f(a=1,\n  b,\n  c,\n)\n"), Some(4));
+        assert_eq!(line("f(a,\n  **k,\n  *b)\n"), Some(3));
     }
 
     #[test]
