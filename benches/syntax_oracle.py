@@ -97,7 +97,7 @@ def reindent(code, unit):
     return "\n".join(out)
 
 
-def make_probe(rng, code, hard=False):
+def make_probe(rng, code, hard=False, max_deletions=None):
     if hard:
         style = rng.random()
         if style < 0.25:
@@ -107,7 +107,7 @@ def make_probe(rng, code, hard=False):
     lines = code.split("\n")
     ind = indents(lines)
     deleted = set()
-    for _ in range(rng.randint(1, 8 if hard else 3)):
+    for _ in range(rng.randint(1, max_deletions or (8 if hard else 3))):
         candidates = [i for i, l in enumerate(lines) if i not in deleted and l.strip() and not l.strip().startswith("#")]
         if not candidates:
             break
@@ -168,6 +168,7 @@ def main():
     ap.add_argument("--bin", default="")
     ap.add_argument("--cargo-dir", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                     help="crate whose ignored test probe_files prints our verdicts (when --bin is not given)")
+    ap.add_argument("--max-deletions", type=int, default=None, help="delete up to this many lines (default 3, or 8 with --hard)")
     ap.add_argument("--root", default=STDLIB, help="directory whose *.py files (recursively) are sampled")
     ap.add_argument("--hard", action="store_true", help="up to 8 deletions; tab, 2-space and CRLF variants")
     ap.add_argument("--stats", action="store_true", help="only print CPython's message distribution")
@@ -187,7 +188,7 @@ def main():
     elif args.clean:
         programs = pool
     else:
-        programs = [make_probe(rng, rng.choice(pool), args.hard) for _ in range(args.probes)]
+        programs = [make_probe(rng, rng.choice(pool), args.hard, args.max_deletions) for _ in range(args.probes)]
     theirs = [cpython_verdict(p) for p in programs]
     if args.stats:
         c = collections.Counter(ON_LINE.sub("on line N", t[1]) if t else "OK" for t in theirs)

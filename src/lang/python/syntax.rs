@@ -1467,9 +1467,20 @@ impl<'a> Parser<'a> {
         } else if self.at_op("=") && !expr.loose {
             let first = self.tok(start);
             let single_name = expr.kind == Kind::Name && after == start + 1;
-            let excluded = match first {
-                Some(t) => matches!(self.text(t), "[" | "(" | "True" | "None" | "False"),
-                None => true,
+            // `!(list|tuple|genexp|'True'|'None'|'False')`: a lookahead on the first atom
+            // only, so `(a) + b = c` is not excluded but `(a, b) = c` is.
+            let excluded = match first.map(|t| self.text(t)) {
+                Some("True" | "None" | "False") | None => true,
+                Some("(" | "[") => {
+                    self.pos = start;
+                    let atom = self.atom();
+                    self.pos = after;
+                    matches!(
+                        atom.map(|a| a.kind),
+                        Some(Kind::Tuple | Kind::List | Kind::Other("generator expression"))
+                    )
+                }
+                Some(_) => false,
             };
             if single_name || !excluded {
                 self.pos += 1;
@@ -2455,6 +2466,18 @@ mod tests {
         assert_eq!(line("def f(\n  a: A[\n  ],\n) -> None:\n  pass\n"), Some(2));
         assert_eq!(line("def f(\n  a,\n  *,\n) -> None: ...\n"), Some(3));
         assert_eq!(line("def f(a, *, **k): ...\n"), Some(1));
+    }
+
+    #[test]
+    fn assignment_inside_brackets() {
+        assert_eq!(
+            verdict("[(a) + b = 1]\n").map(|v| v.1),
+            Some("cannot assign to expression here. Maybe you meant '==' instead of '='?".into())
+        );
+        assert_eq!(
+            verdict("[(a, b) = 1]\n").map(|v| v.1),
+            Some("invalid syntax".into())
+        );
     }
 
     #[test]
