@@ -4,6 +4,7 @@
 //! lost an arm, a struct literal that lost a field, a call that lost an argument).
 
 pub mod names;
+pub mod values;
 
 use std::cell::RefCell;
 
@@ -50,7 +51,7 @@ const SHAPE: &str = "shape ";
 pub static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "E0001", name: "syntax-error", summary: "rustc's parser would reject the file; blamed on the line whose deletion fixes it (an opener that lost its closing bracket)" },
     CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name, type or macro used but declared nowhere in scope, not in the prelude and not external to the full program (rustc E0425/E0412/E0433)" },
-    CheckInfo { code: "E1111", name: "missing-tail", summary: "a function with a return type whose body no longer ends in a value or a diverging statement (rustc E0308); blamed on the function" },
+    CheckInfo { code: "E1111", name: "missing-tail", summary: "a block whose value is used (body of a function with a return type, `let` initializer, `if`/`match` used as a value, operand) no longer ends in a value or a diverging statement, or such an `if` lost its `else` (rustc E0308/E0317); blamed on the construct that uses the value (the function, the `let`, the statement)" },
     CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line argument list, match, struct literal, struct or binary expression that differs from every one of the full program (a lost argument, match arm, field or operand); blamed on the line it starts on" },
 ];
 
@@ -123,6 +124,15 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
     }
     let model = names::Model::build(&tree, source);
     let mut out = model.diagnostics(ctx);
+    if !ctx.external_names.contains(values::OFF) {
+        let from_program = ctx.external_names.contains(SHAPE);
+        let attr_tails: std::collections::HashSet<String> = ctx
+            .external_names
+            .iter()
+            .filter_map(|n| n.strip_prefix(values::ATTR_TAIL).map(str::to_string))
+            .collect();
+        out.extend(values::diagnostics(&tree, source, from_program.then_some(&attr_tails)));
+    }
     if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
         for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
             if !ctx.external_names.contains(&format!("{SHAPE}{key}")) {
@@ -163,6 +173,13 @@ impl Language for Rust {
                 let mut ctx = names::Model::build(&tree, original).context();
                 // Always one entry, so that a context from a program is told from the default.
                 ctx.external_names.insert(SHAPE.to_string());
+                let checked = values::Checker::run(&tree, original, None);
+                if !checked.flagged.is_empty() {
+                    ctx.external_names.insert(values::OFF.to_string());
+                }
+                for key in checked.attr_keys {
+                    ctx.external_names.insert(format!("{}{key}", values::ATTR_TAIL));
+                }
                 for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
                     ctx.external_names.insert(format!("{SHAPE}{key}"));
                 }

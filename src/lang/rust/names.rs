@@ -39,7 +39,6 @@ struct Reference {
 #[derive(Debug, Default)]
 pub struct Model {
     unresolved: Vec<Reference>,
-    missing_tails: Vec<(usize, usize)>,
 }
 
 impl Model {
@@ -63,9 +62,6 @@ impl Model {
         let mut out = Vec::new();
         for r in self.unresolved.iter().filter(|r| !ctx.external_names.contains(&r.name)) {
             out.push(Diagnostic::new(r.row, r.column, "E0602", format!("cannot find `{}` in this scope", r.name)));
-        }
-        for &(row, column) in &self.missing_tails {
-            out.push(Diagnostic::new(row, column, "E1111", "function body lost its tail expression"));
         }
         out
     }
@@ -309,10 +305,6 @@ impl Builder<'_> {
                     } else {
                         b.visit(body);
                     }
-                    if node.kind() == "function_item" && missing_tail(node, body, b.src) {
-                        let pos = node.start_position();
-                        b.model.missing_tails.push((pos.row, pos.column));
-                    }
                 }
             }),
             "struct_item" | "enum_item" | "union_item" | "trait_item" | "impl_item" | "type_item" => self.scoped(|b| {
@@ -482,42 +474,4 @@ fn captures(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// A function with a return type whose body ends in neither a value nor a diverging
-/// statement (`return`, `panic!`, a `loop`, ...).
-fn missing_tail(func: Node, body: Node, src: &[u8]) -> bool {
-    let Some(ret) = func.child_by_field_name("return_type") else { return false };
-    let ret_text = ret.utf8_text(src).unwrap_or("");
-    if ret_text == "()" || ret_text == "!" {
-        return false;
-    }
-    let Some(last) = named(body).into_iter().filter(|c| !c.kind().ends_with("_item") && c.kind() != "attribute_item").last() else {
-        return true;
-    };
-    match last.kind() {
-        "expression_statement" => {
-            let Some(inner) = named(last).first().copied() else { return true };
-            let has_semicolon = {
-                let mut cursor = last.walk();
-                let found = last.children(&mut cursor).any(|c| c.kind() == ";");
-                found
-            };
-            match inner.kind() {
-                "return_expression" | "loop_expression" => false,
-                "macro_invocation" => !inner
-                    .child_by_field_name("macro")
-                    .and_then(|m| m.utf8_text(src).ok())
-                    .is_some_and(|m| matches!(m, "panic" | "unreachable" | "todo" | "unimplemented")),
-                "if_expression" | "match_expression" | "block" | "unsafe_block" | "while_expression" | "for_expression" => has_semicolon,
-                "call_expression" => {
-                    // `std::process::exit(..);` and friends diverge.
-                    !inner.child_by_field_name("function").and_then(|f| f.utf8_text(src).ok()).is_some_and(|f| f.ends_with("exit") || f.ends_with("abort"))
-                }
-                _ => true,
-            }
-        }
-        "let_declaration" | "empty_statement" => true,
-        _ => false,
-    }
 }
