@@ -43,6 +43,9 @@ const SHAPE_KINDS: &[&str] = &[
     "field_initializer_list",
     "match_block",
     "enum_variant_list",
+    "call_expression",
+    "field_expression",
+    "token_tree",
 ];
 const SHAPE_OPAQUE: &[&str] = &["block"];
 /// Marks a shape of the full program in [`ProgramContext::external_names`].
@@ -131,7 +134,12 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
             .iter()
             .filter_map(|n| n.strip_prefix(values::ATTR_TAIL).map(str::to_string))
             .collect();
-        out.extend(values::diagnostics(&tree, source, from_program.then_some(&attr_tails)));
+        let closure_tails: std::collections::HashSet<String> = ctx
+            .external_names
+            .iter()
+            .filter_map(|n| n.strip_prefix(values::CLOSURE_TAIL).map(str::to_string))
+            .collect();
+        out.extend(values::diagnostics(&tree, source, from_program.then_some(&attr_tails), from_program.then_some(&closure_tails)));
     }
     if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
         for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
@@ -173,12 +181,15 @@ impl Language for Rust {
                 let mut ctx = names::Model::build(&tree, original).context();
                 // Always one entry, so that a context from a program is told from the default.
                 ctx.external_names.insert(SHAPE.to_string());
-                let checked = values::Checker::run(&tree, original, None);
+                let checked = values::Checker::run(&tree, original, None, None);
                 if !checked.flagged.is_empty() {
                     ctx.external_names.insert(values::OFF.to_string());
                 }
                 for key in checked.attr_keys {
                     ctx.external_names.insert(format!("{}{key}", values::ATTR_TAIL));
+                }
+                for key in checked.closure_keys {
+                    ctx.external_names.insert(format!("{}{key}", values::CLOSURE_TAIL));
                 }
                 for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
                     ctx.external_names.insert(format!("{SHAPE}{key}"));

@@ -16,6 +16,9 @@ use crate::lang::Diagnostic;
 pub const ATTR_TAIL: &str = "attrtail ";
 /// Marks a full program this check would flag (it is then not run on its states).
 pub const OFF: &str = "values off";
+/// Marks a closure (by its line and column) whose block body has a value in the full
+/// program: the caller uses that value, so the body must keep one.
+pub const CLOSURE_TAIL: &str = "closuretail ";
 
 fn named(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
@@ -45,6 +48,22 @@ pub struct Checker<'s> {
     pub flagged: Vec<(usize, usize)>,
     /// Attribute-before-tail keys seen (for the full program's context).
     pub attr_keys: Vec<String>,
+    /// Closures whose body has a value in the full program; `None` for a lone lint.
+    closure_tails: Option<&'s HashSet<String>>,
+    /// Keys of the closures with a block body that has a value.
+    pub closure_keys: Vec<String>,
+    lines: Vec<&'s str>,
+}
+
+/// A `loop` is a value (or diverges) unless a bare `break` leaves it.
+fn bare_break(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.named_children(&mut cursor).collect();
+    children.into_iter().any(|c| match c.kind() {
+        "break_expression" => named(c).into_iter().all(|x| x.kind() == "label"),
+        "loop_expression" | "while_expression" | "for_expression" | "closure_expression" | "function_item" => false,
+        _ => bare_break(c),
+    })
 }
 
 fn first_line(text: &str) -> &str {
@@ -52,8 +71,21 @@ fn first_line(text: &str) -> &str {
 }
 
 impl<'s> Checker<'s> {
-    pub fn run(tree: &Tree, source: &'s str, attr_tails: Option<&'s HashSet<String>>) -> Checker<'s> {
-        let mut c = Checker { src: source.as_bytes(), attr_tails, flagged: Vec::new(), attr_keys: Vec::new() };
+    pub fn run(
+        tree: &Tree,
+        source: &'s str,
+        attr_tails: Option<&'s HashSet<String>>,
+        closure_tails: Option<&'s HashSet<String>>,
+    ) -> Checker<'s> {
+        let mut c = Checker {
+            src: source.as_bytes(),
+            attr_tails,
+            flagged: Vec::new(),
+            attr_keys: Vec::new(),
+            closure_tails,
+            closure_keys: Vec::new(),
+            lines: source.split('\n').collect(),
+        };
         c.visit(tree.root_node(), None, 0);
         c.flagged.sort();
         c.flagged.dedup();
@@ -66,7 +98,8 @@ impl<'s> Checker<'s> {
 
     fn diverges(&self, inner: Node) -> bool {
         match inner.kind() {
-            "return_expression" | "break_expression" | "continue_expression" | "loop_expression" => true,
+            "return_expression" | "break_expression" | "continue_expression" => true,
+            "loop_expression" => !bare_break(inner),
             "macro_invocation" => inner.child_by_field_name("macro").map(|m| self.text(m)).is_some_and(|m| {
                 let last = m.rsplit("::").next().unwrap_or(m);
                 matches!(last, "panic" | "unreachable" | "todo" | "unimplemented")
@@ -102,7 +135,11 @@ impl<'s> Checker<'s> {
                 let mut cursor = last.walk();
                 let semicolon = last.children(&mut cursor).any(|c| c.kind() == ";");
                 match inner.kind() {
-                    "if_expression" | "match_expression" | "block" | "unsafe_block" | "const_block" if !semicolon => Tail::Value(inner),
+                    "if_expression" | "match_expression" | "block" | "unsafe_block" | "const_block" | "loop_expression"
+                        if !semicolon =>
+                    {
+                        Tail::Value(inner)
+                    }
                     _ => Tail::Missing,
                 }
             }
@@ -132,8 +169,20 @@ impl<'s> Checker<'s> {
             }
             "closure_expression" => {
                 if let Some(body) = node.child_by_field_name("body") {
-                    let typed = node.child_by_field_name("return_type").is_some() && body.kind() == "block";
-                    self.visit(body, if typed { Some(node) } else { None }, d);
+                    let mut needs = node.child_by_field_name("return_type").is_some() && body.kind() == "block";
+                    if body.kind() == "block" {
+                        let pos = node.start_position();
+                        let key = format!("{}:{}", pos.column, self.lines.get(pos.row).copied().unwrap_or(""));
+                        match self.closure_tails {
+                            Some(set) => needs |= set.contains(&key),
+                            None => {
+                                if !matches!(self.tail(body), Tail::Missing) {
+                                    self.closure_keys.push(key);
+                                }
+                            }
+                        }
+                    }
+                    self.visit(body, if needs { Some(node) } else { None }, d);
                 }
             }
             "block" => {
@@ -224,8 +273,13 @@ impl<'s> Checker<'s> {
 }
 
 /// The findings for a state: one E1111 per construct that lost a value.
-pub fn diagnostics(tree: &Tree, source: &str, attr_tails: Option<&HashSet<String>>) -> Vec<Diagnostic> {
-    Checker::run(tree, source, attr_tails)
+pub fn diagnostics(
+    tree: &Tree,
+    source: &str,
+    attr_tails: Option<&HashSet<String>>,
+    closure_tails: Option<&HashSet<String>>,
+) -> Vec<Diagnostic> {
+    Checker::run(tree, source, attr_tails, closure_tails)
         .flagged
         .into_iter()
         .map(|(row, column)| Diagnostic::new(row, column, "E1111", "a value-producing block lost its value (tail expression or else branch)"))
