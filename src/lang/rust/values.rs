@@ -247,6 +247,24 @@ impl<'s> Checker<'s> {
                 }
             }
             "let_declaration" => {
+                let mut cursor = node.walk();
+                let mutable = node.children(&mut cursor).any(|c| c.kind() == "mutable_specifier");
+                if node.child_by_field_name("value").is_none() && !mutable {
+                    // `let x: T;` is assigned once on every path: any line its block
+                    // loses (a `return` after an assignment) may assign it twice.
+                    if let Some(parent) = node.parent() {
+                        let body: Vec<&str> = self.text(parent).split('\n').map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//")).collect();
+                        let key = format!("let:{}", body.join("\n"));
+                        match self.closure_tails {
+                            Some(set) => {
+                                if !set.contains(&key) {
+                                    self.flag(node);
+                                }
+                            }
+                            None => self.closure_keys.push(key),
+                        }
+                    }
+                }
                 if let Some(v) = node.child_by_field_name("value") {
                     self.visit(v, Some(node), d);
                 }
