@@ -2277,7 +2277,11 @@ impl FStringScan<'_> {
             });
         }
         if c == b'=' {
+            // Self-documenting `{x = }`: white space may follow the `=`.
             self.i += 1;
+            while self.at(self.i).is_some_and(|b| b.is_ascii_whitespace()) {
+                self.i += 1;
+            }
             c = self.at(self.i).ok_or(EXPECTING_BRACE)?;
         }
         if c == b'!' {
@@ -2520,6 +2524,7 @@ mod tests {
             "f'\\N{DASH} {x}'\n",
             "f'''{\na\n}'''\n",
             "f'{x[\"k\"]}'\n",
+            "f'{x = } {y = !r} {z=:>4}'\n",
         ] {
             assert_eq!(verdict(ok), None, "{ok:?}");
         }
