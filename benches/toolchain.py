@@ -23,6 +23,14 @@ Languages (each one a class in ``TOOLCHAINS``; add yours there):
   syntax, ``rustc --emit=metadata --edition 2021 --crate-type lib`` for compile errors.
   Programs: free functions of the crates in ~/.cargo/registry/src with the std ``use``
   lines they need, kept if the full program compiles without error.
+- cpp: ``g++ -fsyntax-only -std=c++17 -w`` (GCC). Syntax errors are its parse-kind
+  errors ("expected ...", "stray ...", unterminated constructs, unbalanced
+  preprocessor conditionals); compile errors are every error, compared without
+  positions and without "did you mean" hints. Programs: the small test programs of
+  GCC's own testsuites (libstdc++-v3/testsuite and gcc/testsuite/g++.dg of Debian's
+  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc), licence
+  header, DejaGnu directives and testsuite_hooks.h replaced by ``<cassert>``, kept if
+  the full program compiles cleanly.
 
 Usage:
   python3 benches/toolchain.py --lang go [--programs 250] [--samples FILE.jsonl]
@@ -490,12 +498,108 @@ class RustToolchain:
         return kept[:count]
 
 
+# --------------------------------------------------------------------------- C++
+
+class CppToolchain:
+    """``g++ -fsyntax-only -std=c++17 -w``: parse-kind errors are the syntax check, every
+    error the compile errors. Programs: GCC's own test programs (see the module doc)."""
+
+    name = "cpp"
+    fence = "cpp"
+    install_hint = "apt-get install -y g++"
+    SYNTAX = re.compile(r"^(expected |stray |unterminated |missing terminating |#else without|#elif without|#endif without|#endif|unbalanced |extra qualification)|^expected")
+    POSITION = re.compile(r"^[^:\n]*:\d+:\d+: ")
+
+    def __init__(self) -> None:
+        if not shutil.which("g++"):
+            raise SystemExit(f"g++ not found: {self.install_hint}")
+        self.tmp = tempfile.mkdtemp(prefix="lintseq-gxx-")
+
+    @classmethod
+    def errors(cls, stderr: str) -> tuple[list[str], list[str]]:
+        syntax, errors = [], []
+        for line in stderr.splitlines():
+            line = cls.POSITION.sub("", line)
+            for kind in ("error: ", "fatal error: "):
+                if line.startswith(kind):
+                    msg = line[len(kind):]
+                    msg = re.sub(r"; did you mean .*$", "", msg)
+                    msg = re.sub(r" \[-f[\w-]+\]$", "", msg)
+                    errors.append(msg)
+                    if cls.SYNTAX.match(msg):
+                        syntax.append(msg)
+                    break
+        return syntax, errors
+
+    def check_one(self, index_program: tuple[int, str]) -> tuple[list[str], list[str]]:
+        index, program = index_program
+        path = os.path.join(self.tmp, f"p{index}.cpp")
+        with open(path, "w") as f:
+            f.write(program)
+        try:
+            done = subprocess.run(["g++", "-fsyntax-only", "-std=c++17", "-w", "-fmax-errors=50", path],
+                                  capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            return [], ["g++ timed out"]
+        return self.errors(done.stderr)
+
+    def check(self, programs: list[str]) -> list[tuple[list[str], list[str]]]:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            return list(pool.map(self.check_one, enumerate(programs)))
+
+    LICENCE = re.compile(r"\A(\s*//[^\n]*\n)+")
+    DG = re.compile(r"^.*\{ dg-[^\n]*$", re.M)
+
+    def candidates(self) -> list[str]:
+        root = os.environ.get("LINTSEQ_GCC_SRC", "/tmp/gccsrc")
+        found = set()
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            if not any(part in dirpath for part in ("libstdc++-v3/testsuite", "testsuite/g++.dg")):
+                continue
+            for fn in sorted(filenames):
+                if not fn.endswith((".cc", ".C")):
+                    continue
+                try:
+                    text = open(os.path.join(dirpath, fn), encoding="utf-8").read()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if any(k in text for k in ("dg-error", "dg-excess-errors", "dg-warning", "dg-bogus", "dg-message", "dg-ice", "c++2", "__attribute", "asm", "\t", "\r")):
+                    continue
+                if "#include" in text and re.search(r'#include [<"](testsuite_(?!hooks)|ext/|tr1/|experimental/|bits/)', text):
+                    continue
+                text = self.LICENCE.sub("", text, count=1)
+                text = self.DG.sub("", text)
+                text = text.replace("#include <testsuite_hooks.h>", "#include <cassert>\n#define VERIFY(x) assert(x)")
+                text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip("\n")
+                lines = text.split("\n")
+                if not 10 <= len(lines) <= 120 or sum(1 for l in lines if l.strip() and not l.strip().startswith("//")) < 8:
+                    continue
+                found.add(text)
+        return sorted(found, key=stable_key)
+
+    def build_programs(self, count: int) -> list[str]:
+        cands = self.candidates()
+        kept: list[str] = []
+        step = max(count, 100)
+        for start in range(0, len(cands), step):
+            chunk = cands[start : start + step]
+            for prog, (syntax, errors) in zip(chunk, self.check(chunk)):
+                if not syntax and not errors:
+                    kept.append(prog)
+            if len(kept) >= count:
+                break
+        return kept[:count]
+
+
 TOOLCHAINS = {"go": GoToolchain, "java": JavaToolchain}
 
 from toolchain_js import TOOLCHAINS as JS_TOOLCHAINS  # noqa: E402  (javascript, typescript)
 
 TOOLCHAINS.update(JS_TOOLCHAINS)
 TOOLCHAINS["rust"] = RustToolchain
+TOOLCHAINS["cpp"] = CppToolchain
 
 
 # --------------------------------------------------------------------------- driver

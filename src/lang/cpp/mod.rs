@@ -32,6 +32,7 @@ const CONTAINERS: &[&str] = &["translation_unit", "compound_statement", "field_d
 
 static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct)" },
+    CheckInfo { code: "E1101", name: "no-member", summary: "with the full program known: `x.f`, `p->f` or a constructor initializer `f(...)` naming a member the full program declares and this state does not" },
     CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include of the full program deleted, any use of a name from the headers" },
 ];
 

@@ -20,6 +20,8 @@ const MAX_DEPTH: usize = 400;
 
 /// Context entries that are not names: the `#include` lines of the full program.
 const INCLUDE_PREFIX: &str = "#include:";
+/// Context entries for the class members of the full program.
+const MEMBER_PREFIX: &str = "#member:";
 
 #[derive(Debug, Clone)]
 pub struct Unresolved {
@@ -40,6 +42,10 @@ pub struct Model {
     pub includes: Vec<String>,
     /// The tree was too deep to judge.
     pub gave_up: bool,
+    /// Every class member the program declares.
+    pub members: HashSet<String>,
+    /// Member names used after `.`/`->` or in a constructor's initializer list.
+    pub member_refs: Vec<Unresolved>,
 }
 
 struct Scope {
@@ -237,6 +243,14 @@ impl<'a> Walker<'a> {
         self.model.referenced.push(r);
     }
 
+    fn member_ref(&mut self, node: Node) {
+        if node.kind() != "field_identifier" {
+            return;
+        }
+        let name = text(node, self.src).to_string();
+        self.model.member_refs.push(Unresolved { name, line: blame_line(node), column: node.start_position().column });
+    }
+
     fn children(&mut self, node: Node, depth: usize) {
         for c in named_children(node) {
             self.visit(c, depth + 1);
@@ -264,7 +278,7 @@ impl<'a> Walker<'a> {
                     self.visit(args, depth + 1);
                 }
             } else if node.kind() == "qualified_identifier" {
-                self.qualified(node, depth, true, false);
+                self.qualified(node, depth, true, true);
             }
             return;
         }
@@ -323,8 +337,15 @@ impl<'a> Walker<'a> {
             if node.child_by_field_name("declarator").is_some_and(|_| children_by_field(node, "declarator").iter().any(|d| d.id() == c.id())) {
                 // Parameters of a function declaration do not leak into the scope.
                 let name = declarator_name(c);
+                // `assert (MACRO (int));` in a block parses as a declaration of a local
+                // function through parentheses: judge its name as a use.
+                let parenthesized = c.kind() == "parenthesized_declarator" && self.scopes.len() > 1 && node.kind() == "declaration";
                 if let Some(n) = name {
-                    self.declare_node(n, false);
+                    if parenthesized && n.kind() == "identifier" {
+                        self.reference(n);
+                    } else {
+                        self.declare_node(n, false);
+                    }
                 }
                 self.push(false);
                 self.declarator_rest(c, name.map(|n| n.id()), depth + 1);
@@ -364,6 +385,7 @@ impl<'a> Walker<'a> {
                     self.visit(a, depth + 1);
                 }
                 if let Some(f) = node.child_by_field_name("field") {
+                    self.member_ref(f);
                     if let Some(args) = f.child_by_field_name("arguments") {
                         self.visit(args, depth + 1);
                     }
@@ -520,6 +542,9 @@ impl<'a> Walker<'a> {
                 if node.child(1).is_some_and(|c| c.kind() == "namespace") {
                     return;
                 }
+                if let Some(q) = named_children(node).into_iter().find(|c| c.kind() == "qualified_identifier") {
+                    self.qualified(q, depth + 1, true, true);
+                }
                 if let Some(last) = named_children(node).last() {
                     let t = text(*last, self.src);
                     let t = t.rsplit("::").next().unwrap_or(t).to_string();
@@ -610,6 +635,8 @@ impl<'a> Walker<'a> {
                 for c in named_children(node) {
                     if c.kind() != "field_identifier" {
                         self.visit(c, depth + 1);
+                    } else {
+                        self.member_ref(c);
                     }
                 }
             }
@@ -639,7 +666,8 @@ impl Model {
         w.visit(root, 0);
         let members = std::mem::take(&mut w.members);
         let mut model = w.model;
-        model.declared.extend(members);
+        model.declared.extend(members.iter().cloned());
+        model.members = members;
         model.includes = source.lines().map(str::trim).filter(|l| l.starts_with('#') && l.trim_start_matches('#').trim_start().starts_with("include")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
         model
     }
@@ -650,6 +678,9 @@ impl Model {
         let mut external: std::collections::HashSet<String> = self.unresolved.iter().map(|u| u.name.clone()).collect();
         for inc in &self.includes {
             external.insert(format!("{INCLUDE_PREFIX}{inc}"));
+        }
+        for m in &self.members {
+            external.insert(format!("{MEMBER_PREFIX}{m}"));
         }
         ProgramContext { external_names: external }
     }
@@ -667,6 +698,12 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
     for u in &model.unresolved {
         if !ctx.external_names.contains(&u.name) {
             out.push(Diagnostic::new(u.line, u.column, "E0602", format!("'{}' was not declared in this scope", u.name)));
+        }
+    }
+    // A member the full program declares that this state lost (E1101).
+    for r in &model.member_refs {
+        if !model.members.contains(&r.name) && ctx.external_names.contains(&format!("{MEMBER_PREFIX}{}", r.name)) {
+            out.push(Diagnostic::new(r.line, r.column, "E1101", format!("no member named '{}'", r.name)));
         }
     }
     if lost_include {
