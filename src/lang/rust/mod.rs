@@ -46,10 +46,13 @@ const SHAPE_KINDS: &[&str] = &[
     "call_expression",
     "field_expression",
     "token_tree",
+    "array_expression",
 ];
 const SHAPE_OPAQUE: &[&str] = &["block"];
 /// Marks a shape of the full program in [`ProgramContext::external_names`].
 const SHAPE: &str = "shape ";
+/// Marks an attribute of the full program with what it annotates.
+const ATTR_NEXT: &str = "attrnext ";
 
 pub static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "E0001", name: "syntax-error", summary: "rustc's parser would reject the file; blamed on the line whose deletion fixes it (an opener that lost its closing bracket)" },
@@ -140,6 +143,13 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
             .filter_map(|n| n.strip_prefix(values::CLOSURE_TAIL).map(str::to_string))
             .collect();
         out.extend(values::diagnostics(&tree, source, from_program.then_some(&attr_tails), from_program.then_some(&closure_tails)));
+        if from_program {
+            for (row, key) in values::attribute_keys(&tree, source) {
+                if !ctx.external_names.contains(&format!("{ATTR_NEXT}{key}")) {
+                    out.push(Diagnostic::new(row, 0, "E1111", "an attribute now annotates another item or statement"));
+                }
+            }
+        }
     }
     if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
         for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
@@ -187,6 +197,9 @@ impl Language for Rust {
                 }
                 for key in checked.attr_keys {
                     ctx.external_names.insert(format!("{}{key}", values::ATTR_TAIL));
+                }
+                for (_, key) in values::attribute_keys(&tree, original) {
+                    ctx.external_names.insert(format!("{ATTR_NEXT}{key}"));
                 }
                 for key in checked.closure_keys {
                     ctx.external_names.insert(format!("{}{key}", values::CLOSURE_TAIL));

@@ -135,7 +135,7 @@ impl<'s> Checker<'s> {
                 let mut cursor = last.walk();
                 let semicolon = last.children(&mut cursor).any(|c| c.kind() == ";");
                 match inner.kind() {
-                    "if_expression" | "match_expression" | "block" | "unsafe_block" | "const_block" | "loop_expression"
+                    "if_expression" | "match_expression" | "block" | "unsafe_block" | "const_block"
                         if !semicolon =>
                     {
                         Tail::Value(inner)
@@ -288,6 +288,27 @@ impl<'s> Checker<'s> {
             }
         }
     }
+}
+
+/// Each attribute with what follows it (its first line): `(row, key)`. A state whose
+/// attribute annotates something it did not annotate in the full program (a deleted
+/// `#[cfg(a)]` branch leaves `#[cfg(a)]` on the `#[cfg(not(a))]` one) compiles other code.
+pub fn attribute_keys(tree: &Tree, source: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "attribute_item" {
+            let mut next = node.next_named_sibling();
+            while let Some(n) = next.filter(|n| n.kind().ends_with("comment")) {
+                next = n.next_named_sibling();
+            }
+            let text = |n: Node| n.utf8_text(source.as_bytes()).unwrap_or("").to_string();
+            let after = next.map(|n| first_line(&text(n)).to_string()).unwrap_or_default();
+            out.push((node.start_position().row, format!("{}\n{after}", text(node).trim())));
+        }
+        stack.extend(named(node));
+    }
+    out
 }
 
 /// The findings for a state: one E1111 per construct that lost a value.
