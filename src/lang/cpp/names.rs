@@ -22,6 +22,8 @@ const MAX_DEPTH: usize = 400;
 const INCLUDE_PREFIX: &str = "#include:";
 /// Context entries for the class members of the full program.
 const MEMBER_PREFIX: &str = "#member:";
+/// Context entries for every name the full program declares.
+const DECL_PREFIX: &str = "#decl:";
 
 #[derive(Debug, Clone)]
 pub struct Unresolved {
@@ -46,6 +48,11 @@ pub struct Model {
     pub members: HashSet<String>,
     /// Member names used after `.`/`->` or in a constructor's initializer list.
     pub member_refs: Vec<Unresolved>,
+    /// Names after a `::` (not the leftmost scope).
+    pub qualified_refs: Vec<Unresolved>,
+    /// Lines of a `template <...>` header left without its declaration (it now heads
+    /// another template that is not an out-of-class member definition).
+    pub bare_templates: Vec<(usize, usize)>,
 }
 
 struct Scope {
@@ -243,12 +250,38 @@ impl<'a> Walker<'a> {
         self.model.referenced.push(r);
     }
 
+    fn qualified_ref(&mut self, node: Node) {
+        let name = text(node, self.src).to_string();
+        self.model.qualified_refs.push(Unresolved { name, line: blame_line(node), column: node.start_position().column });
+    }
+
     fn member_ref(&mut self, node: Node) {
         if node.kind() != "field_identifier" {
             return;
         }
         let name = text(node, self.src).to_string();
         self.model.member_refs.push(Unresolved { name, line: blame_line(node), column: node.start_position().column });
+    }
+
+    fn bare_template(&mut self, node: Node) {
+        let Some(inner) = named_children(node).into_iter().filter(|c| !c.is_extra()).last() else { return };
+        if inner.kind() != "template_declaration" || node.parent().is_some_and(|p| p.kind() == "template_declaration") {
+            return;
+        }
+        let mut d = inner;
+        for _ in 0..16 {
+            match named_children(d).into_iter().filter(|c| !c.is_extra()).last() {
+                Some(c) if d.kind() == "template_declaration" => d = c,
+                _ => break,
+            }
+        }
+        let qualified = children_by_field(d, "declarator").into_iter().any(is_qualified_declarator)
+            || d.child_by_field_name("type").and_then(|t| t.child_by_field_name("name")).is_some_and(|n| n.kind() == "qualified_identifier")
+            || d.kind() == "friend_declaration";
+        if !qualified {
+            let pos = node.start_position();
+            self.model.bare_templates.push((pos.row, pos.column));
+        }
     }
 
     fn children(&mut self, node: Node, depth: usize) {
@@ -319,7 +352,26 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
         }
+        if let Some(scope) = node.child_by_field_name("scope") {
+            if !leftmost && matches!(scope.kind(), "namespace_identifier" | "type_identifier") {
+                self.qualified_ref(scope);
+            }
+            if !leftmost && scope.kind() == "template_type" {
+                if let Some(n) = scope.child_by_field_name("name") {
+                    self.qualified_ref(n);
+                }
+            }
+        }
         if let Some(name) = node.child_by_field_name("name") {
+            match name.kind() {
+                "identifier" | "type_identifier" | "field_identifier" => self.qualified_ref(name),
+                "template_function" | "template_type" => {
+                    if let Some(n) = name.child_by_field_name("name") {
+                        self.qualified_ref(n);
+                    }
+                }
+                _ => {}
+            }
             match name.kind() {
                 "qualified_identifier" => self.qualified(name, depth + 1, false, check_scope),
                 "template_function" | "template_type" | "template_method" => {
@@ -428,6 +480,7 @@ impl<'a> Walker<'a> {
                 }
             }
             "template_declaration" => {
+                self.bare_template(node);
                 self.push(true);
                 self.children(node, depth);
                 self.pop();
@@ -540,6 +593,13 @@ impl<'a> Walker<'a> {
             }
             "using_declaration" => {
                 if node.child(1).is_some_and(|c| c.kind() == "namespace") {
+                    for c in named_children(node) {
+                        match c.kind() {
+                            "identifier" | "namespace_identifier" => self.reference(c),
+                            "qualified_identifier" => self.qualified(c, depth + 1, true, true),
+                            _ => {}
+                        }
+                    }
                     return;
                 }
                 if let Some(q) = named_children(node).into_iter().find(|c| c.kind() == "qualified_identifier") {
@@ -682,6 +742,9 @@ impl Model {
         for m in &self.members {
             external.insert(format!("{MEMBER_PREFIX}{m}"));
         }
+        for d in &self.declared {
+            external.insert(format!("{DECL_PREFIX}{d}"));
+        }
         ProgramContext { external_names: external }
     }
 }
@@ -705,6 +768,15 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
         if !model.members.contains(&r.name) && ctx.external_names.contains(&format!("{MEMBER_PREFIX}{}", r.name)) {
             out.push(Diagnostic::new(r.line, r.column, "E1101", format!("no member named '{}'", r.name)));
         }
+    }
+    // A name after `::` that the full program declares and this state declares nowhere.
+    for r in &model.qualified_refs {
+        if !model.declared.contains(&r.name) && (ctx.external_names.contains(&format!("{DECL_PREFIX}{}", r.name)) || ctx.external_names.contains(&format!("{MEMBER_PREFIX}{}", r.name))) {
+            out.push(Diagnostic::new(r.line, r.column, "E1101", format!("'{}' is not a member", r.name)));
+        }
+    }
+    for &(line, column) in &model.bare_templates {
+        out.push(Diagnostic::new(line, column, "E0001", "template header without its declaration (too many template-parameter-lists)"));
     }
     if lost_include {
         for u in &model.referenced {
