@@ -67,7 +67,7 @@ fn finish(mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// Declarations whose header may span lines: deleting any header line after the first
 /// (the function under a `template <...>` line, a lone `{`, a continued signature)
 /// takes the whole declaration.
-const HEADED: &[&str] = &["function_definition", "class_specifier", "struct_specifier", "union_specifier", "enum_specifier", "namespace_definition", "template_declaration", "declaration", "field_declaration", "linkage_specification"];
+const HEADED: &[&str] = &["preproc_def", "preproc_function_def", "function_definition", "class_specifier", "struct_specifier", "union_specifier", "enum_specifier", "namespace_definition", "template_declaration", "declaration", "field_declaration", "linkage_specification"];
 
 fn header_end(node: tree_sitter::Node) -> usize {
     if let Some(b) = node.child_by_field_name("body") {
@@ -76,6 +76,7 @@ fn header_end(node: tree_sitter::Node) -> usize {
     let mut cursor = node.walk();
     let kids: Vec<_> = node.named_children(&mut cursor).collect();
     match node.kind() {
+        "preproc_def" | "preproc_function_def" => node.end_position().row,
         "template_declaration" => kids.last().map_or(node.start_position().row, |k| header_end(*k)),
         "declaration" | "field_declaration" => {
             // A class or enum defined in a declaration: its body.

@@ -53,6 +53,8 @@ pub struct Model {
     /// Lines of a `template <...>` header left without its declaration (it now heads
     /// another template that is not an out-of-class member definition).
     pub bare_templates: Vec<(usize, usize)>,
+    /// Identifiers in macro bodies (expanded where the macro is used).
+    pub macro_refs: Vec<Unresolved>,
 }
 
 struct Scope {
@@ -392,6 +394,9 @@ impl<'a> Walker<'a> {
                 // `assert (MACRO (int));` in a block parses as a declaration of a local
                 // function through parentheses: judge its name as a use.
                 let parenthesized = c.kind() == "parenthesized_declarator" && self.scopes.len() > 1 && node.kind() == "declaration";
+                // A deduction guide `Name(A) -> Name<A>;` names a class template.
+                let guide = node.kind() == "declaration" && node.child_by_field_name("type").is_none() && c.kind() == "function_declarator" && named_children(c).iter().any(|k| k.kind() == "trailing_return_type");
+                let parenthesized = parenthesized || guide;
                 if let Some(n) = name {
                     if parenthesized && n.kind() == "identifier" {
                         self.reference(n);
@@ -417,6 +422,16 @@ impl<'a> Walker<'a> {
             "identifier" | "type_identifier" => self.reference(node),
             "namespace_identifier" | "field_identifier" | "statement_identifier" | "primitive_type" | "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "number_literal" | "preproc_arg" | "preproc_include" | "preproc_call" | "attribute_declaration" | "attribute_specifier" | "attribute" | "requires_expression" | "requires_clause" | "destructor_name" | "operator_name" | "access_specifier" | "system_lib_string" | "preproc_params" | "ms_declspec_modifier" | "gnu_asm_expression" | "user_defined_literal" | "concatenated_string" => {}
             "preproc_def" | "preproc_function_def" => {
+                let params: HashSet<&str> = node.child_by_field_name("parameters").map(|p| named_children(p).into_iter().map(|c| text(c, self.src)).collect()).unwrap_or_default();
+                if let Some(v) = node.child_by_field_name("value") {
+                    let body = text(v, self.src);
+                    let line = node.start_position().row;
+                    for word in body.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')) {
+                        if !word.is_empty() && !word.starts_with(|ch: char| ch.is_ascii_digit()) && !params.contains(word) {
+                            self.model.macro_refs.push(Unresolved { name: word.to_string(), line, column: node.start_position().column });
+                        }
+                    }
+                }
                 if let Some(n) = node.child_by_field_name("name") {
                     let t = text(n, self.src).to_string();
                     self.model.declared.insert(t.clone());
@@ -773,6 +788,12 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
     for r in &model.qualified_refs {
         if !model.declared.contains(&r.name) && (ctx.external_names.contains(&format!("{DECL_PREFIX}{}", r.name)) || ctx.external_names.contains(&format!("{MEMBER_PREFIX}{}", r.name))) {
             out.push(Diagnostic::new(r.line, r.column, "E1101", format!("'{}' is not a member", r.name)));
+        }
+    }
+    // A macro whose body names something the full program declares and this state does not.
+    for r in &model.macro_refs {
+        if !model.declared.contains(&r.name) && ctx.external_names.contains(&format!("{DECL_PREFIX}{}", r.name)) {
+            out.push(Diagnostic::new(r.line, r.column, "E0602", format!("macro body names '{}', declared nowhere", r.name)));
         }
     }
     for &(line, column) in &model.bare_templates {
