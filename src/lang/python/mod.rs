@@ -9,7 +9,7 @@ pub mod tokenizer;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use tree_sitter::{Parser, Tree};
+use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use super::{CheckInfo, Diagnostic, Language};
 
@@ -28,13 +28,82 @@ pub fn parse(source: &str) -> Tree {
     PARSER.with(|p| p.borrow_mut().parse(source, None)).expect("parsing without a timeout or cancellation returns a tree")
 }
 
+thread_local! {
+    /// The last program [`parse_reusing`] parsed on this thread, with its tree (only
+    /// trees without errors are kept).
+    static LAST: RefCell<Option<(String, Tree)>> = const { RefCell::new(None) };
+}
+
+/// The tree-sitter point (row, byte column) of byte `offset` of `text`.
+fn point_at(text: &[u8], offset: usize) -> Point {
+    let before = &text[..offset];
+    match before.iter().rposition(|&b| b == b'\n') {
+        Some(nl) => Point { row: before.iter().filter(|&&b| b == b'\n').count(), column: offset - nl - 1 },
+        None => Point { row: 0, column: offset },
+    }
+}
+
+/// The single edit that turns `old` into `new`: the common prefix and suffix are kept,
+/// the middle is replaced. Offsets are on character boundaries of both texts.
+fn edit_between(old: &str, new: &str) -> InputEdit {
+    let (a, b) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !(old.is_char_boundary(prefix) && new.is_char_boundary(prefix)) {
+        prefix -= 1;
+    }
+    let room = a.len().min(b.len()) - prefix;
+    let mut suffix = a.iter().rev().zip(b.iter().rev()).take(room).take_while(|(x, y)| x == y).count();
+    while !(old.is_char_boundary(a.len() - suffix) && new.is_char_boundary(b.len() - suffix)) {
+        suffix -= 1;
+    }
+    let (old_end, new_end) = (a.len() - suffix, b.len() - suffix);
+    InputEdit {
+        start_byte: prefix,
+        old_end_byte: old_end,
+        new_end_byte: new_end,
+        start_position: point_at(a, prefix),
+        old_end_position: point_at(a, old_end),
+        new_end_position: point_at(b, new_end),
+    }
+}
+
+/// Parses `source` like [`parse`], reusing the tree of the last program parsed on this
+/// thread when there is one: the sampler lints many states of one program, each a few
+/// lines away from the last. The result is the tree a fresh parse gives: reuse starts
+/// only from an error-free tree, and a tree with an error is always re-parsed from
+/// scratch (error recovery is where incremental and fresh parses may disagree).
+pub fn parse_reusing(source: &str) -> Tree {
+    PARSER.with(|p| {
+        let mut parser = p.borrow_mut();
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            let reused = last.take().and_then(|(old_text, mut old_tree)| {
+                if old_text == source {
+                    return Some(old_tree);
+                }
+                old_tree.edit(&edit_between(&old_text, source));
+                parser.parse(source, Some(&old_tree)).filter(|t| !t.root_node().has_error())
+            });
+            let tree = reused.unwrap_or_else(|| {
+                parser.parse(source, None).expect("parsing without a timeout or cancellation returns a tree")
+            });
+            if !tree.root_node().has_error() {
+                *last = Some((source.to_string(), tree.clone()));
+            }
+            tree
+        })
+    })
+}
+
 /// Lints one Python program: at most one syntax error (as CPython stops at the first),
 /// otherwise the findings of every semantic check, sorted by line.
 pub fn lint(source: &str) -> Vec<Diagnostic> {
-    let tree = parse(source);
-    if let Some(error) = syntax::first_error(source, &tree) {
+    // The syntax check reads only the source (its own CPython-faithful tokenizer and
+    // parser), so a program with a syntax error needs no tree-sitter parse at all.
+    if let Some(error) = syntax::check(source) {
         return vec![error];
     }
+    let tree = parse_reusing(source);
     let model = model::Model::build(source, &tree);
     let ctx = checks::Context { source, tree: &tree, model: &model };
     let mut out = checks::run_all(&ctx);
