@@ -105,7 +105,7 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     }
     let tree = parse_reusing(source);
     let model = model::Model::build(source, &tree);
-    let ctx = checks::Context { source, tree: &tree, model: &model };
+    let ctx = checks::Context::new(source, &tree, &model);
     let mut out = checks::run_all(&ctx);
     out.sort();
     out.dedup();

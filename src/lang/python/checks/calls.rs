@@ -11,7 +11,7 @@ use tree_sitter::Node;
 use super::classes::{Base, Owner, Program};
 use super::context::{method_type, MethodType};
 use super::members::super_owner;
-use super::syntax_util::{decorators, for_each_node, text};
+use super::syntax_util::{decorators, text};
 use super::Context;
 use crate::lang::python::model::{BindingKind, ScopeKind};
 use crate::lang::{CheckInfo, Diagnostic};
@@ -356,15 +356,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !src.contains("def ") && !src.contains("lambda") {
         return;
     }
-    let root = ctx.tree.root_node();
     let prog = Program::build(ctx);
-    let mut calls: Vec<Node> = Vec::new();
-    for_each_node(root, |n| {
-        if n.kind() == "call" {
-            calls.push(n);
-        }
-    });
-    for call in calls {
+    for &call in &ctx.calls {
         check_call(&prog, call, out);
     }
 }

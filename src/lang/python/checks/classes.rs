@@ -7,7 +7,7 @@
 use tree_sitter::Node;
 
 use super::context::{first_param, method_type, MethodType};
-use super::syntax_util::{for_each_node, text};
+use super::syntax_util::text;
 use super::Context;
 use crate::lang::python::model::{BindingId, BindingKind, Model, NameId, ScopeId, ScopeKind};
 
@@ -191,13 +191,7 @@ impl<'a> Program<'a> {
             prog.classes[c].has_keywords = kw;
         }
         if !prog.classes.is_empty() {
-            let mut attrs: Vec<Node<'a>> = Vec::new();
-            for_each_node(root, |n| {
-                if n.kind() == "attribute" {
-                    attrs.push(n);
-                }
-            });
-            for attr in attrs {
+            for &attr in &ctx.attributes {
                 let Some(stmt) = target_statement(attr) else { continue };
                 let Some(name_node) = attr.child_by_field_name("attribute") else { continue };
                 let def = AttrDef { name: text(src, name_node), augmented: is_augmented(src, attr, stmt), node: attr };

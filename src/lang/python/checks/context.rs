@@ -6,7 +6,7 @@
 
 use tree_sitter::Node;
 
-use super::syntax_util::{self, for_each_node, text};
+use super::syntax_util::{self, text};
 use super::Context;
 use crate::lang::python::model::ScopeKind;
 use crate::lang::{CheckInfo, Diagnostic};
@@ -365,7 +365,8 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     let mut nonlocals: Vec<Node> = Vec::new();
-    for_each_node(ctx.tree.root_node(), |node| match if node.is_named() { node.kind() } else { "" } {
+    for &node in &ctx.nodes {
+        match if node.is_named() { node.kind() } else { "" } {
         "return_statement" => check_return(node, out),
         "yield" => check_yield(node, out),
         "await" => check_await(node, out),
@@ -380,7 +381,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         _ => {}
-    });
+        }
+    }
     if !nonlocals.is_empty() {
         check_nonlocals(ctx, &nonlocals, out);
     }

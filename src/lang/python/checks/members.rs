@@ -515,7 +515,6 @@ pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let root = ctx.tree.root_node();
     // Cheap exit: no class, nothing to judge.
     if !ctx.source.contains("class") {
         return;
@@ -524,14 +523,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if prog.classes.is_empty() {
         return;
     }
-    let mut attrs: Vec<Node> = Vec::new();
-    for_each_node(root, |n| {
-        if n.kind() == "attribute" {
-            attrs.push(n);
-        }
-    });
     let mut accessed: Vec<(usize, Node)> = Vec::new();
-    for attr in attrs {
+    for &attr in &ctx.attributes {
         let usage = attribute_use(attr);
         if usage == Use::Store {
             continue;

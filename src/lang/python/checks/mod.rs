@@ -8,7 +8,7 @@ pub mod members;
 pub mod names;
 pub mod syntax_util;
 
-use tree_sitter::Tree;
+use tree_sitter::{Node, Tree};
 
 use super::model::Model;
 use crate::lang::{CheckInfo, Diagnostic};
@@ -18,6 +18,29 @@ pub struct Context<'a> {
     pub source: &'a str,
     pub tree: &'a Tree,
     pub model: &'a Model,
+    /// Every node of the tree in pre-order (the order of `syntax_util::for_each_node`),
+    /// collected by one walk so the checks do not each walk the whole tree again.
+    pub nodes: Vec<Node<'a>>,
+    /// The `attribute` nodes, in pre-order.
+    pub attributes: Vec<Node<'a>>,
+    /// The `call` nodes, in pre-order.
+    pub calls: Vec<Node<'a>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(source: &'a str, tree: &'a Tree, model: &'a Model) -> Self {
+        let mut nodes = Vec::new();
+        let (mut attributes, mut calls) = (Vec::new(), Vec::new());
+        syntax_util::for_each_node(tree.root_node(), |n| {
+            nodes.push(n);
+            match n.kind() {
+                "attribute" => attributes.push(n),
+                "call" => calls.push(n),
+                _ => {}
+            }
+        });
+        Context { source, tree, model, nodes, attributes, calls }
+    }
 }
 
 type RunFn = fn(&Context, &mut Vec<Diagnostic>);
