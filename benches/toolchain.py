@@ -572,7 +572,8 @@ class CppToolchain:
                 text = self.LICENCE.sub("", text, count=1)
                 text = self.DG.sub("", text)
                 text = text.replace("#include <testsuite_hooks.h>", "#include <cassert>\n#define VERIFY(x) assert(x)")
-                text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip("\n")
+                text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text)
+                text = re.sub(r"\A(\s*\n)+", "", text).rstrip()
                 lines = text.split("\n")
                 if not 10 <= len(lines) <= 120 or sum(1 for l in lines if l.strip() and not l.strip().startswith("//")) < 8:
                     continue
