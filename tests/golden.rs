@@ -49,8 +49,10 @@ fn run_and_compare(input: &str, output_name: &str) {
     let dir = tempfile::tempdir().unwrap();
     for workers in ["1", "2"] {
         let out = Command::new(BIN)
-            .args(["-p", root().join(input).to_str().unwrap(), "-d", dir.path().to_str().unwrap()])
+            // A relative input path: it is written into the `source_file` column.
+            .args(["-p", input, "-d", dir.path().to_str().unwrap()])
             .args(["-q", "-c", workers, "--seed", "1", "--emit-edit-lines", "--overwrite"])
+            .current_dir(root())
             .output()
             .expect("lintseq runs");
         assert!(out.status.success(), "lintseq failed: {}", String::from_utf8_lossy(&out.stderr));
