@@ -5,8 +5,8 @@ pub mod cpp;
 pub mod javascript;
 pub mod java;
 pub mod go;
-pub mod rust;
 pub mod python;
+pub mod rust;
 pub mod spec;
 pub mod treesitter;
 pub mod typescript;
@@ -146,11 +146,11 @@ pub fn indentation_dependent_ends(indents: &[usize]) -> Vec<usize> {
 pub fn registry() -> &'static [&'static dyn Language] {
     static ALL: &[&dyn Language] = &[
         &python::Python,
-        &rust::Rust,
         &javascript::JavaScript,
         &typescript::TypeScript,
         &java::Java,
         &go::Go,
+        &rust::Rust,
         &cpp::Cpp,
     ];
     ALL

@@ -228,3 +228,35 @@ fn shape_tokens(node: Node, source: &str, opaque: &[&str], key: &mut String) {
         shape_tokens(child, source, opaque, key);
     }
 }
+
+/// The prefix under which [`remember_shapes`] stores shapes in a [`ProgramContext`].
+const SHAPE_PREFIX: &str = "shape ";
+
+/// Records in `ctx` the shapes of the full program's multi-line constructs (see
+/// [`multiline_shapes`]), plus one marker entry so a context built from a program is told
+/// from the default one.
+pub fn remember_shapes(ctx: &mut super::ProgramContext, tree: &Tree, original: &str, kinds: &[&str], opaque: &[&str]) {
+    ctx.external_names.insert(SHAPE_PREFIX.to_string());
+    for (_, key) in multiline_shapes(tree, original, kinds, opaque) {
+        ctx.external_names.insert(format!("{SHAPE_PREFIX}{key}"));
+    }
+}
+
+/// Whether `ctx` was built from a program (by [`remember_shapes`]).
+pub fn has_shapes(ctx: &super::ProgramContext) -> bool {
+    ctx.external_names.contains(SHAPE_PREFIX)
+}
+
+/// E1120 findings for the multi-line constructs of `source` whose shape the full program
+/// (remembered in `ctx`) never had: a line of an operand, argument or field list was lost,
+/// which no syntax check sees. Nothing when `ctx` holds no shapes.
+pub fn lost_shapes(ctx: &super::ProgramContext, tree: &Tree, source: &str, kinds: &[&str], opaque: &[&str]) -> Vec<Diagnostic> {
+    if !has_shapes(ctx) {
+        return Vec::new();
+    }
+    multiline_shapes(tree, source, kinds, opaque)
+        .into_iter()
+        .filter(|(_, key)| !ctx.external_names.contains(&format!("{SHAPE_PREFIX}{key}")))
+        .map(|(row, _)| Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"))
+        .collect()
+}

@@ -35,8 +35,6 @@ const CONTAINERS: &[&str] = &["source_file", "statement_list", "expression_list"
 /// inside function bodies and composite literal bodies do not change a shape.
 const SHAPE_KINDS: &[&str] = &["binary_expression", "argument_list", "parameter_list", "expression_list", "type_arguments", "field_declaration_list"];
 const SHAPE_OPAQUE: &[&str] = &["block", "literal_value"];
-/// Marks a shape of the full program in [`ProgramContext::external_names`].
-const SHAPE: &str = "shape ";
 
 /// Declarations allowed at the top level of a Go file.
 const TOP_LEVEL: &[&str] = &[
@@ -91,13 +89,7 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
     }
     let model = names::Model::build(&tree, source);
     let mut out = model.diagnostics(ctx);
-    if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
-        for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
-            if !ctx.external_names.contains(&format!("{SHAPE}{key}")) {
-                out.push(Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"));
-            }
-        }
-    }
+    out.extend(treesitter::lost_shapes(ctx, &tree, source, SHAPE_KINDS, SHAPE_OPAQUE));
     out.sort();
     out.dedup();
     out
@@ -129,11 +121,7 @@ impl Language for Go {
         match parse(original) {
             Some(tree) if syntax_error(&tree, original).is_none() => {
                 let mut ctx = names::Model::build(&tree, original).context();
-                // Always one entry, so that a context from a program is told from the default.
-                ctx.external_names.insert(SHAPE.to_string());
-                for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
-                    ctx.external_names.insert(format!("{SHAPE}{key}"));
-                }
+                treesitter::remember_shapes(&mut ctx, &tree, original, SHAPE_KINDS, SHAPE_OPAQUE);
                 ctx
             }
             _ => ProgramContext::default(),

@@ -49,8 +49,6 @@ const SHAPE_KINDS: &[&str] = &[
     "array_expression",
 ];
 const SHAPE_OPAQUE: &[&str] = &["block"];
-/// Marks a shape of the full program in [`ProgramContext::external_names`].
-const SHAPE: &str = "shape ";
 /// Marks an attribute of the full program with what it annotates.
 const ATTR_NEXT: &str = "attrnext ";
 
@@ -131,7 +129,7 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
     let model = names::Model::build(&tree, source);
     let mut out = model.diagnostics(ctx);
     if !ctx.external_names.contains(values::OFF) {
-        let from_program = ctx.external_names.contains(SHAPE);
+        let from_program = treesitter::has_shapes(ctx);
         let attr_tails: std::collections::HashSet<String> = ctx
             .external_names
             .iter()
@@ -151,13 +149,7 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
             }
         }
     }
-    if ctx.external_names.iter().any(|n| n.starts_with(SHAPE)) {
-        for (row, key) in treesitter::multiline_shapes(&tree, source, SHAPE_KINDS, SHAPE_OPAQUE) {
-            if !ctx.external_names.contains(&format!("{SHAPE}{key}")) {
-                out.push(Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"));
-            }
-        }
-    }
+    out.extend(treesitter::lost_shapes(ctx, &tree, source, SHAPE_KINDS, SHAPE_OPAQUE));
     out.sort();
     out.dedup();
     out
@@ -189,8 +181,7 @@ impl Language for Rust {
         match parse(original) {
             Some(tree) if syntax_error(&tree, original).is_none() => {
                 let mut ctx = names::Model::build(&tree, original).context();
-                // Always one entry, so that a context from a program is told from the default.
-                ctx.external_names.insert(SHAPE.to_string());
+                treesitter::remember_shapes(&mut ctx, &tree, original, SHAPE_KINDS, SHAPE_OPAQUE);
                 let checked = values::Checker::run(&tree, original, None, None);
                 if !checked.flagged.is_empty() {
                     ctx.external_names.insert(values::OFF.to_string());
@@ -203,9 +194,6 @@ impl Language for Rust {
                 }
                 for key in checked.closure_keys {
                     ctx.external_names.insert(format!("{}{key}", values::CLOSURE_TAIL));
-                }
-                for (_, key) in treesitter::multiline_shapes(&tree, original, SHAPE_KINDS, SHAPE_OPAQUE) {
-                    ctx.external_names.insert(format!("{SHAPE}{key}"));
                 }
                 ctx
             }
