@@ -17,7 +17,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use arrow::array::StringArray;
+use arrow::array::{Array, StringArray};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lintseq::kernel::{self, KernelConfig};
 use lintseq::lang::{self, Language};
