@@ -336,7 +336,8 @@ struct Counters {
     rows_written: AtomicU64,
 }
 
-/// A line on stderr every few seconds while the run goes on.
+/// Progress while the run goes on: a bar with rows/s and ETA when stderr is a terminal,
+/// a line every few seconds otherwise (logs, CI).
 struct ProgressReporter {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -345,31 +346,71 @@ struct ProgressReporter {
 impl ProgressReporter {
     const EVERY: Duration = Duration::from_secs(5);
 
-    fn start(mode: Progress, counters: Arc<Counters>) -> Self {
+    /// `total`: rows the run will read, when known without reading the data.
+    fn start(mode: Progress, counters: Arc<Counters>, total: Option<u64>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = (mode == Progress::Auto).then(|| {
             let stop = stop.clone();
-            std::thread::spawn(move || {
-                let start = Instant::now();
-                let mut next = Self::EVERY;
-                while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(100));
-                    let elapsed = start.elapsed();
-                    if elapsed >= next {
-                        next += Self::EVERY;
-                        let done = counters.rows_done.load(Ordering::Relaxed);
-                        let written = counters.rows_written.load(Ordering::Relaxed);
-                        eprintln!(
-                            "lintseq: {done} rows done, {written} written, {:.1} rows/s, {:.0} s",
-                            done as f64 / elapsed.as_secs_f64(),
-                            elapsed.as_secs_f64()
-                        );
-                    }
-                }
-            })
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                std::thread::spawn(move || Self::bar(&stop, &counters, total))
+            } else {
+                std::thread::spawn(move || Self::lines(&stop, &counters))
+            }
         });
         ProgressReporter { stop, thread }
     }
+
+    fn bar(stop: &AtomicBool, counters: &Counters, total: Option<u64>) {
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            ),
+            None => indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} rows  {per_sec}  {elapsed}  {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            ),
+        };
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+            bar.set_position(counters.rows_done.load(Ordering::Relaxed));
+            bar.set_message(format!("{} written", counters.rows_written.load(Ordering::Relaxed)));
+        }
+        bar.finish_and_clear();
+    }
+
+    fn lines(stop: &AtomicBool, counters: &Counters) {
+        let start = Instant::now();
+        let mut next = Self::EVERY;
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+            let elapsed = start.elapsed();
+            if elapsed >= next {
+                next += Self::EVERY;
+                let done = counters.rows_done.load(Ordering::Relaxed);
+                let written = counters.rows_written.load(Ordering::Relaxed);
+                eprintln!(
+                    "lintseq: {done} rows done, {written} written, {:.1} rows/s, {:.0} s",
+                    done as f64 / elapsed.as_secs_f64(),
+                    elapsed.as_secs_f64()
+                );
+            }
+        }
+    }
+}
+
+/// Rows the run will read, when that is known without a pass over the data: the `-n`
+/// selection, or Parquet metadata. `None` for JSONL inputs read whole.
+fn known_total_rows(jobs: &[Job]) -> Option<u64> {
+    let mut total = 0;
+    for job in jobs {
+        total += match (&job.selection, job.input.format) {
+            (Some(rows), _) => rows.len() as u64,
+            (None, InputFormat::Parquet) => io::count_rows(&job.input).ok()?,
+            (None, _) => return None,
+        };
+    }
+    Some(total)
 }
 
 impl Drop for ProgressReporter {
@@ -411,7 +452,12 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
         emit_edit_lines: cfg.emit_edit_lines,
     });
     let counters = Arc::new(Counters::default());
-    let _progress = ProgressReporter::start(cfg.progress, counters.clone());
+    let total = if cfg.progress == Progress::Auto && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        known_total_rows(&jobs)
+    } else {
+        None
+    };
+    let _progress = ProgressReporter::start(cfg.progress, counters.clone(), total);
     let mut summary = Summary { paths_per_sample: cfg.paths_per_sample, input_files: jobs.len(), ..Summary::default() };
     for job in jobs {
         let progress_path = companion_path(&job.output, ".progress");
