@@ -75,6 +75,8 @@ pub struct RunConfig {
     pub emit_edit_lines: bool,
     /// Rows per record batch.
     pub batch_size: usize,
+    /// Parquet output: most rows in a row group (also the resume granularity).
+    pub row_group_rows: usize,
     pub overwrite: bool,
     pub progress: Progress,
     /// Abort on the first bad row instead of skipping and counting it.
@@ -428,6 +430,9 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
     if cfg.num_workers == 0 {
         return Err(Error::Config("the number of workers (-c) must be at least 1".into()));
     }
+    if cfg.row_group_rows == 0 {
+        return Err(Error::Config("the row group size must be at least 1".into()));
+    }
     if cfg.batch_size == 0 {
         return Err(Error::Config("the batch size must be at least 1".into()));
     }
@@ -585,6 +590,7 @@ fn fingerprint(cfg: &RunConfig, job: &Job) -> String {
         "config": output_config(cfg, &job.input.source_file),
         "format": extension(job.format),
         "batch_size": cfg.batch_size,
+        "row_group_rows": cfg.row_group_rows,
         "input": job.input.path,
         "input_len": input_len,
     })
@@ -688,6 +694,7 @@ fn run_file(
             &job.output,
             schema.clone(),
             parquet_metadata(cfg, &job.input.source_file),
+            cfg.row_group_rows,
             cfg.overwrite,
             resume_at.as_ref(),
         )?),

@@ -37,6 +37,7 @@ fn config(input: &str, dest: &Path) -> RunConfig {
         progress: Progress::Quiet,
         strict: false,
         resume: false,
+        row_group_rows: 10000,
     }
 }
 

@@ -123,10 +123,11 @@ fn jsonl_killed_twice_then_resumed_is_byte_identical() {
 fn parquet_killed_after_a_row_group_and_during_recovery_is_byte_identical() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("rows.jsonl");
-    // 2 paths a row: 12,000 output rows, so a 10,000-row group is committed mid-run.
+    // 2 paths a row and 1,000-row groups: 12,000 output rows in 12 groups, so the run
+    // is killed with most of its groups still to come.
     write_fixture(&input, 6000, 0);
     let (reference, resumed) = (tmp.path().join("reference"), tmp.path().join("resumed"));
-    let flags = ["--format", "parquet", "-s", "2", "--batch-size", "500"];
+    let flags = ["--format", "parquet", "-s", "2", "--batch-size", "500", "--row-group-size", "1000"];
     run_to_end(command(&input, &reference, &flags));
     let output = resumed.join("rows_all_2_1_vec.parquet");
 

@@ -93,6 +93,9 @@ pub struct RunArgs {
     /// Rows per record batch.
     #[arg(long, default_value_t = 1024, help_heading = "Data")]
     pub batch_size: usize,
+    /// Parquet output: most rows per row group (a killed run resumes from the last complete one).
+    #[arg(long, default_value_t = 10000, help_heading = "Data")]
+    pub row_group_size: usize,
     /// Replace an existing output.
     #[arg(long, help_heading = "Data")]
     pub overwrite: bool,
@@ -255,6 +258,7 @@ impl RunArgs {
             keep_columns: self.keep_columns,
             emit_edit_lines: self.emit_edit_lines,
             batch_size: self.batch_size,
+            row_group_rows: self.row_group_size,
             overwrite: self.overwrite,
             progress: if self.quiet { Progress::Quiet } else { Progress::Auto },
             strict: self.strict,

@@ -357,10 +357,9 @@ impl Sink for JsonlSink {
 /// batch size) makes page and row-group boundaries, and so the file's bytes, depend
 /// only on the rows.
 const PARQUET_CHUNK_ROWS: usize = 1024;
-/// A row group is closed at this many rows or when the writer holds this many bytes
-/// for it, whichever comes first: large enough for readers, small enough to bound
-/// memory.
-const ROW_GROUP_MAX_ROWS: usize = 10000;
+/// A row group is closed at `--row-group-size` rows (default 10,000) or when the
+/// writer holds this many bytes for it, whichever comes first: large enough for
+/// readers, small enough to bound memory.
 const ROW_GROUP_MAX_BYTES: usize = 64 << 20;
 
 /// The file under a Parquet writer, counting the bytes that reached it (the writer
@@ -412,6 +411,7 @@ impl ParquetSink {
         path: &Path,
         schema: SchemaRef,
         metadata: Vec<(String, String)>,
+        row_group_rows: usize,
         overwrite: bool,
         resume_at: Option<&CommitPoint>,
     ) -> Result<Self, Error> {
@@ -422,7 +422,7 @@ impl ParquetSink {
         let (temp, file) = TempFile::open(path, overwrite, None)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("valid level")))
-            .set_max_row_group_size(ROW_GROUP_MAX_ROWS)
+            .set_max_row_group_size(row_group_rows)
             .set_statistics_truncate_length(Some(64))
             .set_key_value_metadata(Some(metadata.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
             .build();
