@@ -141,6 +141,10 @@ impl fmt::Display for Summary {
             self.elapsed.as_secs_f64(),
             self.rows_per_second(),
         )?;
+        if self.lint_calls > 0 {
+            let per_row = self.lint_calls as f64 / self.rows_written.max(1) as f64;
+            write!(f, "\nlinter calls: {} ({per_row:.1} per row written)", self.lint_calls)?;
+        }
         if !self.dropped.is_empty() {
             let reasons: Vec<String> = self.dropped.iter().map(|(r, n)| format!("{r} {n}")).collect();
             write!(f, "\ndropped {}: {}", self.rows_dropped(), reasons.join(", "))?;
