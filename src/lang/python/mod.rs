@@ -2,6 +2,7 @@
 //! small checks. Verdicts never depend on what is installed: imports are not resolved.
 
 pub mod checks;
+pub mod fields;
 pub mod model;
 pub mod syntax;
 pub mod tokenizer;

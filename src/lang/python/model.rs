@@ -67,6 +67,40 @@ pub struct Scope {
     /// Names declared `global` / `nonlocal` here, with the declaration's reference id.
     pub globals: Vec<(NameId, u32)>,
     pub nonlocals: Vec<(NameId, u32)>,
+    /// Where the scope's own code is, by byte range (see [`Scope::runs`]).
+    pub code: CodeRegion,
+}
+
+/// The part of a scope's node whose code runs in the scope, under Python's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRegion {
+    /// The module: everything.
+    All,
+    /// A def's, class's or lambda's body (not decorators, defaults or annotations).
+    Body { start: u32, end: u32 },
+    /// A comprehension, strictly inside its node, except its first `for` clause outside
+    /// that clause's target (the first iterable runs in the enclosing scope).
+    Comprehension { first_for: (u32, u32), target: (u32, u32) },
+    /// No code (a def without a body).
+    None,
+}
+
+impl Scope {
+    /// Whether the code of a node spanning `start..end` runs in this scope itself (not
+    /// counting scopes nested in it).
+    pub fn runs(&self, start: u32, end: u32) -> bool {
+        let within = |(s, e): (u32, u32)| s <= start && end <= e;
+        match self.code {
+            CodeRegion::All => true,
+            CodeRegion::Body { start: s, end: e } => within((s, e)),
+            CodeRegion::Comprehension { first_for, target } => {
+                within((self.start, self.end))
+                    && (start, end) != (self.start, self.end)
+                    && !(within(first_for) && !within(target))
+            }
+            CodeRegion::None => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,29 +343,11 @@ impl Model {
     /// body (not its decorators, defaults or annotations), a class body, a comprehension
     /// except its first iterable.
     pub fn enclosing_scope(&self, node: Node) -> ScopeId {
-        let mut child = node;
-        let mut cur = node.parent();
-        while let Some(p) = cur {
-            let inside = match p.kind() {
-                "function_definition" | "class_definition" | "lambda" => p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()),
-                "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
-                    // The first iterable runs in the enclosing scope; its target binds here.
-                    child.kind() != "for_in_clause"
-                        || !is_first_for_in(p, child)
-                        || child.child_by_field_name("left").is_some_and(|l| l.start_byte() <= node.start_byte() && node.end_byte() <= l.end_byte())
-                }
-                "module" => return MODULE_SCOPE,
-                _ => false,
-            };
-            if inside {
-                if let Some(s) = self.scope_of_node(p) {
-                    return s;
-                }
-            }
-            child = p;
-            cur = p.parent();
-        }
-        MODULE_SCOPE
+        // Scopes are numbered in tree order, so of the scopes whose code holds the node
+        // the innermost is the last (a walk up through `Node::parent` costs a descent
+        // from the root per step).
+        let (start, end) = (node.start_byte() as u32, node.end_byte() as u32);
+        (1..self.scopes.len()).rev().find(|&i| self.scopes[i].runs(start, end)).map_or(MODULE_SCOPE, |i| ScopeId(i as u32))
     }
 
     /// The identifier node of a binding's name.
@@ -450,13 +466,6 @@ impl Model {
         }
         out
     }
-}
-
-/// Whether `clause` is the first for_in_clause of `comprehension`.
-fn is_first_for_in(comprehension: Node, clause: Node) -> bool {
-    let mut cursor = comprehension.walk();
-    let first = comprehension.named_children(&mut cursor).find(|c| c.kind() == "for_in_clause");
-    first.is_some_and(|c| c.id() == clause.id())
 }
 
 pub struct CtlChain<'a> {

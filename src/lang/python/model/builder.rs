@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
+use crate::lang::python::fields::{Field, FieldExt};
 
 use super::*;
 
@@ -81,6 +82,7 @@ pub(super) fn build(source: &str, tree: &Tree) -> Model {
         star_import: false,
         globals: Vec::new(),
         nonlocals: Vec::new(),
+        code: CodeRegion::All,
     });
     b.walk_block(root);
     let Builder { mut m, .. } = b;
@@ -123,6 +125,23 @@ impl<'s> Builder<'s> {
     fn push_scope(&mut self, kind: ScopeKind, node: Node, name: Option<NameId>) -> ScopeId {
         let is_method = kind == ScopeKind::Function && self.m.scopes[self.scope.index()].kind == ScopeKind::Class;
         let id = ScopeId(self.m.scopes.len() as u32);
+        let range = |n: Node| (n.start_byte() as u32, n.end_byte() as u32);
+        let code = if kind == ScopeKind::Comprehension {
+            let mut cursor = node.walk();
+            let first_for = node.named_children(&mut cursor).find(|c| c.kind() == "for_in_clause");
+            match first_for {
+                Some(clause) => CodeRegion::Comprehension {
+                    first_for: range(clause),
+                    target: clause.field(Field::Left).map_or((u32::MAX, 0), range),
+                },
+                None => CodeRegion::Comprehension { first_for: (u32::MAX, 0), target: (u32::MAX, 0) },
+            }
+        } else {
+            match node.field(Field::Body) {
+                Some(body) => CodeRegion::Body { start: body.start_byte() as u32, end: body.end_byte() as u32 },
+                None => CodeRegion::None,
+            }
+        };
         self.m.scopes.push(Scope {
             kind,
             parent: Some(self.scope),
@@ -133,6 +152,7 @@ impl<'s> Builder<'s> {
             star_import: false,
             globals: Vec::new(),
             nonlocals: Vec::new(),
+            code,
         });
         id
     }
@@ -415,7 +435,7 @@ impl<'s> Builder<'s> {
         }
         if let [only] = children.as_slice() {
             if only.kind() == "call" {
-                if let Some(f) = only.child_by_field_name("function") {
+                if let Some(f) = only.field(Field::Function) {
                     if TERMINATING_CALLS.contains(&self.text(f)) {
                         self.note_jump("exit");
                     }
@@ -450,9 +470,9 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_assignment(&mut self, node: Node, end: u32) {
-        let left = node.child_by_field_name("left");
-        let right = node.child_by_field_name("right");
-        let ty = node.child_by_field_name("type");
+        let left = node.field(Field::Left);
+        let right = node.field(Field::Right);
+        let ty = node.field(Field::Type);
         let mut targets: Option<Vec<Node>> = None;
         if let Some(l) = left.filter(|l| l.kind() == "pattern_list") {
             let mut cursor = l.walk();
@@ -502,7 +522,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_aug_assignment(&mut self, node: Node, end: u32) {
-        let left = node.child_by_field_name("left");
+        let left = node.field(Field::Left);
         if let Some(left) = left {
             if left.kind() == "identifier" {
                 self.reference(left, RefContext::AugStore);
@@ -510,7 +530,7 @@ impl<'s> Builder<'s> {
                 self.walk_expr(left);
             }
         }
-        if let Some(right) = node.child_by_field_name("right") {
+        if let Some(right) = node.field(Field::Right) {
             match right.kind() {
                 "assignment" => self.walk_assignment(right, end),
                 "augmented_assignment" => self.walk_aug_assignment(right, end),
@@ -590,7 +610,7 @@ impl<'s> Builder<'s> {
             }
             match child.kind() {
                 "aliased_import" => {
-                    if let Some(alias) = child.child_by_field_name("alias") {
+                    if let Some(alias) = child.field(Field::Alias) {
                         self.bind(alias, kind, end);
                     }
                 }
@@ -610,12 +630,12 @@ impl<'s> Builder<'s> {
     fn walk_if(&mut self, node: Node) {
         let if_ctl = self.push_ctl(CtlKind::If, node);
         self.within(if_ctl, |b| {
-            if let Some(cond) = node.child_by_field_name("condition") {
+            if let Some(cond) = node.field(Field::Condition) {
                 b.m.ctls[if_ctl.index()].test = Some((cond.start_byte() as u32, cond.end_byte() as u32));
                 b.walk_expr(cond);
             }
             let mut index: u16 = 0;
-            if let Some(body) = node.child_by_field_name("consequence") {
+            if let Some(body) = node.field(Field::Consequence) {
                 b.walk_branch(body, CtlKind::IfBranch { index, is_else: false });
             }
             let mut cursor = node.walk();
@@ -627,18 +647,18 @@ impl<'s> Builder<'s> {
                         let saved = b.set_stmt(alt);
                         let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: false }, alt);
                         b.within(ctl, |b| {
-                            if let Some(cond) = alt.child_by_field_name("condition") {
+                            if let Some(cond) = alt.field(Field::Condition) {
                                 b.m.ctls[ctl.index()].test = Some((cond.start_byte() as u32, cond.end_byte() as u32));
                                 b.conditionally(|b| b.walk_expr(cond));
                             }
-                            if let Some(body) = alt.child_by_field_name("consequence") {
+                            if let Some(body) = alt.field(Field::Consequence) {
                                 b.conditionally(|b| b.walk_block(body));
                             }
                         });
                         b.restore_stmt(saved);
                     }
                     _ => {
-                        if let Some(body) = alt.child_by_field_name("body") {
+                        if let Some(body) = alt.field(Field::Body) {
                             let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: true }, alt);
                             b.within(ctl, |b| b.conditionally(|b| b.walk_block(body)));
                         }
@@ -654,7 +674,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_for(&mut self, node: Node) {
-        if let Some(right) = node.child_by_field_name("right") {
+        if let Some(right) = node.field(Field::Right) {
             let start = self.stmt_start;
             if right.kind() == "identifier" {
                 self.reference_full(right, RefContext::Load, None, Some(start));
@@ -663,17 +683,17 @@ impl<'s> Builder<'s> {
             }
         }
         let loop_ctl = self.push_ctl(CtlKind::Loop { is_while: false }, node);
-        let body = node.child_by_field_name("body");
+        let body = node.field(Field::Body);
         let body_start = body.map(|b| b.start_byte() as u32).unwrap_or(node.end_byte() as u32);
         self.within(loop_ctl, |b| {
-            if let Some(left) = node.child_by_field_name("left") {
+            if let Some(left) = node.field(Field::Left) {
                 b.walk_target(left, BindingKind::ForTarget, body_start);
             }
             if let Some(body) = body {
-                let always = node.child_by_field_name("right").is_some_and(|r| b.non_empty_literal(r));
+                let always = node.field(Field::Right).is_some_and(|r| b.non_empty_literal(r));
                 b.walk_loop_body(node, body, always);
             }
-            if let Some(alt) = node.child_by_field_name("alternative") {
+            if let Some(alt) = node.field(Field::Alternative) {
                 b.walk_else(alt, CtlKind::LoopElse);
             }
         });
@@ -740,7 +760,7 @@ impl<'s> Builder<'s> {
     fn walk_while(&mut self, node: Node) {
         let loop_ctl = self.push_ctl(CtlKind::Loop { is_while: true }, node);
         self.within(loop_ctl, |b| {
-            if let Some(cond) = node.child_by_field_name("condition") {
+            if let Some(cond) = node.field(Field::Condition) {
                 b.conditionally(|b| {
                     b.frame.loops.push(LoopEntry {
                         start: node.start_byte() as u32,
@@ -752,11 +772,11 @@ impl<'s> Builder<'s> {
                     b.frame.loops.pop();
                 });
             }
-            if let Some(body) = node.child_by_field_name("body") {
-                let always = node.child_by_field_name("condition").is_some_and(|c| b.always_true(c));
+            if let Some(body) = node.field(Field::Body) {
+                let always = node.field(Field::Condition).is_some_and(|c| b.always_true(c));
                 b.walk_loop_body(node, body, always);
             }
-            if let Some(alt) = node.child_by_field_name("alternative") {
+            if let Some(alt) = node.field(Field::Alternative) {
                 b.walk_else(alt, CtlKind::LoopElse);
             }
         });
@@ -855,7 +875,7 @@ impl<'s> Builder<'s> {
                                     test = Some((typ.start_byte() as u32, typ.end_byte() as u32));
                                     b.walk_expr(typ);
                                 }
-                                if let Some(alias) = node.child_by_field_name("alias") {
+                                if let Some(alias) = node.field(Field::Alias) {
                                     b.bind_handler_alias(alias, effective);
                                 }
                             } else {
@@ -896,7 +916,7 @@ impl<'s> Builder<'s> {
                         let mut cursor = child.walk();
                         let items: Vec<Node> = child.named_children(&mut cursor).collect();
                         for item in items {
-                            let Some(value) = item.child_by_field_name("value") else {
+                            let Some(value) = item.field(Field::Value) else {
                                 b.walk_expr(item);
                                 continue;
                             };
@@ -904,7 +924,7 @@ impl<'s> Builder<'s> {
                                 if let Some(expr) = value.named_child(0) {
                                     b.walk_expr(expr);
                                 }
-                                if let Some(alias) = value.child_by_field_name("alias") {
+                                if let Some(alias) = value.field(Field::Alias) {
                                     b.walk_target(alias, BindingKind::WithTarget, item.end_byte() as u32);
                                 }
                             } else {
@@ -923,7 +943,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_match(&mut self, node: Node) {
-        if let Some(subject) = node.child_by_field_name("subject") {
+        if let Some(subject) = node.field(Field::Subject) {
             self.walk_expr(subject);
         }
         let mut cursor = node.walk();
@@ -932,13 +952,13 @@ impl<'s> Builder<'s> {
             self.walk_expr(extra);
         }
         let match_ctl = self.push_ctl(CtlKind::Match, node);
-        let Some(body) = node.child_by_field_name("body") else { return };
+        let Some(body) = node.field(Field::Body) else { return };
         self.within(match_ctl, |b| {
             let mut cursor = body.walk();
             let cases: Vec<Node> = body.named_children(&mut cursor).filter(|c| c.kind() == "case_clause").collect();
             for case in cases {
                 let ctl = b.push_ctl(CtlKind::Case, case);
-                let consequence = case.child_by_field_name("consequence");
+                let consequence = case.field(Field::Consequence);
                 // Captures bind once the pattern matched, before the guard runs.
                 let mut cursor = case.walk();
                 let pattern_end = case.named_children(&mut cursor).filter(|c| c.kind() == "case_pattern").map(|c| c.end_byte() as u32).last();
@@ -1054,14 +1074,14 @@ impl<'s> Builder<'s> {
 
     fn walk_function(&mut self, node: Node) {
         let saved_stmt = self.set_stmt(node);
-        let params = node.child_by_field_name("parameters");
+        let params = node.field(Field::Parameters);
         if let Some(params) = params {
             self.walk_parameter_defaults(params);
         }
-        if let Some(ret) = node.child_by_field_name("return_type") {
+        if let Some(ret) = node.field(Field::ReturnType) {
             self.walk_annotation(ret);
         }
-        let name = node.child_by_field_name("name");
+        let name = node.field(Field::Name);
         let name_id = name.map(|n| self.intern(n));
         if let Some(name) = name {
             self.bind(name, BindingKind::FunctionDef, node.end_byte() as u32);
@@ -1073,7 +1093,7 @@ impl<'s> Builder<'s> {
         if let Some(params) = params {
             self.bind_parameters(params, node.start_byte() as u32);
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.field(Field::Body) {
             self.walk_block(body);
         }
         self.name_error_guard = saved_guard;
@@ -1089,20 +1109,20 @@ impl<'s> Builder<'s> {
         for p in children {
             match p.kind() {
                 "default_parameter" => {
-                    if let Some(v) = p.child_by_field_name("value") {
+                    if let Some(v) = p.field(Field::Value) {
                         self.walk_expr(v);
                     }
                 }
                 "typed_parameter" => {
-                    if let Some(t) = p.child_by_field_name("type") {
+                    if let Some(t) = p.field(Field::Type) {
                         self.walk_annotation(t);
                     }
                 }
                 "typed_default_parameter" => {
-                    if let Some(t) = p.child_by_field_name("type") {
+                    if let Some(t) = p.field(Field::Type) {
                         self.walk_annotation(t);
                     }
-                    if let Some(v) = p.child_by_field_name("value") {
+                    if let Some(v) = p.field(Field::Value) {
                         self.walk_expr(v);
                     }
                 }
@@ -1125,7 +1145,7 @@ impl<'s> Builder<'s> {
                 self.bind(p, BindingKind::Parameter, effective);
             }
             "default_parameter" | "typed_default_parameter" => {
-                if let Some(n) = p.child_by_field_name("name") {
+                if let Some(n) = p.field(Field::Name) {
                     self.bind_parameter(n, effective);
                 }
             }
@@ -1144,10 +1164,10 @@ impl<'s> Builder<'s> {
 
     fn walk_class(&mut self, node: Node) {
         let saved_stmt = self.set_stmt(node);
-        if let Some(sup) = node.child_by_field_name("superclasses") {
+        if let Some(sup) = node.field(Field::Superclasses) {
             self.walk_expr(sup);
         }
-        let name = node.child_by_field_name("name");
+        let name = node.field(Field::Name);
         let name_id = name.map(|n| self.intern(n));
         let scope = self.push_scope(ScopeKind::Class, node, name_id);
         let saved_scope = std::mem::replace(&mut self.scope, scope);
@@ -1159,7 +1179,7 @@ impl<'s> Builder<'s> {
         for e in errors {
             self.walk_expr(e);
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.field(Field::Body) {
             self.walk_block(body);
         }
         self.frame = saved_frame;
@@ -1196,22 +1216,22 @@ impl<'s> Builder<'s> {
                 self.reference(node, RefContext::Load);
             }
             "attribute" => {
-                if let Some(obj) = node.child_by_field_name("object") {
+                if let Some(obj) = node.field(Field::Object) {
                     self.walk_expr(obj);
                 }
             }
             "keyword_argument" => {
-                if let Some(v) = node.child_by_field_name("value") {
+                if let Some(v) = node.field(Field::Value) {
                     self.walk_expr(v);
                 }
             }
             "lambda" => self.walk_lambda(node),
             "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => self.walk_comprehension(node),
             "named_expression" => {
-                if let Some(v) = node.child_by_field_name("value") {
+                if let Some(v) = node.field(Field::Value) {
                     self.walk_expr(v);
                 }
-                if let Some(n) = node.child_by_field_name("name") {
+                if let Some(n) = node.field(Field::Name) {
                     self.bind(n, BindingKind::NamedExpr, node.end_byte() as u32);
                 }
             }
@@ -1232,10 +1252,10 @@ impl<'s> Builder<'s> {
                 });
             }
             "boolean_operator" => {
-                if let Some(l) = node.child_by_field_name("left") {
+                if let Some(l) = node.field(Field::Left) {
                     self.walk_expr(l);
                 }
-                if let Some(r) = node.child_by_field_name("right") {
+                if let Some(r) = node.field(Field::Right) {
                     self.conditionally(|b| b.cond_expr(|b| b.walk_expr(r)));
                 }
             }
@@ -1276,7 +1296,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_lambda(&mut self, node: Node) {
-        let params = node.child_by_field_name("parameters");
+        let params = node.field(Field::Parameters);
         if let Some(params) = params {
             self.walk_parameter_defaults(params);
         }
@@ -1286,7 +1306,7 @@ impl<'s> Builder<'s> {
         if let Some(params) = params {
             self.bind_parameters(params, node.start_byte() as u32);
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.field(Field::Body) {
             self.walk_expr(body);
         }
         self.frame = saved_frame;
@@ -1296,7 +1316,7 @@ impl<'s> Builder<'s> {
     fn walk_comprehension(&mut self, node: Node) {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        let body = node.child_by_field_name("body");
+        let body = node.field(Field::Body);
         let mut first = true;
         // The first iterable is evaluated in the enclosing scope.
         if let Some(clause) = children.iter().find(|c| c.kind() == "for_in_clause") {
@@ -1321,7 +1341,7 @@ impl<'s> Builder<'s> {
                             }
                         }
                         first = false;
-                        if let Some(left) = child.child_by_field_name("left") {
+                        if let Some(left) = child.field(Field::Left) {
                             b.walk_target(left, BindingKind::ComprehensionTarget, child.end_byte() as u32);
                         }
                     }
