@@ -1,6 +1,9 @@
-//! tree-sitter-python's field ids, looked up once. `Node::child_by_field_name` compares
-//! the name with every field name of the grammar on each call, which showed up as 5% of
-//! all instructions; `node.field(Field::Body)` is an array read and an id lookup.
+//! tree-sitter-python's field ids and node kind names, looked up once.
+//!
+//! `Node::child_by_field_name` compares the name with every field name of the grammar
+//! on each call, and `Node::kind` measures and validates the C string of the kind on
+//! each call; together they were ~8% of all instructions. `node.field(Field::Body)` and
+//! `node.kind_str()` are array reads.
 
 use std::sync::LazyLock;
 
@@ -66,15 +69,30 @@ static IDS: LazyLock<[u16; NAMES.len()]> = LazyLock::new(|| {
     ids
 });
 
-/// `node.field(Field::Body)`: the child in that field, as `child_by_field_name("body")`.
+/// Every kind name of the grammar, by kind id.
+static KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count() as u16).map(|id| language.node_kind_for_id(id).unwrap_or("")).collect()
+});
+
+/// Fast field and kind access on tree-sitter-python nodes.
 pub trait FieldExt<'t> {
+    /// The child in `field`, as `child_by_field_name` with the field's name.
     fn field(&self, field: Field) -> Option<Node<'t>>;
+    /// The node's kind, as `Node::kind`.
+    fn kind_str(&self) -> &'static str;
 }
 
 impl<'t> FieldExt<'t> for Node<'t> {
     #[inline]
     fn field(&self, field: Field) -> Option<Node<'t>> {
         self.child_by_field_id(IDS[field as usize])
+    }
+
+    #[inline]
+    fn kind_str(&self) -> &'static str {
+        // Ids past the table are the built-in error symbols ("ERROR").
+        KINDS.get(self.kind_id() as usize).copied().unwrap_or_else(|| self.kind())
     }
 }
 
@@ -87,11 +105,17 @@ mod tests {
         for (i, (field, _)) in NAMES.iter().enumerate() {
             assert_eq!(*field as usize, i);
         }
-        let tree = super::super::parse("def f(a) -> int:\n    return a\n");
+        let tree = super::super::parse("def f(a) -> int:\n    return a\nx = (1 +\n");
         let def = tree.root_node().child(0).unwrap();
         assert_eq!(def.field(Field::Name).map(|n| n.kind()), def.child_by_field_name("name").map(|n| n.kind()));
         assert_eq!(def.field(Field::Body).map(|n| n.id()), def.child_by_field_name("body").map(|n| n.id()));
         assert_eq!(def.field(Field::ReturnType).map(|n| n.id()), def.child_by_field_name("return_type").map(|n| n.id()));
         assert!(def.field(Field::Superclasses).is_none());
+        let mut cursor = tree.walk();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            assert_eq!(node.kind_str(), node.kind());
+            stack.extend(node.children(&mut cursor));
+        }
     }
 }

@@ -128,7 +128,7 @@ impl<'s> Builder<'s> {
         let range = |n: Node| (n.start_byte() as u32, n.end_byte() as u32);
         let code = if kind == ScopeKind::Comprehension {
             let mut cursor = node.walk();
-            let first_for = node.named_children(&mut cursor).find(|c| c.kind() == "for_in_clause");
+            let first_for = node.named_children(&mut cursor).find(|c| c.kind_str() == "for_in_clause");
             match first_for {
                 Some(clause) => CodeRegion::Comprehension {
                     first_for: range(clause),
@@ -357,18 +357,18 @@ impl<'s> Builder<'s> {
         }
         self.depth += 1;
         let saved = self.set_stmt(node);
-        match node.kind() {
+        match node.kind_str() {
             "expression_statement" => self.walk_expression_statement(node),
             "return_statement" | "raise_statement" => {
                 self.walk_children(node);
-                self.note_jump(node.kind());
+                self.note_jump(node.kind_str());
             }
             // Skipped under `python -O`, and the message only runs when the test fails.
             "assert_statement" => {
                 self.cond_expr(|b| b.walk_children(node));
-                self.note_jump(node.kind());
+                self.note_jump(node.kind_str());
             }
-            "break_statement" | "continue_statement" => self.note_jump(node.kind()),
+            "break_statement" | "continue_statement" => self.note_jump(node.kind_str()),
             "delete_statement" => {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
@@ -377,10 +377,10 @@ impl<'s> Builder<'s> {
                 }
             }
             "global_statement" | "nonlocal_statement" => {
-                let global = node.kind() == "global_statement";
+                let global = node.kind_str() == "global_statement";
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
-                for child in children.into_iter().filter(|c| c.kind() == "identifier") {
+                for child in children.into_iter().filter(|c| c.kind_str() == "identifier") {
                     let name = self.intern(child);
                     let scope = &mut self.m.scopes[self.scope.index()];
                     let list = if global { &mut scope.globals } else { &mut scope.nonlocals };
@@ -406,7 +406,7 @@ impl<'s> Builder<'s> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for child in children {
-                    match child.kind() {
+                    match child.kind_str() {
                         "decorator" => self.walk_children(child),
                         "function_definition" => self.walk_function(child),
                         "class_definition" => self.walk_class(child),
@@ -427,14 +427,14 @@ impl<'s> Builder<'s> {
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         let end = node.end_byte() as u32;
         for child in &children {
-            match child.kind() {
+            match child.kind_str() {
                 "assignment" => self.walk_assignment(*child, end),
                 "augmented_assignment" => self.walk_aug_assignment(*child, end),
                 _ => self.walk_expr(*child),
             }
         }
         if let [only] = children.as_slice() {
-            if only.kind() == "call" {
+            if only.kind_str() == "call" {
                 if let Some(f) = only.field(Field::Function) {
                     if TERMINATING_CALLS.contains(&self.text(f)) {
                         self.note_jump("exit");
@@ -474,9 +474,9 @@ impl<'s> Builder<'s> {
         let right = node.field(Field::Right);
         let ty = node.field(Field::Type);
         let mut targets: Option<Vec<Node>> = None;
-        if let Some(l) = left.filter(|l| l.kind() == "pattern_list") {
+        if let Some(l) = left.filter(|l| l.kind_str() == "pattern_list") {
             let mut cursor = l.walk();
-            let items: Vec<Node> = l.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
+            let items: Vec<Node> = l.named_children(&mut cursor).filter(|c| c.kind_str() != "comment").collect();
             let split = self.leading_tuple_statement(&items);
             if split > 0 {
                 for item in &items[..split] {
@@ -489,7 +489,7 @@ impl<'s> Builder<'s> {
             self.walk_annotation(ty);
         }
         if let Some(right) = right {
-            match right.kind() {
+            match right.kind_str() {
                 "assignment" => self.walk_assignment(right, end),
                 "augmented_assignment" => self.walk_aug_assignment(right, end),
                 "identifier" => {
@@ -507,13 +507,13 @@ impl<'s> Builder<'s> {
             if let Some(targets) = targets {
                 let simple = targets.len() == 1;
                 for t in targets {
-                    if simple && t.kind() == "identifier" {
+                    if simple && t.kind_str() == "identifier" {
                         self.bind_full(t, kind, end, true);
                     } else {
                         self.walk_target(t, kind, end);
                     }
                 }
-            } else if left.kind() == "identifier" {
+            } else if left.kind_str() == "identifier" {
                 self.bind_full(left, kind, end, true);
             } else {
                 self.walk_target(left, kind, end);
@@ -524,21 +524,21 @@ impl<'s> Builder<'s> {
     fn walk_aug_assignment(&mut self, node: Node, end: u32) {
         let left = node.field(Field::Left);
         if let Some(left) = left {
-            if left.kind() == "identifier" {
+            if left.kind_str() == "identifier" {
                 self.reference(left, RefContext::AugStore);
             } else {
                 self.walk_expr(left);
             }
         }
         if let Some(right) = node.field(Field::Right) {
-            match right.kind() {
+            match right.kind_str() {
                 "assignment" => self.walk_assignment(right, end),
                 "augmented_assignment" => self.walk_aug_assignment(right, end),
                 _ => self.walk_expr(right),
             }
         }
         if let Some(left) = left {
-            if left.kind() == "identifier" {
+            if left.kind_str() == "identifier" {
                 self.bind(left, BindingKind::AugmentedAssignment, end);
             }
         }
@@ -550,7 +550,7 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind() {
+        match node.kind_str() {
             "identifier" => {
                 self.bind(node, kind, effective);
             }
@@ -569,7 +569,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_del_target(&mut self, node: Node) {
-        match node.kind() {
+        match node.kind_str() {
             "identifier" => {
                 self.reference(node, RefContext::Del);
                 self.bind(node, BindingKind::Deletion, node.end_byte() as u32);
@@ -601,14 +601,14 @@ impl<'s> Builder<'s> {
             out
         };
         for (field, child) in children {
-            if child.kind() == "wildcard_import" {
+            if child.kind_str() == "wildcard_import" {
                 self.m.scopes[self.scope.index()].star_import = true;
                 continue;
             }
             if field != Some("name") {
                 continue;
             }
-            match child.kind() {
+            match child.kind_str() {
                 "aliased_import" => {
                     if let Some(alias) = child.field(Field::Alias) {
                         self.bind(alias, kind, end);
@@ -617,7 +617,7 @@ impl<'s> Builder<'s> {
                 "dotted_name" => {
                     // `import a.b` binds `a`; `from m import a` binds `a`.
                     if let Some(first) = child.named_child(0) {
-                        if first.kind() == "identifier" {
+                        if first.kind_str() == "identifier" {
                             self.bind(first, kind, end);
                         }
                     }
@@ -642,7 +642,7 @@ impl<'s> Builder<'s> {
             let alternatives: Vec<Node> = node.children_by_field_name("alternative", &mut cursor).collect();
             for alt in alternatives {
                 index = index.saturating_add(1);
-                match alt.kind() {
+                match alt.kind_str() {
                     "elif_clause" => {
                         let saved = b.set_stmt(alt);
                         let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: false }, alt);
@@ -676,7 +676,7 @@ impl<'s> Builder<'s> {
     fn walk_for(&mut self, node: Node) {
         if let Some(right) = node.field(Field::Right) {
             let start = self.stmt_start;
-            if right.kind() == "identifier" {
+            if right.kind_str() == "identifier" {
                 self.reference_full(right, RefContext::Load, None, Some(start));
             } else {
                 self.walk_expr(right);
@@ -701,17 +701,17 @@ impl<'s> Builder<'s> {
 
     /// A `for` iterable that always yields: a non-empty display or string literal.
     fn non_empty_literal(&self, node: Node) -> bool {
-        match node.kind() {
+        match node.kind_str() {
             "list" | "tuple" | "set" => node.named_child_count() > 0,
             "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.non_empty_literal(c)),
-            "string" => node.named_children(&mut node.walk()).any(|c| c.kind() == "string_content" && !c.byte_range().is_empty()),
+            "string" => node.named_children(&mut node.walk()).any(|c| c.kind_str() == "string_content" && !c.byte_range().is_empty()),
             _ => false,
         }
     }
 
     /// A `while` test that is always true: `True` or a non-zero integer literal.
     fn always_true(&self, node: Node) -> bool {
-        match node.kind() {
+        match node.kind_str() {
             "true" => true,
             "integer" => self.text(node).bytes().any(|c| c.is_ascii_digit() && c != b'0'),
             "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.always_true(c)),
@@ -747,7 +747,7 @@ impl<'s> Builder<'s> {
                 let mut cursor = clause.walk();
                 let children: Vec<Node> = clause.named_children(&mut cursor).collect();
                 for child in children {
-                    if child.kind() == "block" {
+                    if child.kind_str() == "block" {
                         b.walk_block(child);
                     } else {
                         b.walk_stmt(child);
@@ -786,10 +786,10 @@ impl<'s> Builder<'s> {
         let try_ctl = self.push_ctl(CtlKind::Try, node);
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
-        let guards = children.iter().any(|c| c.kind() == "except_clause" && self.handler_catches_name_error(*c, false));
+        let guards = children.iter().any(|c| c.kind_str() == "except_clause" && self.handler_catches_name_error(*c, false));
         self.within(try_ctl, |b| {
             for child in children {
-                match child.kind() {
+                match child.kind_str() {
                     "block" => {
                         let ctl = b.push_ctl(CtlKind::TryBody, child);
                         if guards {
@@ -808,7 +808,7 @@ impl<'s> Builder<'s> {
                             let mut cursor = child.walk();
                             let inner: Vec<Node> = child.named_children(&mut cursor).collect();
                             for c in inner {
-                                if c.kind() == "block" {
+                                if c.kind_str() == "block" {
                                     b.walk_block(c);
                                 } else {
                                     b.walk_stmt(c);
@@ -832,7 +832,7 @@ impl<'s> Builder<'s> {
                 if cursor.field_name() == Some("value") {
                     has_value = true;
                     let node = cursor.node();
-                    let typ = if node.kind() == "as_pattern" { node.named_child(0).unwrap_or(node) } else { node };
+                    let typ = if node.kind_str() == "as_pattern" { node.named_child(0).unwrap_or(node) } else { node };
                     if self.text(typ).contains("NameError") {
                         return true;
                     }
@@ -862,7 +862,7 @@ impl<'s> Builder<'s> {
                 }
             }
         }
-        let block = fields.iter().find(|(_, n)| n.kind() == "block").map(|(_, n)| *n);
+        let block = fields.iter().find(|(_, n)| n.kind_str() == "block").map(|(_, n)| *n);
         let effective = block.map(|b| b.start_byte() as u32).unwrap_or(clause.end_byte() as u32);
         self.within(ctl, |b| {
             b.conditionally(|b| {
@@ -870,7 +870,7 @@ impl<'s> Builder<'s> {
                 for (field, node) in &fields {
                     match *field {
                         Some("value") => {
-                            if node.kind() == "as_pattern" {
+                            if node.kind_str() == "as_pattern" {
                                 if let Some(typ) = node.named_child(0) {
                                     test = Some((typ.start_byte() as u32, typ.end_byte() as u32));
                                     b.walk_expr(typ);
@@ -897,7 +897,7 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_handler_alias(&mut self, alias: Node, effective: u32) {
-        let ident = if alias.kind() == "identifier" { Some(alias) } else { alias.named_child(0).filter(|c| c.kind() == "identifier") };
+        let ident = if alias.kind_str() == "identifier" { Some(alias) } else { alias.named_child(0).filter(|c| c.kind_str() == "identifier") };
         if let Some(ident) = ident {
             self.bind(ident, BindingKind::ExceptHandler, effective);
         } else {
@@ -911,7 +911,7 @@ impl<'s> Builder<'s> {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.named_children(&mut cursor).collect();
             for child in children {
-                match child.kind() {
+                match child.kind_str() {
                     "with_clause" => {
                         let mut cursor = child.walk();
                         let items: Vec<Node> = child.named_children(&mut cursor).collect();
@@ -920,7 +920,7 @@ impl<'s> Builder<'s> {
                                 b.walk_expr(item);
                                 continue;
                             };
-                            if value.kind() == "as_pattern" {
+                            if value.kind_str() == "as_pattern" {
                                 if let Some(expr) = value.named_child(0) {
                                     b.walk_expr(expr);
                                 }
@@ -955,20 +955,20 @@ impl<'s> Builder<'s> {
         let Some(body) = node.field(Field::Body) else { return };
         self.within(match_ctl, |b| {
             let mut cursor = body.walk();
-            let cases: Vec<Node> = body.named_children(&mut cursor).filter(|c| c.kind() == "case_clause").collect();
+            let cases: Vec<Node> = body.named_children(&mut cursor).filter(|c| c.kind_str() == "case_clause").collect();
             for case in cases {
                 let ctl = b.push_ctl(CtlKind::Case, case);
                 let consequence = case.field(Field::Consequence);
                 // Captures bind once the pattern matched, before the guard runs.
                 let mut cursor = case.walk();
-                let pattern_end = case.named_children(&mut cursor).filter(|c| c.kind() == "case_pattern").map(|c| c.end_byte() as u32).last();
+                let pattern_end = case.named_children(&mut cursor).filter(|c| c.kind_str() == "case_pattern").map(|c| c.end_byte() as u32).last();
                 let effective = pattern_end.or(consequence.map(|c| c.start_byte() as u32)).unwrap_or(case.end_byte() as u32);
                 b.within(ctl, |b| {
                     b.conditionally(|b| {
                         let mut cursor = case.walk();
                         let parts: Vec<Node> = case.named_children(&mut cursor).collect();
                         for part in parts {
-                            match part.kind() {
+                            match part.kind_str() {
                                 "case_pattern" => b.cond_expr(|b| b.walk_pattern(part, effective)),
                                 "if_clause" => b.cond_expr(|b| b.walk_children(part)),
                                 "block" => b.walk_block(part),
@@ -987,7 +987,7 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind() {
+        match node.kind_str() {
             "identifier" => {
                 self.bind(node, BindingKind::MatchCapture, effective);
             }
@@ -1007,7 +1007,7 @@ impl<'s> Builder<'s> {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for child in children {
-                    if child.kind() == "dotted_name" {
+                    if child.kind_str() == "dotted_name" {
                         if let Some(first) = child.named_child(0) {
                             self.reference(first, RefContext::Load);
                         }
@@ -1038,7 +1038,7 @@ impl<'s> Builder<'s> {
                 }
                 for (field, child) in parts {
                     if field == Some("key") {
-                        if child.kind() == "dotted_name" {
+                        if child.kind_str() == "dotted_name" {
                             if let Some(first) = child.named_child(0) {
                                 self.reference(first, RefContext::Load);
                             }
@@ -1053,7 +1053,7 @@ impl<'s> Builder<'s> {
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 let n = children.len();
                 for (i, child) in children.into_iter().enumerate() {
-                    if i + 1 == n && child.kind() == "identifier" {
+                    if i + 1 == n && child.kind_str() == "identifier" {
                         self.bind(child, BindingKind::MatchCapture, effective);
                     } else {
                         self.walk_pattern(child, effective);
@@ -1107,7 +1107,7 @@ impl<'s> Builder<'s> {
         let mut cursor = params.walk();
         let children: Vec<Node> = params.named_children(&mut cursor).collect();
         for p in children {
-            match p.kind() {
+            match p.kind_str() {
                 "default_parameter" => {
                     if let Some(v) = p.field(Field::Value) {
                         self.walk_expr(v);
@@ -1140,7 +1140,7 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_parameter(&mut self, p: Node, effective: u32) {
-        match p.kind() {
+        match p.kind_str() {
             "identifier" => {
                 self.bind(p, BindingKind::Parameter, effective);
             }
@@ -1153,7 +1153,7 @@ impl<'s> Builder<'s> {
                 let mut cursor = p.walk();
                 let children: Vec<Node> = p.named_children(&mut cursor).collect();
                 for c in children {
-                    if c.kind() != "type" {
+                    if c.kind_str() != "type" {
                         self.bind_parameter(c, effective);
                     }
                 }
@@ -1175,7 +1175,7 @@ impl<'s> Builder<'s> {
         // `@dec` / `# comment` / `def f` in a class body: tree-sitter leaves the decorator
         // in an ERROR child of the class; CPython runs it in the class body.
         let mut cursor = node.walk();
-        let errors: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind() == "ERROR").collect();
+        let errors: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind_str() == "ERROR").collect();
         for e in errors {
             self.walk_expr(e);
         }
@@ -1211,7 +1211,7 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind() {
+        match node.kind_str() {
             "identifier" => {
                 self.reference(node, RefContext::Load);
             }
@@ -1287,7 +1287,7 @@ impl<'s> Builder<'s> {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         for child in children {
-            match child.kind() {
+            match child.kind_str() {
                 "interpolation" => self.walk_children(child),
                 "string" => self.walk_string(child),
                 _ => {}
@@ -1319,7 +1319,7 @@ impl<'s> Builder<'s> {
         let body = node.field(Field::Body);
         let mut first = true;
         // The first iterable is evaluated in the enclosing scope.
-        if let Some(clause) = children.iter().find(|c| c.kind() == "for_in_clause") {
+        if let Some(clause) = children.iter().find(|c| c.kind_str() == "for_in_clause") {
             let mut cursor = clause.walk();
             let rights: Vec<Node> = clause.children_by_field_name("right", &mut cursor).collect();
             for r in rights {
@@ -1331,7 +1331,7 @@ impl<'s> Builder<'s> {
         self.expr_cond += 1;
         self.conditionally(|b| {
             for child in &children {
-                match child.kind() {
+                match child.kind_str() {
                     "for_in_clause" => {
                         if !first {
                             let mut cursor = child.walk();
