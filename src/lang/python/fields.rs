@@ -96,6 +96,46 @@ impl<'t> FieldExt<'t> for Node<'t> {
     }
 }
 
+/// Up to this many children, [`named_children`] reads them by index: `Node::named_child`
+/// walks from the first child each time, which costs less than a cursor for a few
+/// children and more for many.
+const FEW_CHILDREN: usize = 8;
+
+/// The named children of `node`, as `Node::named_children` gives them.
+pub fn named_children<'t>(node: Node<'t>) -> NamedChildren<'t> {
+    let count = node.named_child_count();
+    if count <= FEW_CHILDREN {
+        NamedChildren::Few { node, next: 0, count }
+    } else {
+        let mut cursor = node.walk();
+        NamedChildren::Many(node.named_children(&mut cursor).collect::<Vec<_>>().into_iter())
+    }
+}
+
+pub enum NamedChildren<'t> {
+    Few { node: Node<'t>, next: usize, count: usize },
+    Many(std::vec::IntoIter<Node<'t>>),
+}
+
+impl<'t> Iterator for NamedChildren<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        match self {
+            NamedChildren::Few { node, next, count } => {
+                while *next < *count {
+                    *next += 1;
+                    if let Some(child) = node.named_child(*next - 1) {
+                        return Some(child);
+                    }
+                }
+                None
+            }
+            NamedChildren::Many(rest) => rest.next(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +155,8 @@ mod tests {
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
             assert_eq!(node.kind_str(), node.kind());
+            let expected: Vec<usize> = node.named_children(&mut cursor).map(|c| c.id()).collect();
+            assert_eq!(named_children(node).map(|c| c.id()).collect::<Vec<_>>(), expected);
             stack.extend(node.children(&mut cursor));
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Tree};
-use crate::lang::python::fields::{Field, FieldExt};
+use crate::lang::python::fields::{named_children, Field, FieldExt};
 
 use super::*;
 
@@ -127,8 +127,7 @@ impl<'s> Builder<'s> {
         let id = ScopeId(self.m.scopes.len() as u32);
         let range = |n: Node| (n.start_byte() as u32, n.end_byte() as u32);
         let code = if kind == ScopeKind::Comprehension {
-            let mut cursor = node.walk();
-            let first_for = node.named_children(&mut cursor).find(|c| c.kind_str() == "for_in_clause");
+            let first_for = named_children(node).find(|c| c.kind_str() == "for_in_clause");
             match first_for {
                 Some(clause) => CodeRegion::Comprehension {
                     first_for: range(clause),
@@ -339,8 +338,7 @@ impl<'s> Builder<'s> {
     // ---- statements ----------------------------------------------------------------
 
     fn walk_block(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         let stretch = self.at_least_once_body.take();
         let end = node.end_byte() as u32;
         for child in children {
@@ -370,16 +368,14 @@ impl<'s> Builder<'s> {
             }
             "break_statement" | "continue_statement" => self.note_jump(node.kind_str()),
             "delete_statement" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     self.walk_del_target(child);
                 }
             }
             "global_statement" | "nonlocal_statement" => {
                 let global = node.kind_str() == "global_statement";
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children.into_iter().filter(|c| c.kind_str() == "identifier") {
                     let name = self.intern(child);
                     let scope = &mut self.m.scopes[self.scope.index()];
@@ -403,8 +399,7 @@ impl<'s> Builder<'s> {
             "function_definition" => self.walk_function(node),
             "class_definition" => self.walk_class(node),
             "decorated_definition" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     match child.kind_str() {
                         "decorator" => self.walk_children(child),
@@ -423,8 +418,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_expression_statement(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         let end = node.end_byte() as u32;
         for child in &children {
             match child.kind_str() {
@@ -475,8 +469,7 @@ impl<'s> Builder<'s> {
         let ty = node.field(Field::Type);
         let mut targets: Option<Vec<Node>> = None;
         if let Some(l) = left.filter(|l| l.kind_str() == "pattern_list") {
-            let mut cursor = l.walk();
-            let items: Vec<Node> = l.named_children(&mut cursor).filter(|c| c.kind_str() != "comment").collect();
+            let items: Vec<Node> = named_children(l).filter(|c| c.kind_str() != "comment").collect();
             let split = self.leading_tuple_statement(&items);
             if split > 0 {
                 for item in &items[..split] {
@@ -556,8 +549,7 @@ impl<'s> Builder<'s> {
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "parenthesized_expression" | "list_splat_pattern"
             | "list_splat" | "expression_list" | "as_pattern_target" | "case_pattern" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     self.walk_target(child, kind, effective);
                 }
@@ -575,8 +567,7 @@ impl<'s> Builder<'s> {
                 self.bind(node, BindingKind::Deletion, node.end_byte() as u32);
             }
             "expression_list" | "tuple" | "list" | "parenthesized_expression" | "pattern_list" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     self.walk_del_target(child);
                 }
@@ -704,7 +695,7 @@ impl<'s> Builder<'s> {
         match node.kind_str() {
             "list" | "tuple" | "set" => node.named_child_count() > 0,
             "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.non_empty_literal(c)),
-            "string" => node.named_children(&mut node.walk()).any(|c| c.kind_str() == "string_content" && !c.byte_range().is_empty()),
+            "string" => named_children(node).any(|c| c.kind_str() == "string_content" && !c.byte_range().is_empty()),
             _ => false,
         }
     }
@@ -744,8 +735,7 @@ impl<'s> Builder<'s> {
         let ctl = self.push_ctl(kind, clause);
         self.within(ctl, |b| {
             b.conditionally(|b| {
-                let mut cursor = clause.walk();
-                let children: Vec<Node> = clause.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(clause).collect();
                 for child in children {
                     if child.kind_str() == "block" {
                         b.walk_block(child);
@@ -784,8 +774,7 @@ impl<'s> Builder<'s> {
 
     fn walk_try(&mut self, node: Node) {
         let try_ctl = self.push_ctl(CtlKind::Try, node);
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         let guards = children.iter().any(|c| c.kind_str() == "except_clause" && self.handler_catches_name_error(*c, false));
         self.within(try_ctl, |b| {
             for child in children {
@@ -805,8 +794,7 @@ impl<'s> Builder<'s> {
                     "finally_clause" => {
                         let ctl = b.push_ctl(CtlKind::Finally, child);
                         b.within(ctl, |b| {
-                            let mut cursor = child.walk();
-                            let inner: Vec<Node> = child.named_children(&mut cursor).collect();
+                            let inner: Vec<Node> = named_children(child).collect();
                             for c in inner {
                                 if c.kind_str() == "block" {
                                     b.walk_block(c);
@@ -908,13 +896,11 @@ impl<'s> Builder<'s> {
     fn walk_with(&mut self, node: Node) {
         let with_ctl = self.push_ctl(CtlKind::With, node);
         self.within(with_ctl, |b| {
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            let children: Vec<Node> = named_children(node).collect();
             for child in children {
                 match child.kind_str() {
                     "with_clause" => {
-                        let mut cursor = child.walk();
-                        let items: Vec<Node> = child.named_children(&mut cursor).collect();
+                        let items: Vec<Node> = named_children(child).collect();
                         for item in items {
                             let Some(value) = item.field(Field::Value) else {
                                 b.walk_expr(item);
@@ -954,19 +940,16 @@ impl<'s> Builder<'s> {
         let match_ctl = self.push_ctl(CtlKind::Match, node);
         let Some(body) = node.field(Field::Body) else { return };
         self.within(match_ctl, |b| {
-            let mut cursor = body.walk();
-            let cases: Vec<Node> = body.named_children(&mut cursor).filter(|c| c.kind_str() == "case_clause").collect();
+            let cases: Vec<Node> = named_children(body).filter(|c| c.kind_str() == "case_clause").collect();
             for case in cases {
                 let ctl = b.push_ctl(CtlKind::Case, case);
                 let consequence = case.field(Field::Consequence);
                 // Captures bind once the pattern matched, before the guard runs.
-                let mut cursor = case.walk();
-                let pattern_end = case.named_children(&mut cursor).filter(|c| c.kind_str() == "case_pattern").map(|c| c.end_byte() as u32).last();
+                let pattern_end = named_children(case).filter(|c| c.kind_str() == "case_pattern").map(|c| c.end_byte() as u32).last();
                 let effective = pattern_end.or(consequence.map(|c| c.start_byte() as u32)).unwrap_or(case.end_byte() as u32);
                 b.within(ctl, |b| {
                     b.conditionally(|b| {
-                        let mut cursor = case.walk();
-                        let parts: Vec<Node> = case.named_children(&mut cursor).collect();
+                        let parts: Vec<Node> = named_children(case).collect();
                         for part in parts {
                             match part.kind_str() {
                                 "case_pattern" => b.cond_expr(|b| b.walk_pattern(part, effective)),
@@ -1004,8 +987,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "class_pattern" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     if child.kind_str() == "dotted_name" {
                         if let Some(first) = child.named_child(0) {
@@ -1017,8 +999,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "keyword_pattern" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children.into_iter().skip(1) {
                     self.walk_pattern(child, effective);
                 }
@@ -1049,8 +1030,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "as_pattern" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 let n = children.len();
                 for (i, child) in children.into_iter().enumerate() {
                     if i + 1 == n && child.kind_str() == "identifier" {
@@ -1062,8 +1042,7 @@ impl<'s> Builder<'s> {
             }
             "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" | "complex_pattern" => {}
             _ => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 for child in children {
                     self.walk_pattern(child, effective);
                 }
@@ -1104,8 +1083,7 @@ impl<'s> Builder<'s> {
 
     /// Default values and annotations of parameters: evaluated in the enclosing scope.
     fn walk_parameter_defaults(&mut self, params: Node) {
-        let mut cursor = params.walk();
-        let children: Vec<Node> = params.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(params).collect();
         for p in children {
             match p.kind_str() {
                 "default_parameter" => {
@@ -1132,8 +1110,7 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_parameters(&mut self, params: Node, effective: u32) {
-        let mut cursor = params.walk();
-        let children: Vec<Node> = params.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(params).collect();
         for p in children {
             self.bind_parameter(p, effective);
         }
@@ -1150,8 +1127,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
-                let mut cursor = p.walk();
-                let children: Vec<Node> = p.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(p).collect();
                 for c in children {
                     if c.kind_str() != "type" {
                         self.bind_parameter(c, effective);
@@ -1193,8 +1169,7 @@ impl<'s> Builder<'s> {
     // ---- expressions ---------------------------------------------------------------
 
     fn walk_children(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         for child in children {
             self.walk_expr(child);
         }
@@ -1236,8 +1211,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "conditional_expression" => {
-                let mut cursor = node.walk();
-                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                let children: Vec<Node> = named_children(node).collect();
                 if let Some(test) = children.get(1) {
                     self.walk_expr(*test);
                 }
@@ -1284,8 +1258,7 @@ impl<'s> Builder<'s> {
 
     /// Only the interpolations of f-strings hold names; string annotations are not read.
     fn walk_string(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         for child in children {
             match child.kind_str() {
                 "interpolation" => self.walk_children(child),
@@ -1314,8 +1287,7 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_comprehension(&mut self, node: Node) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = named_children(node).collect();
         let body = node.field(Field::Body);
         let mut first = true;
         // The first iterable is evaluated in the enclosing scope.
