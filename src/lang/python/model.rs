@@ -11,8 +11,7 @@
 
 mod builder;
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use tree_sitter::{Node, Tree};
 
 macro_rules! id_type {

@@ -1,9 +1,9 @@
 //! Builds the [`Model`] in one walk of the tree. Names are interned as `&str` slices of
 //! the source; nothing is allocated per node.
 
-use std::collections::HashMap;
-
+use foldhash::HashMap;
 use tree_sitter::{Node, Tree};
+
 use crate::lang::python::fields::{named_children, Field, FieldExt};
 
 use super::*;
@@ -58,7 +58,7 @@ pub(super) fn build(source: &str, tree: &Tree) -> Model {
     let mut b = Builder {
         src: source,
         m: Model { source: source.into(), ..Model::default() },
-        intern: HashMap::new(),
+        intern: HashMap::default(),
         scope: MODULE_SCOPE,
         frame: FrameState::default(),
         stmt_start: 0,
