@@ -148,10 +148,16 @@ pub fn apply_diff(state: &[String], diff: &str) -> Result<Applied, ApplyError> {
         while removed < old_len || inserted < new_len {
             let line = body.next().ok_or_else(|| ApplyError(format!("hunk {header:?} ends early")))?;
             if let Some(text) = line.strip_prefix('+') {
+                if inserted == new_len {
+                    return Err(ApplyError(format!("hunk {header:?} adds more lines than its header says")));
+                }
                 added.push(out.len());
                 out.push(text.to_string());
                 inserted += 1;
             } else if let Some(text) = line.strip_prefix('-') {
+                if removed == old_len {
+                    return Err(ApplyError(format!("hunk {header:?} removes more lines than its header says")));
+                }
                 if state[old_start0 + removed] != text {
                     return Err(ApplyError(format!("hunk {header:?} removes a line the state does not have")));
                 }
@@ -182,6 +188,19 @@ mod tests {
 
     fn lines(text: &str) -> Vec<&str> {
         text.split('\n').collect()
+    }
+
+    /// Found by the `apply_diff` fuzz target: a hunk whose body removes (or adds) more
+    /// lines than its header counts indexed past the state instead of failing.
+    #[test]
+    fn hunks_longer_than_their_header_are_errors() {
+        let err = apply_diff(&[], "@@ -0,0 +1,7 @@\n+x\t3@\n-\0b = x").unwrap_err();
+        assert!(err.0.contains("removes more lines than its header says"), "{}", err.0);
+        let state = vec!["a".to_string()];
+        let err = apply_diff(&state, "@@ -1 +0,0 @@\n+b\n-a").unwrap_err();
+        assert!(err.0.contains("adds more lines than its header says"), "{}", err.0);
+        // Within their counts, both still apply.
+        assert_eq!(apply_diff(&state, "@@ -1 +1 @@\n-a\n+b").unwrap().lines, vec!["b"]);
     }
 
     #[test]
