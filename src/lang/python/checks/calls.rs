@@ -162,8 +162,10 @@ fn attrs_shadow(prog: &Program, c: usize, name: &str) -> bool {
     if prog.unknown_attrs.contains(&name) {
         return true;
     }
-    prog.ancestry_skipping_undefined(c)
-        .is_none_or(|chain| chain.iter().any(|&k| prog.classes[k].instance_attrs.iter().chain(prog.classes[k].class_attrs.iter()).any(|d| d.name == name)))
+    // A standard-library base defining the name may come first in the MRO: leave it.
+    prog.ancestry_skipping_undefined(c).is_none_or(|chain| {
+        chain.iter().any(|&k| prog.stdlib_has(k, name, true) || prog.classes[k].instance_attrs.iter().chain(prog.classes[k].class_attrs.iter()).any(|d| d.name == name))
+    })
 }
 
 fn bound_method<'a>(prog: &Program<'a>, c: usize, name: &str, via_instance: bool, skip_self: bool) -> Option<Callee<'a>> {
@@ -185,7 +187,7 @@ fn bound_method<'a>(prog: &Program<'a>, c: usize, name: &str, via_instance: bool
 
 fn constructor<'a>(prog: &Program<'a>, c: usize) -> Option<Callee<'a>> {
     let chain = prog.ancestry(c)?;
-    if chain.iter().any(|&k| prog.classes[k].has_keywords || prog.binds_in_body(k, "__new__") || prog.classes[k].bases.iter().any(|b| matches!(b, Base::Builtin(_)))) {
+    if chain.iter().any(|&k| prog.classes[k].has_keywords || prog.binds_in_body(k, "__new__") || prog.classes[k].bases.iter().any(|b| matches!(b, Base::Builtin(_) | Base::Stdlib(_)))) {
         return None;
     }
     if attrs_shadow(prog, c, "__init__") {

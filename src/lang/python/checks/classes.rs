@@ -7,6 +7,7 @@
 use tree_sitter::Node;
 
 use super::context::{first_param, method_type, MethodType};
+use super::stdlib_classes::STDLIB_CLASSES;
 use super::syntax_util::text;
 use super::Context;
 use crate::lang::python::model::{BindingId, BindingKind, Model, NameId, ScopeId, ScopeKind};
@@ -68,10 +69,41 @@ pub fn builtin_class_attrs(name: &str) -> Option<&'static [&'static str]> {
 /// Python 3.11's builtin names.
 pub const BUILTINS: &[&str] = &["ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError", "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError", "Exception", "ExceptionGroup", "False", "FileExistsError", "FileNotFoundError", "FloatingPointError", "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning", "IndentationError", "IndexError", "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt", "LookupError", "MemoryError", "ModuleNotFoundError", "NameError", "None", "NotADirectoryError", "NotImplemented", "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning", "PermissionError", "ProcessLookupError", "RecursionError", "ReferenceError", "ResourceWarning", "RuntimeError", "RuntimeWarning", "StopAsyncIteration", "StopIteration", "SyntaxError", "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError", "True", "TypeError", "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError", "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError", "Warning", "ZeroDivisionError", "__build_class__", "__debug__", "__doc__", "__import__", "__loader__", "__name__", "__package__", "__spec__", "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip"];
 
+/// A well-known standard-library class (see `stdlib_classes.rs`, generated from
+/// Python 3.11's source): what pylint learns by importing it, fixed in a table so no
+/// verdict depends on what is installed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StdClass {
+    pub name: &'static str,
+    /// Some class of its MRO defines `__getattr__` / `__getattribute__`.
+    pub dynamic: bool,
+    /// Some class of its MRO has a metaclass.
+    pub metaclass: bool,
+    /// The class of its MRO whose `__init__` (Python code) instances run, if any.
+    pub init_owner: Option<&'static str>,
+    /// Names bound in the class bodies of its MRO, sorted.
+    pub class_members: &'static [&'static str],
+    /// Attributes its methods assign through `self` and no class body binds, sorted.
+    pub instance_members: &'static [&'static str],
+}
+
+impl StdClass {
+    /// Whether an attribute exists on the class object, or (`instance`) on an instance.
+    pub fn has(&self, name: &str, instance: bool) -> bool {
+        self.class_members.binary_search(&name).is_ok() || (instance && self.instance_members.binary_search(&name).is_ok())
+    }
+}
+
+/// The table entry for a qualified name such as `unittest.TestCase`.
+pub fn stdlib_class(qualified: &str) -> Option<&'static StdClass> {
+    STDLIB_CLASSES.binary_search_by(|(q, _)| (*q).cmp(qualified)).ok().map(|i| &STDLIB_CLASSES[i].1)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
     Class(usize),
     Builtin(&'static [&'static str]),
+    Stdlib(&'static StdClass),
     /// Imported, an expression, or bound ambiguously: pylint may know it, we do not.
     Unknown,
     /// A name bound nowhere (pylint cannot infer it either and ignores it).
@@ -226,6 +258,9 @@ impl<'a> Program<'a> {
                                 Some(k) if k != c => Base::Class(k),
                                 _ => Base::Unknown,
                             },
+                            Some(bind) if matches!(self.model.binding(bind).kind, BindingKind::Import | BindingKind::FromImport) => {
+                                self.imported_class(outer, b).map_or(Base::Unknown, Base::Stdlib)
+                            }
                             _ => Base::Unknown,
                         },
                         None if !self.bound_anywhere(id) => match builtin_class_attrs(name) {
@@ -236,10 +271,65 @@ impl<'a> Program<'a> {
                         None => Base::Unknown,
                     });
                 }
+                "attribute" => bases.push(self.imported_class(outer, b).map_or(Base::Unknown, Base::Stdlib)),
                 _ => bases.push(Base::Unknown),
             }
         }
         (bases, kw)
+    }
+
+    /// The standard-library class a base expression names through an import (`TestCase`
+    /// after `from unittest import TestCase`, `unittest.TestCase` after `import
+    /// unittest`), if it is one the table knows.
+    fn imported_class(&self, scope: ScopeId, expr: Node) -> Option<&'static StdClass> {
+        let mut rest = Vec::new();
+        let mut head = expr;
+        while head.kind() == "attribute" {
+            rest.push(text(self.src, head.child_by_field_name("attribute")?));
+            head = head.child_by_field_name("object")?;
+        }
+        if head.kind() != "identifier" {
+            return None;
+        }
+        let name = self.model.name_id(text(self.src, head));
+        let s = self.resolve(scope, name)?;
+        let bind = self.unique_binding(s, name)?;
+        let mut path = self.imported_path(bind)?;
+        for part in rest.iter().rev() {
+            path.push('.');
+            path.push_str(part);
+        }
+        stdlib_class(&path)
+    }
+
+    /// The standard-library class an expression (a name or dotted name) refers to.
+    pub fn stdlib_class_of(&self, expr: Node) -> Option<&'static StdClass> {
+        self.imported_class(self.scope_at(expr), expr)
+    }
+
+    /// The dotted path an import binding stands for: `a` for `import a.b`, `x.y` for
+    /// `import x.y as z`, `m.n` for `from m import n` (absolute imports only).
+    fn imported_path(&self, bind: BindingId) -> Option<String> {
+        let kind = self.model.binding(bind).kind;
+        if !matches!(kind, BindingKind::Import | BindingKind::FromImport) {
+            return None;
+        }
+        let node = self.binding_node(bind)?;
+        let parent = node.parent()?;
+        let (imported, stmt) = match parent.kind() {
+            "aliased_import" => (text(self.src, parent.child_by_field_name("name")?), parent.parent()?),
+            "dotted_name" if kind == BindingKind::Import => (text(self.src, node), parent.parent()?),
+            "dotted_name" => (text(self.src, parent), parent.parent()?),
+            _ => return None,
+        };
+        match stmt.kind() {
+            "import_statement" => Some(imported.to_string()),
+            "import_from_statement" => {
+                let module = stmt.child_by_field_name("module_name")?;
+                (module.kind() == "dotted_name").then(|| format!("{}.{imported}", text(self.src, module)))
+            }
+            _ => None,
+        }
     }
 
     /// The scope whose binding a read of `name` in `scope` refers to (Python's rule:
@@ -390,7 +480,7 @@ impl<'a> Program<'a> {
     /// or its program ancestors.
     fn plain_instantiation(&self, c: usize) -> bool {
         let Some(chain) = self.ancestry(c) else { return false };
-        chain.iter().all(|&k| !self.classes[k].has_keywords && !self.binds_in_body(k, "__new__"))
+        chain.iter().all(|&k| !self.classes[k].has_keywords && !self.binds_in_body(k, "__new__") && !self.stdlib_bases(k).any(|s| s.metaclass || s.has("__new__", false)))
     }
 
     /// The class and its program ancestors (depth-first, left to right, without
@@ -410,7 +500,7 @@ impl<'a> Program<'a> {
             for b in self.classes[k].bases.iter().rev() {
                 match *b {
                     Base::Class(j) => stack.push(j),
-                    Base::Builtin(_) => {}
+                    Base::Builtin(_) | Base::Stdlib(_) => {}
                     Base::Unknown | Base::Undefined => return None,
                 }
             }
@@ -448,5 +538,19 @@ impl<'a> Program<'a> {
 
     pub fn builtin_has(&self, c: usize, name: &str) -> bool {
         self.classes[c].bases.iter().any(|b| matches!(b, Base::Builtin(list) if list.contains(&name)))
+    }
+
+    /// The standard-library classes among the direct bases of class `c`.
+    pub fn stdlib_bases(&self, c: usize) -> impl Iterator<Item = &'static StdClass> + '_ {
+        self.classes[c].bases.iter().filter_map(|b| match *b {
+            Base::Stdlib(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Whether a standard-library base of class `c` has the attribute (on its instances
+    /// too if `instance`).
+    pub fn stdlib_has(&self, c: usize, name: &str, instance: bool) -> bool {
+        self.stdlib_bases(c).any(|s| s.has(name, instance))
     }
 }

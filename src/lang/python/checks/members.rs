@@ -328,15 +328,15 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
         return;
     }
     if is_super {
-        if prog.builtin_has(c, name) {
+        if prog.builtin_has(c, name) || prog.stdlib_has(c, name, false) {
             return;
         }
         chain.retain(|&k| k != c);
     }
-    if chain.iter().any(|&k| prog.binds_in_body(k, "__getattr__") || prog.binds_in_body(k, "__getattribute__")) {
+    if chain.iter().any(|&k| prog.binds_in_body(k, "__getattr__") || prog.binds_in_body(k, "__getattribute__") || prog.stdlib_bases(k).any(|s| s.dynamic)) {
         return;
     }
-    if !is_instance && (name == "mro" || chain.iter().any(|&k| prog.classes[k].has_keywords)) {
+    if !is_instance && (name == "mro" || chain.iter().any(|&k| prog.classes[k].has_keywords || prog.stdlib_bases(k).any(|s| s.metaclass))) {
         return;
     }
     if prog.unknown_attrs.contains(&name) {
@@ -346,7 +346,7 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
     let counts = |d: &super::classes::AttrDef| d.name == name && !d.augmented && d.node.parent().map(|p| p.id()) != parent_id;
     for &k in &chain {
         let kc = &prog.classes[k];
-        if prog.binds_in_body(k, name) || prog.builtin_has(k, name) || kc.class_attrs.iter().any(counts) {
+        if prog.binds_in_body(k, name) || prog.builtin_has(k, name) || prog.stdlib_has(k, name, is_instance) || kc.class_attrs.iter().any(counts) {
             return;
         }
         if is_instance && kc.instance_attrs.iter().any(counts) {
@@ -473,7 +473,7 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         // A class attribute (here or in a known ancestor) or an ancestor's instance
         // attribute settles it.
         let Some(chain) = prog.ancestry_skipping_undefined(c) else { continue };
-        if chain.iter().any(|&k| prog.binds_in_body(k, name) || prog.classes[k].class_attrs.iter().any(|d| d.name == name)) {
+        if chain.iter().any(|&k| prog.binds_in_body(k, name) || prog.stdlib_has(k, name, true) || prog.classes[k].class_attrs.iter().any(|d| d.name == name)) {
             continue;
         }
         if chain.iter().skip(1).any(|&k| prog.classes[k].instance_attrs.iter().any(|d| d.name == name)) {

@@ -4,8 +4,10 @@
 pub mod calls;
 pub mod classes;
 pub mod context;
+pub mod definitions;
 pub mod members;
 pub mod names;
+pub mod stdlib_classes;
 pub mod syntax_util;
 
 use tree_sitter::{Node, Tree};
@@ -51,6 +53,7 @@ const MODULES: &[(&[CheckInfo], RunFn)] = &[
     (context::INFOS, context::run),
     (members::INFOS, members::run),
     (calls::INFOS, calls::run),
+    (definitions::INFOS, definitions::run),
 ];
 
 pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
