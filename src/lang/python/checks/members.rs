@@ -320,7 +320,7 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
         return;
     }
     let class = &prog.classes[c];
-    if !is_super && is_mixin(class.name) {
+    if is_mixin(class.name) {
         return;
     }
     let Some(mut chain) = prog.ancestry(c) else { return };

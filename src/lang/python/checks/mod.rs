@@ -1,6 +1,7 @@
 //! Checks read the syntax tree and the semantic model and report findings; each module
 //! owns a few related pylint messages and lists them in its `INFOS`.
 
+pub mod annotations;
 pub mod calls;
 pub mod classes;
 pub mod context;
@@ -8,6 +9,7 @@ pub mod definitions;
 pub mod members;
 pub mod names;
 pub mod stdlib_classes;
+pub mod strings;
 pub mod syntax_util;
 
 use tree_sitter::{Node, Tree};
@@ -50,10 +52,12 @@ type RunFn = fn(&Context, &mut Vec<Diagnostic>);
 /// Every check module: its messages and its entry point. Adding a module adds a line.
 const MODULES: &[(&[CheckInfo], RunFn)] = &[
     (names::INFOS, names::run),
+    (annotations::INFOS, annotations::run),
     (context::INFOS, context::run),
     (members::INFOS, members::run),
     (calls::INFOS, calls::run),
     (definitions::INFOS, definitions::run),
+    (strings::INFOS, strings::run),
 ];
 
 pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
