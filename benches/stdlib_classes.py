@@ -42,6 +42,11 @@ CLASSES = [
     ("codecs.BufferedIncrementalDecoder", []),
     ("codecs.StreamWriter", []),
     ("codecs.StreamReader", []),
+    ("asyncio.BaseProtocol", ["asyncio.protocols.BaseProtocol"]),
+    ("asyncio.Protocol", ["asyncio.protocols.Protocol"]),
+    ("asyncio.BufferedProtocol", ["asyncio.protocols.BufferedProtocol"]),
+    ("asyncio.DatagramProtocol", ["asyncio.protocols.DatagramProtocol"]),
+    ("asyncio.SubprocessProtocol", ["asyncio.protocols.SubprocessProtocol"]),
     ("asyncore.dispatcher", []),
     ("asynchat.async_chat", []),
     ("socketserver.BaseServer", []),
@@ -103,14 +108,16 @@ def find_class(module: str, name: str, depth: int = 0) -> tuple[str, ast.ClassDe
         if isinstance(node, ast.ClassDef) and node.name == name:
             found = (module, node)
         elif isinstance(node, ast.ImportFrom):
+            source = node.module or ""
+            if node.level:
+                package = module if module_path(module).endswith("__init__.py") else module.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                source = f"{package}.{source}" if source else package
             for alias in node.names:
-                if (alias.asname or alias.name) == name:
-                    source = node.module or ""
-                    if node.level:
-                        package = module if module_path(module).endswith("__init__.py") else module.rpartition(".")[0]
-                        for _ in range(node.level - 1):
-                            package = package.rpartition(".")[0]
-                        source = f"{package}.{source}" if source else package
+                if alias.name == "*" and found is None:
+                    found = find_class(source, name, depth + 1)
+                elif (alias.asname or alias.name) == name:
                     found = find_class(source, alias.name, depth + 1)
         elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
             found = None
