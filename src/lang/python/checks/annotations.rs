@@ -8,7 +8,7 @@
 use tree_sitter::Node;
 
 use super::names::is_builtin;
-use super::syntax_util::text;
+use super::syntax_util::{for_each_node, text};
 use super::Context;
 use crate::lang::python::model::ScopeId;
 use crate::lang::{CheckInfo, Diagnostic};
@@ -109,18 +109,49 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     for &ty in &ctx.nodes {
-        if ty.kind() != "type" {
+        if ty.kind() != "type" || ty.parent().is_some_and(|p| p.kind() == "type_parameter") {
             continue;
         }
-        let Some(expr) = ty.named_child(0) else { continue };
-        let Some(content) = plain_string(expr) else { continue };
-        let Some(names) = annotation_names(text(ctx.source, content)) else { continue };
         let scope = ctx.model.enclosing_scope(ty);
-        let p = content.start_position();
-        for (offset, name) in names {
-            if !defined(ctx, scope, name) {
-                out.push(Diagnostic::new(p.row, p.column + offset, "E0602", format!("Undefined variable '{name}'")));
+        for_each_node(ty, |n| {
+            let Some(content) = plain_string(n) else { return };
+            if !read_as_annotation(ctx.source, ty, n) {
+                return;
+            }
+            let Some(names) = annotation_names(text(ctx.source, content)) else { return };
+            let p = content.start_position();
+            for (offset, name) in names {
+                if !defined(ctx, scope, name) {
+                    out.push(Diagnostic::new(p.row, p.column + offset, "E0602", format!("Undefined variable '{name}'")));
+                }
+            }
+        });
+    }
+}
+
+/// Whether pyflakes reads a string inside an annotation as one: not inside
+/// `Literal[...]`, and in `Annotated[...]` only in its first element. (Annotations
+/// parse as `generic_type` / `type_parameter`, other expressions as `subscript`.)
+fn read_as_annotation(src: &str, ty: Node, string: Node) -> bool {
+    let (mut grandchild, mut child) = (string, string);
+    let mut cur = string.parent();
+    while let Some(p) = cur {
+        if p.id() == ty.id() {
+            return true;
+        }
+        let (value, element, first) = match p.kind() {
+            "subscript" => (p.child_by_field_name("value"), child, p.child_by_field_name("subscript")),
+            "generic_type" => (p.named_child(0), grandchild, child.named_child(0)),
+            _ => (None, child, None),
+        };
+        if let Some(value) = value.map(|v| text(src, v)) {
+            if value.ends_with("Literal") || (value.ends_with("Annotated") && first.is_some_and(|f| f.id() != element.id())) {
+                return false;
             }
         }
+        grandchild = child;
+        child = p;
+        cur = p.parent();
     }
+    true
 }
