@@ -22,6 +22,7 @@ pub enum Field {
     Consequence,
     Function,
     Left,
+    ModuleName,
     Name,
     Object,
     Operator,
@@ -29,12 +30,13 @@ pub enum Field {
     ReturnType,
     Right,
     Subject,
+    Subscript,
     Superclasses,
     Type,
     Value,
 }
 
-const NAMES: [(Field, &str); 20] = [
+const NAMES: [(Field, &str); 22] = [
     (Field::Alias, "alias"),
     (Field::Alternative, "alternative"),
     (Field::Argument, "argument"),
@@ -45,6 +47,7 @@ const NAMES: [(Field, &str); 20] = [
     (Field::Consequence, "consequence"),
     (Field::Function, "function"),
     (Field::Left, "left"),
+    (Field::ModuleName, "module_name"),
     (Field::Name, "name"),
     (Field::Object, "object"),
     (Field::Operator, "operator"),
@@ -52,6 +55,7 @@ const NAMES: [(Field, &str); 20] = [
     (Field::ReturnType, "return_type"),
     (Field::Right, "right"),
     (Field::Subject, "subject"),
+    (Field::Subscript, "subscript"),
     (Field::Superclasses, "superclasses"),
     (Field::Type, "type"),
     (Field::Value, "value"),

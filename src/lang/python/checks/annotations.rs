@@ -7,6 +7,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::names::is_builtin;
 use super::syntax_util::{for_each_node, text};
 use super::Context;
@@ -70,20 +72,19 @@ fn annotation_names(content: &str) -> Option<Vec<(usize, &str)>> {
 
 /// A plain one-line string literal: its content node.
 fn plain_string(node: Node) -> Option<Node> {
-    if node.kind() != "string" {
+    if node.kind_str() != "string" {
         return None;
     }
-    let mut cursor = node.walk();
     let mut content = None;
-    for child in node.named_children(&mut cursor) {
-        match child.kind() {
+    for child in named_children(node) {
+        match child.kind_str() {
             "string_start" | "string_end" => {}
             "string_content" if content.is_none() => content = Some(child),
             _ => return None,
         }
     }
     let start = node.child(0)?;
-    if start.kind() != "string_start" || start.end_byte() - start.start_byte() != 1 {
+    if start.kind_str() != "string_start" || start.end_byte() - start.start_byte() != 1 {
         return None;
     }
     content.filter(|c| c.start_position().row == c.end_position().row)
@@ -109,7 +110,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     for &ty in &ctx.nodes {
-        if ty.kind() != "type" || ty.parent().is_some_and(|p| p.kind() == "type_parameter") {
+        if ty.kind_str() != "type" || ty.parent().is_some_and(|p| p.kind_str() == "type_parameter") {
             continue;
         }
         let scope = ctx.model.enclosing_scope(ty);
@@ -139,8 +140,8 @@ fn read_as_annotation(src: &str, ty: Node, string: Node) -> bool {
         if p.id() == ty.id() {
             return true;
         }
-        let (value, element, first) = match p.kind() {
-            "subscript" => (p.child_by_field_name("value"), child, p.child_by_field_name("subscript")),
+        let (value, element, first) = match p.kind_str() {
+            "subscript" => (p.field(Field::Value), child, p.field(Field::Subscript)),
             "generic_type" => (p.named_child(0), grandchild, child.named_child(0)),
             _ => (None, child, None),
         };

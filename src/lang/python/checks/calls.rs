@@ -8,6 +8,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::classes::{Base, Owner, Program};
 use super::context::{method_type, MethodType};
 use super::members::super_owner;
@@ -44,15 +46,14 @@ struct Signature<'a> {
 fn signature<'a>(src: &'a str, params: Node<'a>) -> Signature<'a> {
     let mut sig = Signature::default();
     let mut kw_only = false;
-    let mut cursor = params.walk();
-    for p in params.named_children(&mut cursor) {
-        let (name, has_default, kind) = match p.kind() {
+    for p in named_children(params) {
+        let (name, has_default, kind) = match p.kind_str() {
             "identifier" => (Some(p), false, "plain"),
-            "default_parameter" | "typed_default_parameter" => (p.child_by_field_name("name"), true, "plain"),
+            "default_parameter" | "typed_default_parameter" => (p.field(Field::Name), true, "plain"),
             "typed_parameter" => match p.named_child(0) {
-                Some(i) if i.kind() == "identifier" => (Some(i), false, "plain"),
-                Some(i) if i.kind() == "list_splat_pattern" => (None, false, "vararg"),
-                Some(i) if i.kind() == "dictionary_splat_pattern" => (None, false, "kwarg"),
+                Some(i) if i.kind_str() == "identifier" => (Some(i), false, "plain"),
+                Some(i) if i.kind_str() == "list_splat_pattern" => (None, false, "vararg"),
+                Some(i) if i.kind_str() == "dictionary_splat_pattern" => (None, false, "kwarg"),
                 _ => (None, false, "opaque"),
             },
             "list_splat_pattern" => (None, false, "vararg"),
@@ -64,7 +65,7 @@ fn signature<'a>(src: &'a str, params: Node<'a>) -> Signature<'a> {
         };
         match kind {
             "plain" => {
-                let Some(n) = name.filter(|n| n.kind() == "identifier") else {
+                let Some(n) = name.filter(|n| n.kind_str() == "identifier") else {
                     sig.opaque = true;
                     continue;
                 };
@@ -176,7 +177,7 @@ fn bound_method<'a>(prog: &Program<'a>, c: usize, name: &str, via_instance: bool
     if !plain_decorators(prog.src, def) {
         return None;
     }
-    let mtype = method_type(prog.src, def, prog.classes[k].node.child_by_field_name("body"));
+    let mtype = method_type(prog.src, def, prog.classes[k].node.field(Field::Body));
     Some(match mtype {
         MethodType::Static => Callee { def, implicit: 0, kind: "staticmethod" },
         MethodType::ClassMethod => Callee { def, implicit: 1, kind: "classmethod" },
@@ -201,8 +202,8 @@ fn constructor<'a>(prog: &Program<'a>, c: usize) -> Option<Callee<'a>> {
 }
 
 fn resolve_callee<'a>(prog: &Program<'a>, call: Node<'a>) -> Option<Callee<'a>> {
-    let func = call.child_by_field_name("function")?;
-    match func.kind() {
+    let func = call.field(Field::Function)?;
+    match func.kind_str() {
         "identifier" => {
             let name = prog.model.name_id(text(prog.src, func));
             let at = prog.scope_at(call);
@@ -228,8 +229,8 @@ fn resolve_callee<'a>(prog: &Program<'a>, call: Node<'a>) -> Option<Callee<'a>> 
                 _ => {
                     let node = prog.binding_node(b)?;
                     let p = node.parent()?;
-                    let right = p.child_by_field_name("right")?;
-                    if p.kind() == "assignment" && p.child_by_field_name("left")?.id() == node.id() && right.kind() == "lambda" {
+                    let right = p.field(Field::Right)?;
+                    if p.kind_str() == "assignment" && p.field(Field::Left)?.id() == node.id() && right.kind_str() == "lambda" {
                         Some(Callee { def: right, implicit: 0, kind: "lambda" })
                     } else {
                         None
@@ -238,9 +239,9 @@ fn resolve_callee<'a>(prog: &Program<'a>, call: Node<'a>) -> Option<Callee<'a>> 
             }
         }
         "attribute" => {
-            let object = func.child_by_field_name("object")?;
-            let name = text(prog.src, func.child_by_field_name("attribute")?);
-            if object.kind() == "call" {
+            let object = func.field(Field::Object)?;
+            let name = text(prog.src, func.field(Field::Attribute)?);
+            if object.kind_str() == "call" {
                 let c = super_owner(prog, object)?;
                 return bound_method(prog, c, name, true, true);
             }
@@ -255,18 +256,17 @@ fn resolve_callee<'a>(prog: &Program<'a>, call: Node<'a>) -> Option<Callee<'a>> 
 }
 
 fn check_call(prog: &Program, call: Node, out: &mut Vec<Diagnostic>) {
-    let Some(args) = call.child_by_field_name("arguments") else { return };
+    let Some(args) = call.field(Field::Arguments) else { return };
     let mut positional = 0usize;
     let mut keywords: Vec<&str> = Vec::new();
-    if args.kind() == "generator_expression" {
+    if args.kind_str() == "generator_expression" {
         positional = 1;
     } else {
-        let mut cursor = args.walk();
-        for a in args.named_children(&mut cursor) {
-            match a.kind() {
+        for a in named_children(args) {
+            match a.kind_str() {
                 "list_splat" | "dictionary_splat" => return,
                 "keyword_argument" => {
-                    let Some(n) = a.child_by_field_name("name") else { return };
+                    let Some(n) = a.field(Field::Name) else { return };
                     keywords.push(text(prog.src, n));
                 }
                 "comment" => {}
@@ -275,9 +275,9 @@ fn check_call(prog: &Program, call: Node, out: &mut Vec<Diagnostic>) {
         }
     }
     let Some(callee) = resolve_callee(prog, call) else { return };
-    let Some(params) = callee.def.child_by_field_name("parameters") else {
+    let Some(params) = callee.def.field(Field::Parameters) else {
         // A lambda without parameters.
-        if callee.def.kind() == "lambda" && positional + keywords.len() > 0 {
+        if callee.def.kind_str() == "lambda" && positional + keywords.len() > 0 {
             report(call, out, if positional > 0 { "E1121" } else { "E1123" }, callee.kind);
         }
         return;

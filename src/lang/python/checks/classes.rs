@@ -6,6 +6,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::context::{first_param, method_type, MethodType};
 use super::stdlib_classes::STDLIB_CLASSES;
 use super::syntax_util::text;
@@ -160,10 +162,10 @@ fn target_statement<'a>(attr: Node<'a>) -> Option<Node<'a>> {
     let mut child = attr;
     let mut cur = attr.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "tuple" | "list" | "parenthesized_expression" | "expression_list" | "as_pattern_target" => {}
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
-                return p.child_by_field_name("left").filter(|l| l.id() == child.id()).map(|_| p);
+                return p.field(Field::Left).filter(|l| l.id() == child.id()).map(|_| p);
             }
             "as_pattern" => return Some(p),
             _ => return None,
@@ -175,26 +177,26 @@ fn target_statement<'a>(attr: Node<'a>) -> Option<Node<'a>> {
 }
 
 fn is_augmented(src: &str, attr: Node, stmt: Node) -> bool {
-    if stmt.kind() == "augmented_assignment" {
+    if stmt.kind_str() == "augmented_assignment" {
         return true;
     }
-    if stmt.kind() != "assignment" || stmt.child_by_field_name("left").map(|l| l.id()) != Some(attr.id()) {
+    if stmt.kind_str() != "assignment" || stmt.field(Field::Left).map(|l| l.id()) != Some(attr.id()) {
         return false;
     }
-    let Some(right) = stmt.child_by_field_name("right") else { return false };
-    if right.kind() != "binary_operator" {
+    let Some(right) = stmt.field(Field::Right) else { return false };
+    if right.kind_str() != "binary_operator" {
         return false;
     }
-    let (Some(l), Some(r)) = (right.child_by_field_name("left"), right.child_by_field_name("right")) else { return false };
-    if l.kind() == "call" || r.kind() == "call" || l.kind() == "string" || l.kind() == "concatenated_string" {
+    let (Some(l), Some(r)) = (right.field(Field::Left), right.field(Field::Right)) else { return false };
+    if l.kind_str() == "call" || r.kind_str() == "call" || l.kind_str() == "string" || l.kind_str() == "concatenated_string" {
         return false;
     }
     let target = text(src, attr);
     if text(src, l) == target {
         return true;
     }
-    let op = right.child_by_field_name("operator").map(|o| o.kind()).unwrap_or("");
-    matches!(op, "*" | "+" | "^" | "&" | "|") && l.kind() == "integer" && text(src, r) == target
+    let op = right.field(Field::Operator).map(|o| o.kind_str()).unwrap_or("");
+    matches!(op, "*" | "+" | "^" | "&" | "|") && l.kind_str() == "integer" && text(src, r) == target
 }
 
 pub fn is_dunder(name: &str) -> bool {
@@ -212,7 +214,7 @@ impl<'a> Program<'a> {
                 let scope = ScopeId(i as u32);
                 let node = model.scope_node(root, scope);
                 class_of_scope[i] = Some(classes.len());
-                let name = node.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+                let name = node.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
                 classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
             }
         }
@@ -225,9 +227,9 @@ impl<'a> Program<'a> {
         if !prog.classes.is_empty() {
             for &attr in &ctx.attributes {
                 let Some(stmt) = target_statement(attr) else { continue };
-                let Some(name_node) = attr.child_by_field_name("attribute") else { continue };
+                let Some(name_node) = attr.field(Field::Attribute) else { continue };
                 let def = AttrDef { name: text(src, name_node), augmented: is_augmented(src, attr, stmt), node: attr };
-                let object = attr.child_by_field_name("object");
+                let object = attr.field(Field::Object);
                 match object.and_then(|o| prog.owner_of(o)) {
                     Some(Owner::Instance(c)) => prog.classes[c].instance_attrs.push(def),
                     Some(Owner::Class(c)) => prog.classes[c].class_attrs.push(def),
@@ -242,11 +244,10 @@ impl<'a> Program<'a> {
         let node = self.classes[c].node;
         let mut bases = Vec::new();
         let mut kw = false;
-        let Some(sup) = node.child_by_field_name("superclasses") else { return (bases, kw) };
+        let Some(sup) = node.field(Field::Superclasses) else { return (bases, kw) };
         let outer = self.model.scope(self.classes[c].scope).parent.unwrap_or(ScopeId(0));
-        let mut cursor = sup.walk();
-        for b in sup.named_children(&mut cursor) {
-            match b.kind() {
+        for b in named_children(sup) {
+            match b.kind_str() {
                 "keyword_argument" => kw = true,
                 "comment" => {}
                 "identifier" => {
@@ -284,11 +285,11 @@ impl<'a> Program<'a> {
     fn imported_class(&self, scope: ScopeId, expr: Node) -> Option<&'static StdClass> {
         let mut rest = Vec::new();
         let mut head = expr;
-        while head.kind() == "attribute" {
-            rest.push(text(self.src, head.child_by_field_name("attribute")?));
-            head = head.child_by_field_name("object")?;
+        while head.kind_str() == "attribute" {
+            rest.push(text(self.src, head.field(Field::Attribute)?));
+            head = head.field(Field::Object)?;
         }
-        if head.kind() != "identifier" {
+        if head.kind_str() != "identifier" {
             return None;
         }
         let name = self.model.name_id(text(self.src, head));
@@ -316,17 +317,17 @@ impl<'a> Program<'a> {
         }
         let node = self.binding_node(bind)?;
         let parent = node.parent()?;
-        let (imported, stmt) = match parent.kind() {
-            "aliased_import" => (text(self.src, parent.child_by_field_name("name")?), parent.parent()?),
+        let (imported, stmt) = match parent.kind_str() {
+            "aliased_import" => (text(self.src, parent.field(Field::Name)?), parent.parent()?),
             "dotted_name" if kind == BindingKind::Import => (text(self.src, node), parent.parent()?),
             "dotted_name" => (text(self.src, parent), parent.parent()?),
             _ => return None,
         };
-        match stmt.kind() {
+        match stmt.kind_str() {
             "import_statement" => Some(imported.to_string()),
             "import_from_statement" => {
-                let module = stmt.child_by_field_name("module_name")?;
-                (module.kind() == "dotted_name").then(|| format!("{}.{imported}", text(self.src, module)))
+                let module = stmt.field(Field::ModuleName)?;
+                (module.kind_str() == "dotted_name").then(|| format!("{}.{imported}", text(self.src, module)))
             }
             _ => None,
         }
@@ -432,7 +433,7 @@ impl<'a> Program<'a> {
     }
 
     fn owner_at_depth(&self, expr: Node, depth: usize) -> Option<Owner> {
-        if expr.kind() != "identifier" || depth > 4 {
+        if expr.kind_str() != "identifier" || depth > 4 {
             return None;
         }
         let name = self.model.name_id(text(self.src, expr));
@@ -443,12 +444,12 @@ impl<'a> Program<'a> {
             BindingKind::Parameter => {
                 let c = self.method_class(s)?;
                 let def = self.scope_node(s);
-                let params = def.child_by_field_name("parameters")?;
+                let params = def.field(Field::Parameters)?;
                 let (first, _) = first_param(params);
                 if first?.start_byte() != self.model.binding(bind).start as usize {
                     return None;
                 }
-                match method_type(self.src, def, self.classes[c].node.child_by_field_name("body")) {
+                match method_type(self.src, def, self.classes[c].node.field(Field::Body)) {
                     MethodType::Method => Some(Owner::Instance(c)),
                     MethodType::ClassMethod => Some(Owner::Class(c)),
                     MethodType::Static => None,
@@ -460,14 +461,14 @@ impl<'a> Program<'a> {
                 // `x = C(...)`, the only binding of x.
                 let node = self.binding_node(bind)?;
                 let parent = node.parent()?;
-                if parent.kind() != "assignment" || parent.child_by_field_name("left")?.id() != node.id() {
+                if parent.kind_str() != "assignment" || parent.field(Field::Left)?.id() != node.id() {
                     return None;
                 }
-                let right = parent.child_by_field_name("right")?;
-                if right.kind() != "call" {
+                let right = parent.field(Field::Right)?;
+                if right.kind_str() != "call" {
                     return None;
                 }
-                let func = right.child_by_field_name("function")?;
+                let func = right.field(Field::Function)?;
                 match self.owner_at_depth(func, depth + 1)? {
                     Owner::Class(c) if self.plain_instantiation(c) => Some(Owner::Instance(c)),
                     _ => None,

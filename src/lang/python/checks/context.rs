@@ -6,6 +6,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::syntax_util::{self, text};
 use super::Context;
 use crate::lang::python::model::ScopeKind;
@@ -42,9 +44,9 @@ fn frame(node: Node) -> Option<Node> {
     let mut child = node;
     let mut cur = node.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "function_definition" | "class_definition" | "lambda" => {
-                if p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()) {
+                if p.field(Field::Body).is_some_and(|b| b.id() == child.id()) {
                     return Some(p);
                 }
             }
@@ -57,25 +59,25 @@ fn frame(node: Node) -> Option<Node> {
 }
 
 fn is_async_def(node: Node) -> bool {
-    node.kind() == "function_definition" && node.child(0).is_some_and(|c| c.kind() == "async")
+    node.kind_str() == "function_definition" && node.child(0).is_some_and(|c| c.kind_str() == "async")
 }
 
 /// Whether a function_definition is a method: its frame is a class body.
 fn enclosing_class(def: Node) -> Option<Node> {
     let outer = syntax_util::decorator_parent(def).unwrap_or(def);
-    frame(outer).filter(|f| f.kind() == "class_definition")
+    frame(outer).filter(|f| f.kind_str() == "class_definition")
 }
 
 fn check_return(node: Node, out: &mut Vec<Diagnostic>) {
     match frame(node) {
-        Some(f) if f.kind() == "function_definition" || f.kind() == "lambda" => {}
+        Some(f) if f.kind_str() == "function_definition" || f.kind_str() == "lambda" => {}
         _ => diag(out, node, "E0104", "Return outside function"),
     }
 }
 
 fn check_yield(node: Node, out: &mut Vec<Diagnostic>) {
     match frame(node) {
-        Some(f) if f.kind() == "function_definition" || f.kind() == "lambda" => {}
+        Some(f) if f.kind_str() == "function_definition" || f.kind_str() == "lambda" => {}
         _ => diag(out, node, "E0105", "Yield outside function"),
     }
 }
@@ -84,7 +86,7 @@ fn check_await(node: Node, out: &mut Vec<Diagnostic>) {
     // pylint walks scopes: comprehensions and class bodies defer to their parent scope.
     let mut cur = node.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "function_definition" => {
                 if is_async_def(p) {
                     return;
@@ -105,9 +107,9 @@ fn check_loop_jump(node: Node, out: &mut Vec<Diagnostic>) {
     let mut child = node;
     let mut cur = node.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "for_statement" | "while_statement" => {
-                let direct_in_else = child.kind() == "else_clause" && node.parent().and_then(|b| b.parent()).is_some_and(|e| e.id() == child.id());
+                let direct_in_else = child.kind_str() == "else_clause" && node.parent().and_then(|b| b.parent()).is_some_and(|e| e.id() == child.id());
                 if !direct_in_else {
                     return;
                 }
@@ -118,7 +120,7 @@ fn check_loop_jump(node: Node, out: &mut Vec<Diagnostic>) {
         child = p;
         cur = p.parent();
     }
-    let word = if node.kind() == "break_statement" { "break" } else { "continue" };
+    let word = if node.kind_str() == "break_statement" { "break" } else { "continue" };
     diag(out, node, "E0103", format!("'{word}' not properly in loop"));
 }
 
@@ -128,13 +130,13 @@ fn check_bare_raise(src: &str, node: Node, out: &mut Vec<Diagnostic>) {
     }
     // Inside `__exit__` of a class a bare raise re-raises by convention.
     if let Some(f) = frame(node) {
-        if f.kind() == "function_definition" && f.child_by_field_name("name").is_some_and(|n| text(src, n) == "__exit__") && enclosing_class(f).is_some() {
+        if f.kind_str() == "function_definition" && f.field(Field::Name).is_some_and(|n| text(src, n) == "__exit__") && enclosing_class(f).is_some() {
             return;
         }
     }
     let mut cur = node.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "except_clause" | "except_group_clause" => return,
             "function_definition" => break,
             _ => {}
@@ -147,20 +149,19 @@ fn check_bare_raise(src: &str, node: Node, out: &mut Vec<Diagnostic>) {
 /// The parameter names of a `parameters` / `lambda_parameters` node, in order, with
 /// their identifier nodes.
 pub fn param_names<'a>(params: Node<'a>, mut f: impl FnMut(Node<'a>)) {
-    let mut cursor = params.walk();
-    for p in params.named_children(&mut cursor) {
-        let name = match p.kind() {
+    for p in named_children(params) {
+        let name = match p.kind_str() {
             "identifier" => Some(p),
-            "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+            "default_parameter" | "typed_default_parameter" => p.field(Field::Name),
             "typed_parameter" => {
                 let mut c2 = p.walk();
                 let first = p.named_children(&mut c2).next();
-                first.and_then(|c| if c.kind() == "identifier" { Some(c) } else { c.named_child(0) })
+                first.and_then(|c| if c.kind_str() == "identifier" { Some(c) } else { c.named_child(0) })
             }
             "list_splat_pattern" | "dictionary_splat_pattern" => p.named_child(0),
             _ => None,
         };
-        if let Some(n) = name.filter(|n| n.kind() == "identifier") {
+        if let Some(n) = name.filter(|n| n.kind_str() == "identifier") {
             f(n);
         }
     }
@@ -179,12 +180,11 @@ fn check_duplicate_params(src: &str, params: Node, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_star_targets(node: Node, out: &mut Vec<Diagnostic>) {
-    let Some(left) = node.child_by_field_name("left") else { return };
-    if !matches!(left.kind(), "pattern_list" | "tuple_pattern" | "list_pattern") {
+    let Some(left) = node.field(Field::Left) else { return };
+    if !matches!(left.kind_str(), "pattern_list" | "tuple_pattern" | "list_pattern") {
         return;
     }
-    let mut cursor = left.walk();
-    let stars = left.named_children(&mut cursor).filter(|c| c.kind() == "list_splat_pattern").count();
+    let stars = named_children(left).filter(|c| c.kind_str() == "list_splat_pattern").count();
     if stars > 1 {
         diag(out, node, "E0112", "More than one starred expression in assignment");
     }
@@ -199,7 +199,7 @@ pub enum MethodType {
 }
 
 pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType {
-    let name = def.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+    let name = def.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
     for dec in syntax_util::decorators(src, def) {
         match dec {
             "staticmethod" | "builtins.staticmethod" | "abc.abstractstaticmethod" | "abstractstaticmethod" => return MethodType::Static,
@@ -209,17 +209,16 @@ pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType
     }
     // `name = staticmethod(name)` later in the class body.
     if let Some(body) = class_body {
-        let mut cursor = body.walk();
-        for stmt in body.named_children(&mut cursor) {
-            if stmt.kind() != "expression_statement" {
+        for stmt in named_children(body) {
+            if stmt.kind_str() != "expression_statement" {
                 continue;
             }
-            let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else { continue };
-            let (Some(l), Some(r)) = (a.child_by_field_name("left"), a.child_by_field_name("right")) else { continue };
-            if text(src, l) != name || r.kind() != "call" {
+            let Some(a) = stmt.named_child(0).filter(|a| a.kind_str() == "assignment") else { continue };
+            let (Some(l), Some(r)) = (a.field(Field::Left), a.field(Field::Right)) else { continue };
+            if text(src, l) != name || r.kind_str() != "call" {
                 continue;
             }
-            let f = r.child_by_field_name("function").map(|f| text(src, f)).unwrap_or("");
+            let f = r.field(Field::Function).map(|f| text(src, f)).unwrap_or("");
             match f {
                 "staticmethod" => return MethodType::Static,
                 "classmethod" => return MethodType::ClassMethod,
@@ -236,18 +235,17 @@ pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType
 /// The first parameter of a function: `None` if it has no positional parameter (then
 /// `has_star` tells whether it has `*args` / `**kwargs`).
 pub fn first_param<'a>(params: Node<'a>) -> (Option<Node<'a>>, bool) {
-    let mut cursor = params.walk();
     let mut has_star = false;
-    for p in params.named_children(&mut cursor) {
-        match p.kind() {
+    for p in named_children(params) {
+        match p.kind_str() {
             "identifier" => return (Some(p), has_star),
-            "default_parameter" | "typed_default_parameter" => return (p.child_by_field_name("name").filter(|n| n.kind() == "identifier"), has_star),
+            "default_parameter" | "typed_default_parameter" => return (p.field(Field::Name).filter(|n| n.kind_str() == "identifier"), has_star),
             "typed_parameter" => {
                 let inner = p.named_child(0);
                 match inner {
-                    Some(i) if i.kind() == "identifier" => return (Some(i), has_star),
-                    Some(i) if i.kind() == "list_splat_pattern" => has_star = true,
-                    Some(i) if i.kind() == "dictionary_splat_pattern" => return (None, true),
+                    Some(i) if i.kind_str() == "identifier" => return (Some(i), has_star),
+                    Some(i) if i.kind_str() == "list_splat_pattern" => has_star = true,
+                    Some(i) if i.kind_str() == "dictionary_splat_pattern" => return (None, true),
                     _ => {}
                 }
             }
@@ -255,7 +253,7 @@ pub fn first_param<'a>(params: Node<'a>) -> (Option<Node<'a>>, bool) {
             "dictionary_splat_pattern" => return (None, true),
             "keyword_separator" => {
                 // Only keyword-only parameters follow.
-                let rest_has_kwargs = params.named_children(&mut params.walk()).any(|c| c.kind() == "dictionary_splat_pattern" || (c.kind() == "typed_parameter" && c.named_child(0).is_some_and(|i| i.kind() == "dictionary_splat_pattern")));
+                let rest_has_kwargs = named_children(params).any(|c| c.kind_str() == "dictionary_splat_pattern" || (c.kind_str() == "typed_parameter" && c.named_child(0).is_some_and(|i| i.kind_str() == "dictionary_splat_pattern")));
                 return (None, has_star || rest_has_kwargs);
             }
             _ => {}
@@ -267,9 +265,8 @@ pub fn first_param<'a>(params: Node<'a>) -> (Option<Node<'a>>, bool) {
 /// Whether a class looks like a metaclass (derives from `type` or a `...Meta...` base):
 /// pylint then expects `cls`, not `self`, and its checks there are conventions.
 fn looks_like_metaclass(src: &str, class: Node) -> bool {
-    let Some(sup) = class.child_by_field_name("superclasses") else { return false };
-    let mut cursor = sup.walk();
-    let r = sup.named_children(&mut cursor).any(|b| {
+    let Some(sup) = class.field(Field::Superclasses) else { return false };
+    let r = named_children(sup).any(|b| {
         let t = text(src, b);
         t == "type" || t.ends_with(".type") || t.contains("Meta") || t.ends_with("Type") || t.contains("meta")
     });
@@ -277,9 +274,9 @@ fn looks_like_metaclass(src: &str, class: Node) -> bool {
 }
 
 fn check_method(src: &str, def: Node, class: Node, out: &mut Vec<Diagnostic>) {
-    let Some(params) = def.child_by_field_name("parameters") else { return };
-    let mtype = method_type(src, def, class.child_by_field_name("body"));
-    let name = def.child_by_field_name("name").map(|n| text(src, n)).unwrap_or("");
+    let Some(params) = def.field(Field::Parameters) else { return };
+    let mtype = method_type(src, def, class.field(Field::Body));
+    let name = def.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
     if mtype != MethodType::Static {
         let (first, has_star) = first_param(params);
         match first {
@@ -297,12 +294,12 @@ fn check_method(src: &str, def: Node, class: Node, out: &mut Vec<Diagnostic>) {
 /// `yield` anywhere in `__init__` (nested defs, lambdas and classes excluded) makes it a
 /// generator; otherwise every `return <value>` (other than `None`) is reported.
 fn check_init_body(src: &str, def: Node, out: &mut Vec<Diagnostic>) {
-    let Some(body) = def.child_by_field_name("body") else { return };
+    let Some(body) = def.field(Field::Body) else { return };
     let mut returns = Vec::new();
     let mut generator = false;
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_str() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "yield" => generator = true,
             "return_statement" => {
@@ -314,8 +311,7 @@ fn check_init_body(src: &str, def: Node, out: &mut Vec<Diagnostic>) {
             }
             _ => {}
         }
-        let mut cursor = n.walk();
-        for c in n.named_children(&mut cursor) {
+        for c in named_children(n) {
             stack.push(c);
         }
     }
@@ -330,9 +326,8 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
     let model = ctx.model;
     for &node in nodes {
         let start = model.enclosing_scope(node);
-        let mut cursor = node.walk();
-        for id in node.named_children(&mut cursor) {
-            if id.kind() != "identifier" {
+        for id in named_children(node) {
+            if id.kind_str() != "identifier" {
                 continue;
             }
             let name = text(ctx.source, id);
@@ -366,7 +361,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     let mut nonlocals: Vec<Node> = Vec::new();
     for &node in &ctx.nodes {
-        match if node.is_named() { node.kind() } else { "" } {
+        match if node.is_named() { node.kind_str() } else { "" } {
         "return_statement" => check_return(node, out),
         "yield" => check_yield(node, out),
         "await" => check_await(node, out),

@@ -4,6 +4,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::classes::{Base, Program, StdClass};
 use super::syntax_util::{decorators, for_each_node, text};
 use super::Context;
@@ -27,8 +29,8 @@ enum Branch {
 }
 
 fn branch(stmt: Node, child: Node) -> Branch {
-    match (stmt.kind(), child.kind()) {
-        ("if_statement", _) if stmt.child_by_field_name("condition").is_some_and(|c| c.id() == child.id()) => Branch::IfTest,
+    match (stmt.kind_str(), child.kind_str()) {
+        ("if_statement", _) if stmt.field(Field::Condition).is_some_and(|c| c.id() == child.id()) => Branch::IfTest,
         ("try_statement", "block") => Branch::TryBody,
         ("try_statement", "except_clause" | "except_group_clause") => Branch::TryHandler(child.id()),
         ("try_statement", "else_clause") => Branch::TryElse,
@@ -50,7 +52,7 @@ fn exclusive(a: Node, b: Node) -> bool {
     while let Some(p) = cur {
         if let Some(&(_, a_child)) = a_path.iter().find(|(id, _)| *id == p.id()) {
             let (x, y) = (branch(p, a_child), branch(p, prev));
-            return match p.kind() {
+            return match p.kind_str() {
                 "if_statement" => x != y && x != Branch::IfTest && y != Branch::IfTest,
                 "try_statement" => match (x, y) {
                     (Branch::TryHandler(i), Branch::TryHandler(j)) => i != j,
@@ -80,15 +82,14 @@ fn is_overload(src: &str, def: Node) -> bool {
 
 /// The test of the `if` / `elif` whose branch directly holds `stmt`, if any.
 fn guarding_test(stmt: Node) -> Option<Node> {
-    let block = stmt.parent().filter(|p| p.kind() == "block")?;
+    let block = stmt.parent().filter(|p| p.kind_str() == "block")?;
     let owner = block.parent()?;
-    match owner.kind() {
-        "if_statement" | "elif_clause" => owner.child_by_field_name("condition"),
+    match owner.kind_str() {
+        "if_statement" | "elif_clause" => owner.field(Field::Condition),
         "else_clause" => {
-            let if_stmt = owner.parent().filter(|p| p.kind() == "if_statement")?;
-            let mut cursor = if_stmt.walk();
-            let last_elif = if_stmt.named_children(&mut cursor).filter(|c| c.kind() == "elif_clause").last();
-            last_elif.unwrap_or(if_stmt).child_by_field_name("condition")
+            let if_stmt = owner.parent().filter(|p| p.kind_str() == "if_statement")?;
+            let last_elif = named_children(if_stmt).filter(|c| c.kind_str() == "elif_clause").last();
+            last_elif.unwrap_or(if_stmt).field(Field::Condition)
         }
         _ => None,
     }
@@ -97,12 +98,12 @@ fn guarding_test(stmt: Node) -> Option<Node> {
 /// `if not name:` / `if name is None:` around a definition: a deliberate fallback.
 fn conditional_fallback(src: &str, stmt: Node, name: &str) -> bool {
     let Some(test) = guarding_test(stmt) else { return false };
-    match test.kind() {
-        "not_operator" => test.child_by_field_name("argument").is_some_and(|a| a.kind() == "identifier" && text(src, a) == name),
+    match test.kind_str() {
+        "not_operator" => test.field(Field::Argument).is_some_and(|a| a.kind_str() == "identifier" && text(src, a) == name),
         "comparison_operator" => {
             let mut cursor = test.walk();
             let parts: Vec<Node> = test.children(&mut cursor).collect();
-            parts.len() == 3 && parts[0].kind() == "identifier" && text(src, parts[0]) == name && text(src, parts[1]) == "is" && parts[2].kind() == "none"
+            parts.len() == 3 && parts[0].kind_str() == "identifier" && text(src, parts[0]) == name && text(src, parts[1]) == "is" && parts[2].kind_str() == "none"
         }
         _ => false,
     }
@@ -180,16 +181,15 @@ fn is_abstract_init(src: &str, def: Node) -> bool {
     if decorators(src, def).any(|d| d.ends_with("abstractmethod")) {
         return true;
     }
-    let Some(body) = def.child_by_field_name("body") else { return true };
-    let mut cursor = body.walk();
-    let mut stmts = body.named_children(&mut cursor).filter(|s| s.kind() != "comment").peekable();
-    if stmts.peek().is_some_and(|s| s.kind() == "expression_statement" && s.named_child(0).is_some_and(|e| e.kind() == "string")) {
+    let Some(body) = def.field(Field::Body) else { return true };
+    let mut stmts = named_children(body).filter(|s| s.kind_str() != "comment").peekable();
+    if stmts.peek().is_some_and(|s| s.kind_str() == "expression_statement" && s.named_child(0).is_some_and(|e| e.kind_str() == "string")) {
         stmts.next();
     }
     match stmts.next() {
         None => true,
-        Some(s) if s.kind() == "pass_statement" => true,
-        Some(s) if s.kind() == "raise_statement" => text(src, s).contains("NotImplementedError"),
+        Some(s) if s.kind_str() == "pass_statement" => true,
+        Some(s) if s.kind_str() == "raise_statement" => text(src, s).contains("NotImplementedError"),
         Some(_) => false,
     }
 }
@@ -237,13 +237,13 @@ enum Called {
 
 fn called_object(prog: &Program, c: usize, object: Node) -> Called {
     let src = prog.src;
-    if object.kind() == "call" && object.child_by_field_name("function").is_some_and(|f| text(src, f) == "super") {
+    if object.kind_str() == "call" && object.field(Field::Function).is_some_and(|f| text(src, f) == "super") {
         return Called::Super;
     }
     if let Some(s) = prog.stdlib_class_of(object) {
         return Called::Base(Base::Stdlib(s));
     }
-    if object.kind() != "identifier" {
+    if object.kind_str() != "identifier" {
         return Called::Unknown;
     }
     let name = prog.model.name_id(text(src, object));
@@ -263,9 +263,8 @@ fn called_object(prog: &Program, c: usize, object: Node) -> Called {
 fn check_init(prog: &Program, c: usize, def: Node, out: &mut Vec<Diagnostic>) {
     let src = prog.src;
     let class = &prog.classes[c];
-    let Some(superclasses) = class.node.child_by_field_name("superclasses") else { return };
-    let mut cursor = superclasses.walk();
-    let base_nodes: Vec<Node> = superclasses.named_children(&mut cursor).filter(|n| !matches!(n.kind(), "keyword_argument" | "comment")).collect();
+    let Some(superclasses) = class.node.field(Field::Superclasses) else { return };
+    let base_nodes: Vec<Node> = named_children(superclasses).filter(|n| !matches!(n.kind_str(), "keyword_argument" | "comment")).collect();
     if base_nodes.len() != class.bases.len() {
         return;
     }
@@ -275,7 +274,7 @@ fn check_init(prog: &Program, c: usize, def: Node, out: &mut Vec<Diagnostic>) {
         if let Some(owner) = init {
             let name = match base {
                 Base::Stdlib(s) => s.name,
-                _ => node.child_by_field_name("attribute").map_or(text(src, *node), |a| text(src, a)),
+                _ => node.field(Field::Attribute).map_or(text(src, *node), |a| text(src, a)),
             };
             to_call.push(ToCall { name, base, owner });
         }
@@ -285,16 +284,16 @@ fn check_init(prog: &Program, c: usize, def: Node, out: &mut Vec<Diagnostic>) {
     }
     let mut called_owners: Vec<InitOwner> = Vec::new();
     let mut bail = false;
-    let body = def.child_by_field_name("body").unwrap_or(def);
+    let body = def.field(Field::Body).unwrap_or(def);
     for_each_node(body, |n| {
-        if bail || n.kind() != "call" {
+        if bail || n.kind_str() != "call" {
             return;
         }
-        let Some(func) = n.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { return };
-        if func.child_by_field_name("attribute").is_none_or(|a| text(src, a) != "__init__") {
+        let Some(func) = n.field(Field::Function).filter(|f| f.kind_str() == "attribute") else { return };
+        if func.field(Field::Attribute).is_none_or(|a| text(src, a) != "__init__") {
             return;
         }
-        let Some(object) = func.child_by_field_name("object") else { return };
+        let Some(object) = func.field(Field::Object) else { return };
         match called_object(prog, c, object) {
             Called::Super | Called::Unknown => bail = true,
             Called::Other => {}
@@ -329,7 +328,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let prog = Program::build(ctx);
     for &n in &ctx.nodes {
-        if n.kind() != "function_definition" || n.child_by_field_name("name").is_none_or(|name| text(ctx.source, name) != "__init__") {
+        if n.kind_str() != "function_definition" || n.field(Field::Name).is_none_or(|name| text(ctx.source, name) != "__init__") {
             continue;
         }
         let Some(scope) = prog.model.scope_of_node(n) else { continue };

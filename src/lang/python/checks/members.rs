@@ -8,6 +8,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};
 use super::context::first_param;
 use super::syntax_util::{for_each_node, text};
@@ -31,16 +33,16 @@ fn attribute_use(attr: Node) -> Use {
     let mut child = attr;
     let mut cur = attr.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "as_pattern_target" => {}
             "tuple" | "list" | "parenthesized_expression" | "expression_list" => {
                 // Only a target if the enclosing statement takes it as its left side.
             }
             "assignment" | "for_statement" | "for_in_clause" => {
-                return if p.child_by_field_name("left").is_some_and(|l| l.id() == child.id()) { Use::Store } else { Use::Load };
+                return if p.field(Field::Left).is_some_and(|l| l.id() == child.id()) { Use::Store } else { Use::Load };
             }
             "augmented_assignment" => {
-                return if p.child_by_field_name("left").is_some_and(|l| l.id() == attr.id()) { Use::AugTarget } else { Use::Load };
+                return if p.field(Field::Left).is_some_and(|l| l.id() == attr.id()) { Use::AugTarget } else { Use::Load };
             }
             "as_pattern" => return Use::Store,
             "delete_statement" => return Use::Load,
@@ -57,7 +59,7 @@ fn frame_id(node: Node) -> usize {
     let mut child = node;
     let mut cur = node.parent();
     while let Some(p) = cur {
-        if matches!(p.kind(), "function_definition" | "class_definition" | "lambda") && p.child_by_field_name("body").is_some_and(|b| b.id() == child.id()) {
+        if matches!(p.kind_str(), "function_definition" | "class_definition" | "lambda") && p.field(Field::Body).is_some_and(|b| b.id() == child.id()) {
             return p.id();
         }
         child = p;
@@ -69,7 +71,7 @@ fn frame_id(node: Node) -> usize {
 fn mentions_attribute_error(src: &str, node: Node) -> bool {
     let mut found = false;
     for_each_node(node, |n| {
-        if n.kind() == "identifier" && text(src, n) == "AttributeError" {
+        if n.kind_str() == "identifier" && text(src, n) == "AttributeError" {
             found = true;
         }
     });
@@ -86,15 +88,14 @@ fn guarded(prog: &Program, attr: Node) -> bool {
     let mut try_seen = false;
     let mut in_frame = true;
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_str() {
             "except_clause" | "except_group_clause" => try_seen = true,
             "try_statement" if !try_seen => {
                 try_seen = true;
-                let mut cursor = p.walk();
-                let caught = p.named_children(&mut cursor).any(|h| {
-                    (h.kind() == "except_clause" || h.kind() == "except_group_clause") && {
+                let caught = named_children(p).any(|h| {
+                    (h.kind_str() == "except_clause" || h.kind_str() == "except_group_clause") && {
                         let mut c2 = h.walk();
-                        let r = h.named_children(&mut c2).any(|part| part.kind() != "block" && mentions_attribute_error(src, part));
+                        let r = h.named_children(&mut c2).any(|part| part.kind_str() != "block" && mentions_attribute_error(src, part));
                         r
                     }
                 });
@@ -104,20 +105,20 @@ fn guarded(prog: &Program, attr: Node) -> bool {
             }
             "with_statement" => {
                 if let Some(clause) = p.named_child(0) {
-                    if clause.kind() == "with_clause" && mentions_attribute_error(src, clause) {
+                    if clause.kind_str() == "with_clause" && mentions_attribute_error(src, clause) {
                         return true;
                     }
                 }
             }
             "if_statement" | "elif_clause" if in_frame => {
                 // astroid narrows `isinstance(obj, ...)` tests: stay silent under any.
-                if let (Some(cond), Some(object)) = (p.child_by_field_name("condition"), attr.child_by_field_name("object")) {
+                if let (Some(cond), Some(object)) = (p.field(Field::Condition), attr.field(Field::Object)) {
                     if narrows(src, cond, text(src, object)) {
                         return true;
                     }
                 }
-                if p.child_by_field_name("consequence").is_some_and(|c| c.id() == child.id()) {
-                    if let Some(cond) = p.child_by_field_name("condition") {
+                if p.field(Field::Consequence).is_some_and(|c| c.id() == child.id()) {
+                    if let Some(cond) = p.field(Field::Condition) {
                         if maybe_false(prog, cond) {
                             return true;
                         }
@@ -145,20 +146,20 @@ fn guarded(prog: &Program, attr: Node) -> bool {
 fn narrows(src: &str, cond: Node, object: &str) -> bool {
     let mut found = false;
     for_each_node(cond, |n| {
-        if !found && n.kind() == "call" && n.child_by_field_name("function").is_some_and(|f| text(src, f) == "isinstance") {
-            found = n.child_by_field_name("arguments").and_then(|a| a.named_child(0)).is_some_and(|a| text(src, a) == object);
+        if !found && n.kind_str() == "call" && n.field(Field::Function).is_some_and(|f| text(src, f) == "isinstance") {
+            found = n.field(Field::Arguments).and_then(|a| a.named_child(0)).is_some_and(|a| text(src, a) == object);
         }
     });
     found
 }
 
 fn is_literal(node: Node) -> bool {
-    matches!(node.kind(), "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none")
+    matches!(node.kind_str(), "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none")
 }
 
 /// `target` is the left side of an assignment of a literal constant.
 fn literal_assigned(target: Node) -> bool {
-    target.parent().is_some_and(|p| p.kind() == "assignment" && p.child_by_field_name("left").is_some_and(|l| l.id() == target.id()) && p.child_by_field_name("right").is_some_and(is_literal))
+    target.parent().is_some_and(|p| p.kind_str() == "assignment" && p.field(Field::Left).is_some_and(|l| l.id() == target.id()) && p.field(Field::Right).is_some_and(is_literal))
 }
 
 /// Whether astroid might infer the test as a false constant: `hasattr(...)` anywhere,
@@ -170,11 +171,11 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
         return true;
     }
     // A bare name or attribute (possibly negated): astroid takes its first inferred value.
-    let (leaf, negated) = match cond.kind() {
-        "not_operator" => (cond.child_by_field_name("argument").unwrap_or(cond), true),
+    let (leaf, negated) = match cond.kind_str() {
+        "not_operator" => (cond.field(Field::Argument).unwrap_or(cond), true),
         _ => (cond, false),
     };
-    if matches!(leaf.kind(), "identifier" | "attribute") {
+    if matches!(leaf.kind_str(), "identifier" | "attribute") {
         if let Some(truthy) = first_literal_truthiness(prog, leaf) {
             return truthy == negated;
         }
@@ -184,15 +185,15 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
     let mut hasattr = false;
     let mut leaves = 0;
     let mut all_literal = true;
-    for_each_node(cond, |n| match n.kind() {
+    for_each_node(cond, |n| match n.kind_str() {
         "call" => {
             has_call = true;
-            if n.child_by_field_name("function").is_some_and(|f| text(src, f) == "hasattr") {
+            if n.field(Field::Function).is_some_and(|f| text(src, f) == "hasattr") {
                 hasattr = true;
             }
         }
         "attribute" => {
-            if let Some(a) = n.child_by_field_name("attribute") {
+            if let Some(a) = n.field(Field::Attribute) {
                 leaves += 1;
                 let name = text(src, a);
                 let mut defs = 0;
@@ -213,7 +214,7 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
             }
         }
         "identifier" => {
-            let in_attribute = n.parent().is_some_and(|p| p.kind() == "attribute");
+            let in_attribute = n.parent().is_some_and(|p| p.kind_str() == "attribute");
             if !in_attribute {
                 leaves += 1;
                 let name = prog.model.name_id(text(src, n));
@@ -242,7 +243,7 @@ fn maybe_false(prog: &Program, cond: Node) -> bool {
 
 fn literal_truthiness(src: &str, value: Node) -> Option<bool> {
     let t = text(src, value);
-    Some(match value.kind() {
+    Some(match value.kind_str() {
         "true" => true,
         "false" | "none" => false,
         "integer" => t.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b").trim_matches(|c| c == '0' || c == '_') != "",
@@ -259,8 +260,8 @@ fn literal_truthiness(src: &str, value: Node) -> Option<bool> {
 /// first definition is a literal constant.
 fn assigned_value(target: Node) -> Option<Node> {
     let p = target.parent()?;
-    if p.kind() == "assignment" && p.child_by_field_name("left")?.id() == target.id() {
-        p.child_by_field_name("right")
+    if p.kind_str() == "assignment" && p.field(Field::Left)?.id() == target.id() {
+        p.field(Field::Right)
     } else {
         None
     }
@@ -268,9 +269,9 @@ fn assigned_value(target: Node) -> Option<Node> {
 
 fn first_literal_truthiness(prog: &Program, leaf: Node) -> Option<bool> {
     let src = prog.src;
-    let target = if leaf.kind() == "attribute" {
-        let object = leaf.child_by_field_name("object")?;
-        let name = text(src, leaf.child_by_field_name("attribute")?);
+    let target = if leaf.kind_str() == "attribute" {
+        let object = leaf.field(Field::Object)?;
+        let name = text(src, leaf.field(Field::Attribute)?);
         match prog.owner_of(object)? {
             Owner::Instance(c) => prog.classes[c]
                 .instance_attrs
@@ -290,14 +291,14 @@ fn first_literal_truthiness(prog: &Program, leaf: Node) -> Option<bool> {
 }
 
 fn maybe_false_shape(src: &str, cond: Node) -> bool {
-    match cond.kind() {
-        "call" => cond.child_by_field_name("function").is_some_and(|f| text(src, f) == "hasattr"),
+    match cond.kind_str() {
+        "call" => cond.field(Field::Function).is_some_and(|f| text(src, f) == "hasattr"),
         "false" | "none" => true,
         "integer" => text(src, cond) == "0",
         "parenthesized_expression" => cond.named_child(0).is_some_and(|c| maybe_false_shape(src, c)),
         "boolean_operator" => {
-            cond.child_by_field_name("operator").is_some_and(|o| o.kind() == "and")
-                && (cond.child_by_field_name("left").is_some_and(|c| maybe_false_shape(src, c)) || cond.child_by_field_name("right").is_some_and(|c| maybe_false_shape(src, c)))
+            cond.field(Field::Operator).is_some_and(|o| o.kind_str() == "and")
+                && (cond.field(Field::Left).is_some_and(|c| maybe_false_shape(src, c)) || cond.field(Field::Right).is_some_and(|c| maybe_false_shape(src, c)))
         }
         _ => false,
     }
@@ -309,7 +310,7 @@ fn is_mixin(name: &str) -> bool {
 
 fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagnostic>) {
     let src = prog.src;
-    let Some(name_node) = attr.child_by_field_name("attribute") else { return };
+    let Some(name_node) = attr.field(Field::Attribute) else { return };
     let name = text(src, name_node);
     let (c, is_instance, is_super) = match owner {
         Owner::Instance(c) => (c, true, false),
@@ -366,15 +367,15 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
 fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Option<&'a str>)> {
     let mut cur = node.parent();
     while let Some(p) = cur {
-        if p.kind() == "function_definition" {
+        if p.kind_str() == "function_definition" {
             if let Some(s) = prog.model.scope_of_node(p) {
                 if let Some(c) = prog.method_class(s) {
-                    let static_method = super::context::method_type(prog.src, p, prog.classes[c].node.child_by_field_name("body")) == super::context::MethodType::Static;
-                    let first = if static_method { None } else { p.child_by_field_name("parameters").and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
+                    let static_method = super::context::method_type(prog.src, p, prog.classes[c].node.field(Field::Body)) == super::context::MethodType::Static;
+                    let first = if static_method { None } else { p.field(Field::Parameters).and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
                     return Some((c, first));
                 }
             }
-        } else if p.kind() == "class_definition" {
+        } else if p.kind_str() == "class_definition" {
             return None;
         }
         cur = p.parent();
@@ -384,17 +385,16 @@ fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Op
 
 /// Which part of a try statement a node is in: 0 body, 1+i handler i, -1 else, -2 finally.
 fn try_part(try_node: Node, child: Node) -> i64 {
-    if child.kind() == "block" {
+    if child.kind_str() == "block" {
         return 0;
     }
-    match child.kind() {
+    match child.kind_str() {
         "else_clause" => -1,
         "finally_clause" => -2,
         _ => {
-            let mut cursor = try_node.walk();
             let mut i = 0;
-            for h in try_node.named_children(&mut cursor) {
-                if h.kind() == "except_clause" || h.kind() == "except_group_clause" {
+            for h in named_children(try_node) {
+                if h.kind_str() == "except_clause" || h.kind_str() == "except_group_clause" {
                     i += 1;
                     if h.id() == child.id() {
                         return i;
@@ -407,15 +407,14 @@ fn try_part(try_node: Node, child: Node) -> i64 {
 }
 
 fn handler_catches_broadly(src: &str, handler: Node) -> bool {
-    let mut cursor = handler.walk();
-    let parts: Vec<Node> = handler.named_children(&mut cursor).filter(|p| p.kind() != "block").collect();
+    let parts: Vec<Node> = named_children(handler).filter(|p| p.kind_str() != "block").collect();
     if parts.is_empty() {
         return true;
     }
     let mut found = false;
     for part in parts {
         for_each_node(part, |n| {
-            if n.kind() == "identifier" && matches!(text(src, n), "AttributeError" | "Exception" | "BaseException") {
+            if n.kind_str() == "identifier" && matches!(text(src, n), "AttributeError" | "Exception" | "BaseException") {
                 found = true;
             }
         });
@@ -437,13 +436,12 @@ fn exclusive(src: &str, a: Node, b: Node) -> bool {
     let mut cur = b.parent();
     while let Some(p) = cur {
         if let Some(&(_, a_child)) = a_anc.iter().find(|(id, _)| *id == p.id()) {
-            if p.kind() != "try_statement" || a_child.id() == prev.id() {
+            if p.kind_str() != "try_statement" || a_child.id() == prev.id() {
                 return false;
             }
             let (pa, pb) = (try_part(p, a_child), try_part(p, prev));
             let handler = |i: i64| {
-                let mut cursor = p.walk();
-                let h = p.named_children(&mut cursor).filter(|h| h.kind() == "except_clause" || h.kind() == "except_group_clause").nth((i - 1) as usize);
+                let h = named_children(p).filter(|h| h.kind_str() == "except_clause" || h.kind_str() == "except_group_clause").nth((i - 1) as usize);
                 h
             };
             return (pa == 0 && pb > 0 && handler(pb).is_some_and(|h| handler_catches_broadly(src, h)))
@@ -462,7 +460,7 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
     let src = prog.src;
     let mut done: Vec<(usize, &str)> = Vec::new();
     for &(c, attr) in accessed {
-        let Some(name) = attr.child_by_field_name("attribute").map(|n| text(src, n)) else { continue };
+        let Some(name) = attr.field(Field::Attribute).map(|n| text(src, n)) else { continue };
         if done.contains(&(c, name)) {
             continue;
         }
@@ -479,7 +477,7 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         if chain.iter().skip(1).any(|&k| prog.classes[k].instance_attrs.iter().any(|d| d.name == name)) {
             continue;
         }
-        let uses: Vec<Node> = accessed.iter().filter(|(k, a)| *k == c && a.child_by_field_name("attribute").is_some_and(|n| text(src, n) == name)).map(|&(_, a)| a).collect();
+        let uses: Vec<Node> = accessed.iter().filter(|(k, a)| *k == c && a.field(Field::Attribute).is_some_and(|n| text(src, n) == name)).map(|&(_, a)| a).collect();
         let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !uses.iter().any(|u| u.id() == d.node.id())).map(|d| d.node).collect();
         let Some(&first) = defs.first() else { continue };
         let first_scope = prog.scope_at(first);
@@ -499,8 +497,8 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
 
 /// The class whose MRO `super()` (zero-argument, directly in a method) walks.
 pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
-    let func = call.child_by_field_name("function")?;
-    if text(prog.src, func) != "super" || call.child_by_field_name("arguments")?.named_child_count() != 0 {
+    let func = call.field(Field::Function)?;
+    if text(prog.src, func) != "super" || call.field(Field::Arguments)?.named_child_count() != 0 {
         return None;
     }
     let at = prog.scope_at(call);
@@ -509,7 +507,7 @@ pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
     }
     let c = prog.method_class(at)?;
     let def = prog.scope_node(at);
-    let params = def.child_by_field_name("parameters")?;
+    let params = def.field(Field::Parameters)?;
     first_param(params).0?;
     Some(c)
 }
@@ -529,14 +527,14 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if usage == Use::Store {
             continue;
         }
-        let Some(object) = attr.child_by_field_name("object") else { continue };
-        if object.kind() == "call" {
+        let Some(object) = attr.field(Field::Object) else { continue };
+        if object.kind_str() == "call" {
             if let Some(c) = super_owner(&prog, object) {
                 check_no_member(&prog, attr, Owner::Super(c), out);
             }
             continue;
         }
-        if object.kind() != "identifier" {
+        if object.kind_str() != "identifier" {
             continue;
         }
         if let Some(owner) = prog.owner_of(object) {

@@ -14,6 +14,8 @@ pub mod syntax_util;
 
 use tree_sitter::{Node, Tree};
 
+use crate::lang::python::fields::FieldExt;
+
 use super::model::Model;
 use crate::lang::{CheckInfo, Diagnostic};
 
@@ -37,7 +39,7 @@ impl<'a> Context<'a> {
         let (mut attributes, mut calls) = (Vec::new(), Vec::new());
         syntax_util::for_each_node(tree.root_node(), |n| {
             nodes.push(n);
-            match n.kind() {
+            match n.kind_str() {
                 "attribute" => attributes.push(n),
                 "call" => calls.push(n),
                 _ => {}

@@ -5,6 +5,8 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::{named_children, Field, FieldExt};
+
 use super::syntax_util::text;
 use super::Context;
 use crate::lang::{CheckInfo, Diagnostic};
@@ -17,12 +19,12 @@ pub const INFOS: &[CheckInfo] = &[
 /// The value of a plain (non-f, non-bytes) string literal or implicit concatenation of
 /// them, escapes kept as written (they never look like format fields).
 fn literal_value(src: &str, node: Node) -> Option<String> {
-    match node.kind() {
+    match node.kind_str() {
         "string" => {
             let mut cursor = node.walk();
             let mut out = String::new();
             for child in node.children(&mut cursor) {
-                match child.kind() {
+                match child.kind_str() {
                     "string_start" => {
                         let prefix = text(src, child).to_ascii_lowercase();
                         if prefix.contains('f') || prefix.contains('b') {
@@ -37,10 +39,9 @@ fn literal_value(src: &str, node: Node) -> Option<String> {
             Some(out)
         }
         "concatenated_string" => {
-            let mut cursor = node.walk();
             let mut out = String::new();
-            for child in node.named_children(&mut cursor) {
-                if child.kind() == "comment" {
+            for child in named_children(node) {
+                if child.kind_str() == "comment" {
                     continue;
                 }
                 out.push_str(&literal_value(src, child)?);
@@ -187,17 +188,16 @@ fn report(node: Node, out: &mut Vec<Diagnostic>, given: usize, needed: usize) {
 }
 
 fn check_percent(src: &str, binop: Node, out: &mut Vec<Diagnostic>) {
-    if binop.child_by_field_name("operator").is_none_or(|o| o.kind() != "%") {
+    if binop.field(Field::Operator).is_none_or(|o| o.kind_str() != "%") {
         return;
     }
-    let (Some(left), Some(right)) = (binop.child_by_field_name("left"), binop.child_by_field_name("right")) else { return };
+    let (Some(left), Some(right)) = (binop.field(Field::Left), binop.field(Field::Right)) else { return };
     let Some(fmt) = literal_value(src, left) else { return };
     let Some(needed) = percent_args(&fmt) else { return };
-    let given = match right.kind() {
+    let given = match right.kind_str() {
         "tuple" => {
-            let mut cursor = right.walk();
-            let items: Vec<Node> = right.named_children(&mut cursor).filter(|c| c.kind() != "comment").collect();
-            if items.iter().any(|c| c.kind() == "list_splat") {
+            let items: Vec<Node> = named_children(right).filter(|c| c.kind_str() != "comment").collect();
+            if items.iter().any(|c| c.kind_str() == "list_splat") {
                 return;
             }
             items.len()
@@ -210,17 +210,16 @@ fn check_percent(src: &str, binop: Node, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_format_call(src: &str, call: Node, out: &mut Vec<Diagnostic>) {
-    let Some(func) = call.child_by_field_name("function").filter(|f| f.kind() == "attribute") else { return };
-    if func.child_by_field_name("attribute").is_none_or(|a| text(src, a) != "format") {
+    let Some(func) = call.field(Field::Function).filter(|f| f.kind_str() == "attribute") else { return };
+    if func.field(Field::Attribute).is_none_or(|a| text(src, a) != "format") {
         return;
     }
-    let Some(fmt) = func.child_by_field_name("object").and_then(|o| literal_value(src, o)) else { return };
-    let Some(args) = call.child_by_field_name("arguments").filter(|a| a.kind() == "argument_list") else { return };
+    let Some(fmt) = func.field(Field::Object).and_then(|o| literal_value(src, o)) else { return };
+    let Some(args) = call.field(Field::Arguments).filter(|a| a.kind_str() == "argument_list") else { return };
     let mut positional = 0;
     let mut keywords = 0;
-    let mut cursor = args.walk();
-    for a in args.named_children(&mut cursor) {
-        match a.kind() {
+    for a in named_children(args) {
+        match a.kind_str() {
             "list_splat" | "dictionary_splat" => return,
             "keyword_argument" => keywords += 1,
             "comment" => {}
@@ -248,7 +247,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     for &n in &ctx.nodes {
-        if percent && n.kind() == "binary_operator" {
+        if percent && n.kind_str() == "binary_operator" {
             check_percent(src, n, out);
         }
     }

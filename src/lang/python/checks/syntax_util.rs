@@ -2,13 +2,15 @@
 
 use tree_sitter::Node;
 
+use crate::lang::python::fields::FieldExt;
+
 pub fn text<'a>(src: &'a str, node: Node) -> &'a str {
     src.get(node.byte_range()).unwrap_or("")
 }
 
 /// The decorated_definition wrapping `def_node`, if any.
 pub fn decorator_parent(def_node: Node) -> Option<Node> {
-    def_node.parent().filter(|p| p.kind() == "decorated_definition")
+    def_node.parent().filter(|p| p.kind_str() == "decorated_definition")
 }
 
 /// The text of each decorator's expression (without `@`).
@@ -25,7 +27,7 @@ pub fn decorators<'a>(src: &'a str, def_node: Node<'a>) -> impl Iterator<Item = 
                 return None;
             }
             let child = c.node();
-            if child.kind() == "decorator" {
+            if child.kind_str() == "decorator" {
                 return Some(text(src, child).trim_start_matches('@').trim());
             }
         }
