@@ -358,7 +358,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !src.contains("def ") && !src.contains("lambda") {
         return;
     }
-    let prog = Program::build(ctx);
+    let prog = ctx.program();
     for &call in &ctx.calls {
         check_call(&prog, call, out);
     }

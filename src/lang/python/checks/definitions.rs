@@ -326,7 +326,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !ctx.source.contains("__init__") {
         return;
     }
-    let prog = Program::build(ctx);
+    let prog = ctx.program();
     for &n in &ctx.nodes {
         if n.kind_str() != "function_definition" || n.field(Field::Name).is_none_or(|name| text(ctx.source, name) != "__init__") {
             continue;

@@ -517,7 +517,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !ctx.source.contains("class") {
         return;
     }
-    let prog = Program::build(ctx);
+    let prog = ctx.program();
     if prog.classes.is_empty() {
         return;
     }

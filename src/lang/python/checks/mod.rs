@@ -12,6 +12,8 @@ pub mod stdlib_classes;
 pub mod strings;
 pub mod syntax_util;
 
+use std::cell::OnceCell;
+
 use tree_sitter::{Node, Tree};
 
 use crate::lang::python::fields::FieldExt;
@@ -31,6 +33,8 @@ pub struct Context<'a> {
     pub attributes: Vec<Node<'a>>,
     /// The `call` nodes, in pre-order.
     pub calls: Vec<Node<'a>>,
+    /// The classes of the program, built on first use and shared by the checks.
+    program: OnceCell<classes::Program<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -45,7 +49,12 @@ impl<'a> Context<'a> {
                 _ => {}
             }
         });
-        Context { source, tree, model, nodes, attributes, calls }
+        Context { source, tree, model, nodes, attributes, calls, program: OnceCell::new() }
+    }
+
+    /// The program's classes, their members and methods.
+    pub fn program(&self) -> &classes::Program<'a> {
+        self.program.get_or_init(|| classes::Program::build(self))
     }
 }
 
