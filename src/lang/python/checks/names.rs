@@ -10,7 +10,7 @@
 //! any assignment in a loop) is reported too: such programs crash with NameError /
 //! UnboundLocalError, and pylint misses some of them.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use super::Context;
 use crate::lang::python::model::{
@@ -62,7 +62,7 @@ pub fn is_builtin(name: &str) -> bool {
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let m = ctx.model;
     let mut checker =
-        Checker { m, consumed: HashSet::new(), builtin_cache: Vec::new(), global_mode: false, reads_by_name: None, never_bound: HashMap::new() };
+        Checker { m, consumed: HashSet::default(), builtin_cache: Vec::new(), global_mode: false, reads_by_name: None, never_bound: HashMap::default() };
     for r in &m.references {
         if let Some((code, message)) = checker.check(r) {
             out.push(Diagnostic::new(r.line as usize, r.column as usize, code, message));
@@ -871,7 +871,7 @@ impl<'m> Checker<'m> {
 
     fn index_reads(&mut self) {
         if self.reads_by_name.is_none() {
-            let mut map: HashMap<NameId, Vec<usize>> = HashMap::new();
+            let mut map: HashMap<NameId, Vec<usize>> = HashMap::default();
             for (i, r) in self.m.references.iter().enumerate() {
                 map.entry(r.name).or_default().push(i);
             }
