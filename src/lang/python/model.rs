@@ -349,6 +349,21 @@ impl Model {
         (1..self.scopes.len()).rev().find(|&i| self.scopes[i].runs(start, end)).map_or(MODULE_SCOPE, |i| ScopeId(i as u32))
     }
 
+    /// The scopes (not the module) whose node holds the node spanning `start..end`,
+    /// innermost first: its enclosing defs, classes, lambdas and comprehensions.
+    pub fn scopes_holding(&self, start: u32, end: u32) -> impl Iterator<Item = ScopeId> + '_ {
+        (1..self.scopes.len()).rev().filter(move |&i| self.scopes[i].start <= start && end <= self.scopes[i].end).map(|i| ScopeId(i as u32))
+    }
+
+    /// pylint's frame of the node spanning `start..end`: the innermost def, class or
+    /// lambda whose body holds it (the module when there is none).
+    pub fn frame_scope(&self, start: u32, end: u32) -> ScopeId {
+        (1..self.scopes.len())
+            .rev()
+            .find(|&i| matches!(self.scopes[i].code, CodeRegion::Body { .. }) && self.scopes[i].runs(start, end))
+            .map_or(MODULE_SCOPE, |i| ScopeId(i as u32))
+    }
+
     /// The identifier node of a binding's name.
     pub fn binding_node<'t>(&self, root: Node<'t>, id: BindingId) -> Option<Node<'t>> {
         let b = &self.bindings[id.index()];

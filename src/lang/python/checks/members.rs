@@ -9,6 +9,7 @@
 use tree_sitter::Node;
 
 use crate::lang::python::fields::{named_children, Field, FieldExt};
+use crate::lang::python::model::{ScopeId, ScopeKind};
 
 use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};
 use super::context::first_param;
@@ -55,17 +56,8 @@ fn attribute_use(attr: Node) -> Use {
 }
 
 /// pylint's "frame": the nearest function, lambda or class whose body holds the node.
-fn frame_id(node: Node) -> usize {
-    let mut child = node;
-    let mut cur = node.parent();
-    while let Some(p) = cur {
-        if matches!(p.kind_str(), "function_definition" | "class_definition" | "lambda") && p.field(Field::Body).is_some_and(|b| b.id() == child.id()) {
-            return p.id();
-        }
-        child = p;
-        cur = p.parent();
-    }
-    0
+fn frame_id(prog: &Program, node: Node) -> ScopeId {
+    prog.model.frame_scope(node.start_byte() as u32, node.end_byte() as u32)
 }
 
 fn mentions_attribute_error(src: &str, node: Node) -> bool {
@@ -365,20 +357,21 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
 /// The innermost method enclosing `node` (skipping nested plain functions), with the
 /// text of its first parameter.
 fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Option<&'a str>)> {
-    let mut cur = node.parent();
-    while let Some(p) = cur {
-        if p.kind_str() == "function_definition" {
-            if let Some(s) = prog.model.scope_of_node(p) {
-                if let Some(c) = prog.method_class(s) {
-                    let static_method = super::context::method_type(prog.src, p, prog.classes[c].node.field(Field::Body)) == super::context::MethodType::Static;
-                    let first = if static_method { None } else { p.field(Field::Parameters).and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
+    // The defs and classes around the node, innermost first (from the model's scopes: a
+    // walk up through `Node::parent` costs a descent from the root per step).
+    for scope in prog.model.scopes_holding(node.start_byte() as u32, node.end_byte() as u32) {
+        match prog.model.scope(scope).kind {
+            ScopeKind::Class => return None,
+            ScopeKind::Function => {
+                if let Some(c) = prog.method_class(scope) {
+                    let def = prog.scope_node(scope);
+                    let static_method = super::context::method_type(prog.src, def, prog.classes[c].node.field(Field::Body)) == super::context::MethodType::Static;
+                    let first = if static_method { None } else { def.field(Field::Parameters).and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
                     return Some((c, first));
                 }
             }
-        } else if p.kind_str() == "class_definition" {
-            return None;
+            _ => {}
         }
-        cur = p.parent();
     }
     None
 }
@@ -484,10 +477,10 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         if defs.iter().skip(1).any(|d| prog.scope_at(*d) != first_scope) {
             continue;
         }
-        let frame = frame_id(first);
+        let frame = frame_id(prog, first);
         let lno = first.start_position().row;
         for u in uses {
-            if frame_id(u) == frame && u.start_position().row < lno && !exclusive(src, u, first) {
+            if frame_id(prog, u) == frame && u.start_position().row < lno && !exclusive(src, u, first) {
                 let p = u.start_position();
                 out.push(Diagnostic::new(p.row, p.column, "E0203", format!("Access to member '{name}' before its definition line {}", lno + 1)));
             }
