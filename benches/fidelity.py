@@ -48,16 +48,31 @@ class DiffError(ValueError):
     pass
 
 
+def closing_fence(body: str) -> int:
+    """Where a fence closes (lintseq's rule, README "How it differs"): the first line of
+    only backticks (3 or more, indented by at most 3 spaces), else the first "```"."""
+    offset = 0
+    for line in body.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        rest = stripped.rstrip()
+        if offset > 0 and indent <= 3 and len(rest) >= 3 and set(rest) == {"`"}:
+            return offset + indent
+        offset += len(line) + 1
+    return body.find("```")
+
+
 def strip_chain_of_thought(text: str, tag: str = "python") -> str:
     """SPEC section 4: the contents of all ```python fences joined by "\\n" and
-    stripped; the field as is when there is no such fence."""
+    stripped; the field as is when there is no such fence. A fence closes as
+    `closing_fence` says; an unclosed one runs to the end of the text."""
     fence = "```" + tag
     chunks = []
     rest = text
     while fence in rest:
         rest = rest[rest.find(fence) + len(fence) :]
-        end = rest.find("```")
-        chunks.append(rest[:end] if end >= 0 else rest[:-1])
+        end = closing_fence(rest)
+        chunks.append(rest[:end] if end >= 0 else rest)
         rest = rest[end + 3 :] if end >= 0 else ""
     return "\n".join(chunks).strip() if chunks else text
 
