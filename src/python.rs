@@ -105,8 +105,9 @@ fn arrow_error(error: ArrowError) -> PyErr {
     PyValueError::new_err(error.to_string())
 }
 
-/// One worker pool per thread count, kept for the life of the process: building a
-/// pool per call would cost more than sampling a small batch.
+/// One worker pool per thread count (0: one thread per CPU the process may use), kept
+/// for the life of the process: building a pool per call would cost more than
+/// sampling a small batch.
 fn pool(threads: usize) -> PyResult<Arc<ThreadPool>> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
     let mut pools = POOLS.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -398,7 +399,7 @@ fn transform(
         paths_per_sample,
         emit_edit_lines,
     };
-    let pool = pool(num_threads.max(1))?;
+    let pool = pool(num_threads)?;
     let stream = data.0;
     let input_schema = stream.schema();
     let layout = Layout::new(&input_schema, code_field, prompt_field, index_field, source_file_field, keep_columns)?;
