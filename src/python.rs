@@ -32,7 +32,7 @@ use crate::lintseq::{SamplerConfig, Strategy};
 use crate::pipeline::{self, LangChoice, SourceFiles};
 
 create_exception!(
-    _lintseq,
+    lintseq,
     RejectError,
     PyValueError,
     "A program yields no edit path (no code, nothing deletable, over the work budget); `reason` says which."
@@ -84,7 +84,7 @@ fn sampler_config(config: Option<&Bound<'_, PyDict>>) -> PyResult<SamplerConfig>
             "max_lint_lines" => cfg.max_lint_lines = value.extract()?,
             _ => {
                 return Err(PyTypeError::new_err(format!(
-                    "unexpected keyword argument {key:?}; the sampler settings are sampler, children_per_round, \
+                    "unexpected keyword argument '{key}'; the sampler settings are sampler, children_per_round, \
                      top_k, max_population_size, max_depth, indent_bias_sampling_factor, ignore_imports, \
                      ignore_comments, ignore_global_defs, ignore_init_errors, max_lint_calls, max_lint_lines"
                 )))
