@@ -13,6 +13,9 @@ from conftest import FIXTURES, jsonl_table, run_cli
 
 SEED = 7
 
+# Ray warns about its own deprecated settings on start.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def shards(tmp_path_factory):
