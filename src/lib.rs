@@ -10,6 +10,8 @@ pub mod kernel;
 pub mod lang;
 pub mod lintseq;
 pub mod pipeline;
+#[cfg(feature = "python")]
+mod python;
 
 pub use lang::{Diagnostic, Language};
 pub use lintseq::{sample_edit_path, EditPath, SamplerConfig};

@@ -281,21 +281,32 @@ fn string_list(item: DataType) -> DataType {
     DataType::List(Arc::new(Field::new_list_field(item, true)))
 }
 
-/// The output columns, in order.
 fn output_schema(cfg: &RunConfig, other_fields: &[FieldRef]) -> SchemaRef {
+    output_columns(&cfg.code_field, cfg.prompt_field.as_deref(), other_fields, cfg.emit_edit_lines)
+}
+
+/// The output columns, in order: `edit_path`, `index`, `source_file`, the code and
+/// prompt fields and the other kept fields as `source_<name>`, then `edit_lines`.
+/// Shared by the run and the Python bindings, so both write the same layout.
+pub fn output_columns(
+    code_field: &str,
+    prompt_field: Option<&str>,
+    other_fields: &[FieldRef],
+    emit_edit_lines: bool,
+) -> SchemaRef {
     let mut fields = vec![
         Field::new("edit_path", string_list(DataType::Utf8), false),
         Field::new("index", DataType::Int64, false),
         Field::new("source_file", DataType::Utf8, false),
-        Field::new(format!("source_{}", cfg.code_field), DataType::Utf8, true),
+        Field::new(format!("source_{code_field}"), DataType::Utf8, true),
     ];
-    if let Some(prompt) = &cfg.prompt_field {
+    if let Some(prompt) = prompt_field {
         fields.push(Field::new(format!("source_{prompt}"), DataType::Utf8, true));
     }
     for field in other_fields {
         fields.push(field.as_ref().clone().with_name(format!("source_{}", field.name())));
     }
-    if cfg.emit_edit_lines {
+    if emit_edit_lines {
         fields.push(Field::new("edit_lines", string_list(string_list(DataType::Int32)), false));
     }
     Arc::new(Schema::new(fields))
@@ -484,7 +495,7 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, Error> {
 }
 
 /// Stack of each worker thread.
-const WORKER_STACK_BYTES: usize = 64 << 20;
+pub const WORKER_STACK_BYTES: usize = 64 << 20;
 
 /// Batches being sampled at once: enough that a slow row at the end of one batch does
 /// not leave workers idle, few enough to bound memory.
@@ -752,7 +763,8 @@ fn run_file(
         counts.rows_read += batch.rows.len() as u64 + batch.bad_rows.len() as u64;
         counts.add_dropped(BAD_JSON, batch.bad_rows.len() as u64 * paths);
         counters.rows_done.fetch_add(batch.rows.len() as u64 + batch.bad_rows.len() as u64, Ordering::Relaxed);
-        let record_batch = output_batch(&schema, &batch, &output, source_file, &job.output)?;
+        let record_batch = output_batch(&schema, &batch, &output, SourceFiles::Same(source_file))
+            .map_err(|e| Error::format(job.output.display(), e))?;
         let rows = record_batch.num_rows();
         let already = if written == 0 { (checkpoint.skip_output_rows as usize).min(rows) } else { 0 };
         sink.write(&record_batch.slice(already, rows - already))?;
@@ -831,31 +843,41 @@ fn write_rejects(
     Ok(())
 }
 
+/// Where the `source_file` column of an output batch comes from.
+pub enum SourceFiles<'a> {
+    /// Every row of the batch comes from this file.
+    Same(&'a str),
+    /// Input row `i` comes from file `files[i]`.
+    PerRow(&'a StringArray),
+}
+
 /// One output batch: the kernel's columns, then the source columns of the rows that
 /// produced a path (repeated once per path).
-fn output_batch(
+pub fn output_batch(
     schema: &SchemaRef,
     batch: &SourceBatch,
     output: &KernelOutput,
-    source_file: &str,
-    output_path: &Path,
-) -> Result<RecordBatch, Error> {
-    let fail = |e: arrow::error::ArrowError| Error::format(output_path.display(), e);
+    source_files: SourceFiles,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let rows = output.take.len();
+    let source_file: ArrayRef = match source_files {
+        SourceFiles::Same(name) => Arc::new(StringArray::from_iter_values(std::iter::repeat_n(name, rows))),
+        SourceFiles::PerRow(files) => take(files, &output.take, None)?,
+    };
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(output.edit_path.clone()),
         Arc::new(output.index.clone()),
-        Arc::new(StringArray::from_iter_values(std::iter::repeat_n(source_file, rows))),
-        take(&batch.code, &output.take, None).map_err(fail)?,
+        source_file,
+        take(&batch.code, &output.take, None)?,
     ];
     if let Some(prompt) = &batch.prompt {
-        columns.push(take(prompt, &output.take, None).map_err(fail)?);
+        columns.push(take(prompt, &output.take, None)?);
     }
     for other in &batch.others {
-        columns.push(take(other.as_ref(), &output.take, None).map_err(fail)?);
+        columns.push(take(other.as_ref(), &output.take, None)?);
     }
     if let Some(edit_lines) = &output.edit_lines {
         columns.push(Arc::new(edit_lines.clone()));
     }
-    RecordBatch::try_new(schema.clone(), columns).map_err(fail)
+    RecordBatch::try_new(schema.clone(), columns)
 }

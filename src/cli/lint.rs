@@ -2,7 +2,6 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::ExitCode;
 
 use super::args::{resolve_lang, LintArgs, LintFormat};
 use crate::lang::{self, Language};
@@ -26,7 +25,7 @@ fn language_for(path: &Path, explicit: Option<&str>) -> Result<&'static dyn Lang
     Ok(lang::registry().iter().copied().find(|l| l.extensions().contains(&ext)).unwrap_or(lang::registry()[0]))
 }
 
-pub fn lint(args: &LintArgs) -> Result<ExitCode, String> {
+pub fn lint(args: &LintArgs) -> Result<u8, String> {
     let mut found = false;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -35,7 +34,7 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode, String> {
         let source = read_source(path)?;
         if args.dump_tree {
             if writeln!(out, "{}", language.dump_tree(&source)).is_err() {
-                return Ok(ExitCode::SUCCESS); // the reader went away (e.g. `| head`)
+                return Ok(0); // the reader went away (e.g. `| head`)
             }
             continue;
         }
@@ -56,10 +55,10 @@ pub fn lint(args: &LintArgs) -> Result<ExitCode, String> {
                 ),
             };
             if written.is_err() {
-                return Ok(ExitCode::from(1)); // the reader went away (e.g. `| head`)
+                return Ok(1); // the reader went away (e.g. `| head`)
             }
         }
     }
     let _ = out.flush();
-    Ok(if found { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if found { 1 } else { 0 })
 }
