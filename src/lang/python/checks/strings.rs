@@ -53,6 +53,18 @@ fn literal_value(src: &str, node: Node) -> Option<String> {
     }
 }
 
+/// A `%` conversion's width or precision: `*` (one more argument) or digits.
+fn skip_width(b: &[u8], i: &mut usize, count: &mut usize) {
+    if *i < b.len() && b[*i] == b'*' {
+        *count += 1;
+        *i += 1;
+    } else {
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+    }
+}
+
 /// How many positional arguments a `%` format needs; `None` if it uses mapping keys
 /// or is malformed (other messages' business).
 fn percent_args(fmt: &str) -> Option<usize> {
@@ -78,24 +90,10 @@ fn percent_args(fmt: &str) -> Option<usize> {
         while i < b.len() && b"#0- +".contains(&b[i]) {
             i += 1;
         }
-        if i < b.len() && b[i] == b'*' {
-            count += 1;
-            i += 1;
-        } else {
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-        }
+        skip_width(b, &mut i, &mut count);
         if i < b.len() && b[i] == b'.' {
             i += 1;
-            if i < b.len() && b[i] == b'*' {
-                count += 1;
-                i += 1;
-            } else {
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-            }
+            skip_width(b, &mut i, &mut count);
         }
         while i < b.len() && b"hlL".contains(&b[i]) {
             i += 1;
