@@ -5,6 +5,7 @@
 //! nothing is resolved on the machine. Ground truth: `g++ -fsyntax-only -std=c++17`.
 
 pub mod names;
+pub mod rules;
 
 use std::cell::RefCell;
 
@@ -31,9 +32,10 @@ pub fn parse(source: &str) -> Option<Tree> {
 const CONTAINERS: &[&str] = &["translation_unit", "compound_statement", "field_declaration_list", "declaration_list", "enumerator_list", "initializer_list", "argument_list", "parameter_list", "template_argument_list", "template_parameter_list", "field_initializer_list"];
 
 static CHECKS: &[CheckInfo] = &[
-    CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct)" },
+    CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct); also what g++ rejects and the grammar accepts: a `case` label last in its switch with no statement, a `struct X` line left without its body, a template header that now heads another declaration" },
     CheckInfo { code: "E1101", name: "no-member", summary: "with the full program known: `x.f`, `p->f` or a constructor initializer `f(...)` naming a member the full program declares and this state does not" },
-    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include of the full program deleted, any use of a name from the headers" },
+    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include or `using namespace` of the full program deleted, any use of a name from the headers (macro bodies included); with a declaration outside function bodies deleted (an overload, a constructor, a specialisation), every use of its name" },
+    CheckInfo { code: "E1111", name: "missing-return", summary: "a `constexpr` function returning a value has no `return` left" },
 ];
 
 /// Lints one C++ program on its own: the names it uses but never declares come from
@@ -46,7 +48,9 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     let model = names::Model::build(source, &tree);
     let mut ctx = model.context();
     ctx.external_names.retain(|n| !model.declared.contains(n));
-    finish(names::undefined(&model, &ctx))
+    let mut out = names::undefined(&model, &ctx);
+    out.extend(rules::diagnostics(&tree, source));
+    finish(out)
 }
 
 fn lint_with(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
@@ -55,7 +59,9 @@ fn lint_with(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
         return vec![error];
     }
     let model = names::Model::build(source, &tree);
-    finish(names::undefined(&model, ctx))
+    let mut out = names::undefined(&model, ctx);
+    out.extend(rules::diagnostics(&tree, source));
+    finish(out)
 }
 
 fn finish(mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
