@@ -28,7 +28,8 @@ Languages (each one a class in ``TOOLCHAINS``; add yours there):
   preprocessor conditionals); compile errors are every error, compared without
   positions and without "did you mean" hints. Programs: the small test programs of
   GCC's own testsuites (libstdc++-v3/testsuite and gcc/testsuite/g++.dg of Debian's
-  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc), licence
+  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc;
+  ``LINTSEQ_GCC_TESTS=libstdc++`` or ``g++.dg`` keeps one of the two suites), licence
   header, DejaGnu directives and testsuite_hooks.h replaced by ``<cassert>``, kept if
   the full program compiles cleanly.
 
@@ -553,10 +554,12 @@ class CppToolchain:
 
     def candidates(self) -> list[str]:
         root = os.environ.get("LINTSEQ_GCC_SRC", "/tmp/gccsrc")
+        suites = {"all": ("libstdc++-v3/testsuite", "testsuite/g++.dg"), "libstdc++": ("libstdc++-v3/testsuite",),
+                  "g++.dg": ("testsuite/g++.dg",)}[os.environ.get("LINTSEQ_GCC_TESTS", "all")]
         found = set()
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            if not any(part in dirpath for part in ("libstdc++-v3/testsuite", "testsuite/g++.dg")):
+            if not any(part in dirpath for part in suites):
                 continue
             for fn in sorted(filenames):
                 if not fn.endswith((".cc", ".C")):

@@ -302,6 +302,25 @@ impl<'a> Walker<'a> {
         self.model.decl_sites.push((name, blame_line(node)));
     }
 
+    /// A namespace-scope function is also a declaration of the types its parameters
+    /// name: a lost overload (`void swap(C&, C&) = delete;`) changes what `C` can do.
+    fn parameter_type_sites(&mut self, declarator: Node) {
+        if is_local(declarator) {
+            return;
+        }
+        let mut stack = vec![declarator];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "parameter_list" {
+                for t in identifiers(n).into_iter().filter(|t| t.kind() == "type_identifier") {
+                    let name = text(t, self.src).to_string();
+                    self.model.decl_sites.push((name, blame_line(declarator)));
+                }
+            } else if n.kind().ends_with("declarator") {
+                stack.extend(named_children(n));
+            }
+        }
+    }
+
     fn visible(&self, name: &str) -> bool {
         self.scopes.iter().any(|s| s.names.contains(name)) || (self.member_ctx > 0 && self.members.contains(name))
     }
@@ -472,6 +491,11 @@ impl<'a> Walker<'a> {
     }
 
     fn declaration(&mut self, node: Node, depth: usize) {
+        if node.kind() == "declaration" {
+            for d in children_by_field(node, "declarator").into_iter().filter(|d| d.kind() == "function_declarator") {
+                self.parameter_type_sites(d);
+            }
+        }
         for c in named_children(node) {
             if node.child_by_field_name("declarator").is_some_and(|_| children_by_field(node, "declarator").iter().any(|d| d.id() == c.id())) {
                 // Parameters of a function declaration do not leak into the scope.
@@ -546,6 +570,9 @@ impl<'a> Walker<'a> {
             }
             "function_definition" => {
                 let declarator = node.child_by_field_name("declarator");
+                if let Some(d) = declarator {
+                    self.parameter_type_sites(d);
+                }
                 let qualified = declarator.is_some_and(is_qualified_declarator);
                 let name = declarator.and_then(declarator_name);
                 if let Some(n) = name {
@@ -670,6 +697,15 @@ impl<'a> Walker<'a> {
                 let bases: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind() == "base_class_clause").collect();
                 for b in &bases {
                     self.visit(*b, depth + 1);
+                }
+                // Each member (and access label) is part of what the class is: losing one
+                // can break any use of the class (aggregate initialisation, a member a
+                // library template calls, access), so it is a declaration of the class.
+                if let Some(n) = name.filter(|n| n.kind() == "type_identifier" && !is_local(node)) {
+                    let class = text(n, self.src).to_string();
+                    for member in named_children(body).into_iter().filter(|m| !m.is_extra() && m.kind() != "comment") {
+                        self.model.decl_sites.push((class.clone(), member.start_position().row));
+                    }
                 }
                 self.member_ctx += 1;
                 self.push(false);
