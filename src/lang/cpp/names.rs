@@ -288,6 +288,17 @@ impl<'a> Walker<'a> {
     }
 
     fn declare_node(&mut self, node: Node, innermost: bool) {
+        if node.kind() == "operator_name" {
+            // A literal operator is named by its suffix: `operator""_foo`.
+            let t: String = text(node, self.src).chars().filter(|c| !c.is_whitespace()).collect();
+            if t.starts_with("operator\"\"") {
+                if !is_local(node) {
+                    self.site(node, t.clone());
+                }
+                self.declare(&t, innermost);
+            }
+            return;
+        }
         if matches!(node.kind(), "identifier" | "type_identifier" | "namespace_identifier" | "field_identifier") {
             if !innermost && !is_local(node) {
                 self.site(node, text(node, self.src).to_string());
@@ -529,7 +540,18 @@ impl<'a> Walker<'a> {
         }
         match node.kind() {
             "identifier" | "type_identifier" => self.reference(node),
-            "namespace_identifier" | "field_identifier" | "statement_identifier" | "primitive_type" | "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "number_literal" | "preproc_arg" | "preproc_include" | "preproc_call" | "attribute_declaration" | "attribute_specifier" | "attribute" | "requires_expression" | "requires_clause" | "destructor_name" | "operator_name" | "access_specifier" | "system_lib_string" | "preproc_params" | "ms_declspec_modifier" | "gnu_asm_expression" | "user_defined_literal" | "concatenated_string" => {}
+            "namespace_identifier" | "field_identifier" | "statement_identifier" | "primitive_type" | "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "number_literal" | "preproc_arg" | "preproc_include" | "preproc_call" | "attribute_declaration" | "attribute_specifier" | "attribute" | "requires_expression" | "requires_clause" | "destructor_name" | "operator_name" | "access_specifier" | "system_lib_string" | "preproc_params" | "ms_declspec_modifier" | "gnu_asm_expression" | "concatenated_string" => {}
+            "user_defined_literal" => {
+                // `"abc"_foo` calls the literal operator `operator""_foo`.
+                if let Some(suffix) = named_children(node).into_iter().find(|c| c.kind() == "literal_suffix") {
+                    let name = format!("operator\"\"{}", text(suffix, self.src));
+                    let r = Unresolved { name, line: blame_line(node), column: node.start_position().column };
+                    if !self.visible(&r.name) {
+                        self.model.unresolved.push(r.clone());
+                    }
+                    self.model.referenced.push(r);
+                }
+            }
             "preproc_def" | "preproc_function_def" => {
                 let params: HashSet<&str> = node.child_by_field_name("parameters").map(|p| named_children(p).into_iter().map(|c| text(c, self.src)).collect()).unwrap_or_default();
                 if let Some(v) = node.child_by_field_name("value") {
