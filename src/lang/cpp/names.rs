@@ -667,9 +667,14 @@ impl<'a> Walker<'a> {
             }
             "class_specifier" | "struct_specifier" | "union_specifier" | "enum_specifier" => {
                 let name = node.child_by_field_name("name");
+                // `struct g G;` names a class declared elsewhere; `struct g;` declares it.
+                let elaborated = node.child_by_field_name("body").is_none()
+                    && node.parent().is_some_and(|p| p.child_by_field_name("declarator").is_some() && p.child_by_field_name("type").is_some_and(|t| t.id() == node.id()));
                 if let Some(n) = name {
                     match n.kind() {
+                        "type_identifier" if elaborated => self.reference(n),
                         "type_identifier" => self.declare_node(n, false),
+                        "qualified_identifier" => self.qualified(n, depth + 1, true, true),
                         "template_type" => {
                             // A specialisation declares more of the template and of
                             // the types it is specialised for.
@@ -723,7 +728,7 @@ impl<'a> Walker<'a> {
                 // Each member (and access label) is part of what the class is: losing one
                 // can break any use of the class (aggregate initialisation, a member a
                 // library template calls, access), so it is a declaration of the class.
-                if let Some(n) = name.filter(|n| n.kind() == "type_identifier" && !is_local(node)) {
+                if let Some(n) = name.filter(|n| n.kind() == "type_identifier") {
                     let class = text(n, self.src).to_string();
                     for member in named_children(body).into_iter().filter(|m| !m.is_extra() && m.kind() != "comment") {
                         self.model.decl_sites.push((class.clone(), member.start_position().row));
