@@ -503,7 +503,7 @@ impl<'a> Walker<'a> {
 
     fn declaration(&mut self, node: Node, depth: usize) {
         if node.kind() == "declaration" {
-            for d in children_by_field(node, "declarator").into_iter().filter(|d| d.kind() == "function_declarator") {
+            for d in children_by_field(node, "declarator") {
                 self.parameter_type_sites(d);
             }
         }
@@ -769,7 +769,20 @@ impl<'a> Walker<'a> {
                 }
             }
             "namespace_alias_definition" => {
-                if let Some(n) = node.child_by_field_name("name") {
+                let name = node.child_by_field_name("name");
+                for c in named_children(node).into_iter().filter(|c| Some(c.id()) != name.map(|n| n.id())) {
+                    // The target's first namespace is a use (`namespace chr = std::chrono;`).
+                    match c.kind() {
+                        "namespace_identifier" => self.reference(c),
+                        "nested_namespace_specifier" => {
+                            if let Some(first) = named_children(c).into_iter().next().filter(|f| f.kind() == "namespace_identifier") {
+                                self.reference(first);
+                            }
+                        }
+                        _ => self.visit(c, depth + 1),
+                    }
+                }
+                if let Some(n) = name {
                     self.declare_node(n, false);
                 }
             }
@@ -921,7 +934,7 @@ impl Model {
     /// environment (headers, macros) provides them, or the model cannot tell.
     pub fn context(&self) -> ProgramContext {
         let mut external: std::collections::HashSet<String> = self.unresolved.iter().map(|u| u.name.clone()).collect();
-        for inc in &self.includes {
+        for inc in self.include_keys() {
             external.insert(format!("{INCLUDE_PREFIX}{inc}"));
         }
         for m in &self.members {
@@ -945,6 +958,20 @@ impl Model {
         ProgramContext { external_names: external }
     }
 
+    /// The include and `using namespace` lines, each with its ordinal among identical
+    /// ones (losing one of three `using namespace std;` loses names too).
+    fn include_keys(&self) -> HashSet<String> {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        self.includes
+            .iter()
+            .map(|inc| {
+                let n = seen.entry(inc).or_default();
+                *n += 1;
+                format!("{inc}\u{1}{n}")
+            })
+            .collect()
+    }
+
     /// [`SITE_PREFIX`] entries: name, line, ordinal among identical (name, line) pairs.
     fn site_keys(&self) -> Vec<String> {
         let mut seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
@@ -966,7 +993,7 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
     if model.gave_up {
         return Vec::new();
     }
-    let lost_include = ctx.external_names.iter().filter_map(|n| n.strip_prefix(INCLUDE_PREFIX)).any(|inc| !model.includes.iter().any(|i| i == inc));
+    let lost_include = ctx.external_names.iter().filter_map(|n| n.strip_prefix(INCLUDE_PREFIX)).any(|inc| !model.include_keys().contains(inc));
     let mut out = Vec::new();
     for u in &model.unresolved {
         if !ctx.external_names.contains(&u.name) {
