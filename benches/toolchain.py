@@ -28,7 +28,8 @@ Languages (each one a class in ``TOOLCHAINS``; add yours there):
   preprocessor conditionals); compile errors are every error, compared without
   positions and without "did you mean" hints. Programs: the small test programs of
   GCC's own testsuites (libstdc++-v3/testsuite and gcc/testsuite/g++.dg of Debian's
-  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc), licence
+  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc;
+  ``LINTSEQ_GCC_TESTS=libstdc++`` or ``g++.dg`` keeps one of the two suites), licence
   header, DejaGnu directives and testsuite_hooks.h replaced by ``<cassert>``, kept if
   the full program compiles cleanly.
 
@@ -553,10 +554,12 @@ class CppToolchain:
 
     def candidates(self) -> list[str]:
         root = os.environ.get("LINTSEQ_GCC_SRC", "/tmp/gccsrc")
+        suites = {"all": ("libstdc++-v3/testsuite", "testsuite/g++.dg"), "libstdc++": ("libstdc++-v3/testsuite",),
+                  "g++.dg": ("testsuite/g++.dg",)}[os.environ.get("LINTSEQ_GCC_TESTS", "all")]
         found = set()
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
-            if not any(part in dirpath for part in ("libstdc++-v3/testsuite", "testsuite/g++.dg")):
+            if not any(part in dirpath for part in suites):
                 continue
             for fn in sorted(filenames):
                 if not fn.endswith((".cc", ".C")):
@@ -639,7 +642,7 @@ def replay(edit_path: list[str]) -> list[str]:
     return states
 
 
-def measure(tool, rows: list[dict], out_rows: list[dict], show: int = 3) -> dict:
+def measure(tool, rows: list[dict], out_rows: list[dict], show: int = 3, failures: str | None = None) -> dict:
     full_of = {}
     for row in rows:
         full_of[row["instruction"]] = strip_fence(row["response"], tool.fence)
@@ -665,7 +668,11 @@ def measure(tool, rows: list[dict], out_rows: list[dict], show: int = 3) -> dict
     results = tool.check([s for _, s in states])
     syntax_ok = no_new = 0
     shown_syntax = shown_new = 0
+    failing = open(failures, "w") if failures else None
     for (full, state), (syntax, types) in zip(states, results):
+        if failing and (syntax or set(types) - full_errors[full]):
+            failing.write(json.dumps({"full": full, "state": state, "syntax": syntax,
+                                      "new": sorted(set(types) - full_errors[full])}) + "\n")
         if not syntax:
             syntax_ok += 1
         elif shown_syntax < show:
@@ -677,6 +684,8 @@ def measure(tool, rows: list[dict], out_rows: list[dict], show: int = 3) -> dict
         elif not syntax and shown_new < show:
             shown_new += 1
             print(f"--- new compile errors {sorted(new)[:3]}:\n{state}\n", file=sys.stderr)
+    if failing:
+        failing.close()
     n = len(states)
     return {
         "lang": tool.name,
@@ -701,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "debug", "lintseq"))
     ap.add_argument("--show", type=int, default=3, help="failing states to print to stderr")
+    ap.add_argument("--failures", help="write every failing state as JSONL {full, state, syntax, new} to this file")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -716,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
             for row in rows:
                 f.write(json.dumps(row) + "\n")
     out_rows = run_lintseq(rows, args.lang, args.paths, args.seed, args.binary)
-    stats = measure(tool, rows, out_rows, args.show)
+    stats = measure(tool, rows, out_rows, args.show, args.failures)
     if args.json:
         print(json.dumps(stats))
     else:

@@ -16,7 +16,10 @@
 //! The program is every line between the `=== case` line and the first `===` line after
 //! it, joined by "\n". `expect` lists `line:code` pairs (1-based lines; nothing means
 //! clean); `dependents N:` lists the lines deleting line N also deletes. A case may have
-//! several `dependents` lines.
+//! several `dependents` lines. `delete N M ...: LINE:CODE ...` lints the state left
+//! after deleting lines N, M, ... in the context of the whole program
+//! ([`super::Language::program_context`]), the way the sampler lints it, and expects
+//! those findings (lines numbered as in the whole program); a case may have several.
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,9 @@ pub struct Case {
     pub expect: Option<Vec<(usize, String)>>,
     /// (1-based deleted line, 1-based dependent lines).
     pub dependents: Vec<(usize, Vec<usize>)>,
+    /// (1-based deleted lines, expected findings in the state they leave, as
+    /// (1-based line of the whole program, code), sorted).
+    pub states: Vec<(Vec<usize>, Vec<(usize, String)>)>,
 }
 
 fn bad(file: &Path, line: usize, why: &str) -> String {
@@ -40,6 +46,17 @@ fn bad(file: &Path, line: usize, why: &str) -> String {
 
 fn parse_numbers(text: &str, file: &Path, line: usize) -> Result<Vec<usize>, String> {
     text.split_whitespace().map(|n| n.parse().map_err(|_| bad(file, line, &format!("not a line number: {n:?}")))).collect()
+}
+
+fn parse_findings(list: &str, file: &Path, line: usize) -> Result<Vec<(usize, String)>, String> {
+    let mut out = Vec::new();
+    for item in list.split_whitespace() {
+        let (l, code) = item.split_once(':').ok_or_else(|| bad(file, line, "expected findings are line:CODE"))?;
+        let l = l.parse().map_err(|_| bad(file, line, &format!("not a line number: {l:?}")))?;
+        out.push((l, code.to_string()));
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Parses the cases of one `.cases` file.
@@ -67,20 +84,17 @@ pub fn parse_cases(file: &Path, text: &str) -> Result<Vec<Case>, String> {
                 program: String::new(),
                 expect: None,
                 dependents: Vec::new(),
+                states: Vec::new(),
             });
             body = Some(Vec::new());
             continue;
         }
         let case = cases.last_mut().ok_or_else(|| bad(file, lineno, "directive before the first case"))?;
         if let Some(list) = directive.strip_prefix("expect:") {
-            let mut expect = Vec::new();
-            for item in list.split_whitespace() {
-                let (l, code) = item.split_once(':').ok_or_else(|| bad(file, lineno, "expect items are line:CODE"))?;
-                let l = l.parse().map_err(|_| bad(file, lineno, &format!("not a line number: {l:?}")))?;
-                expect.push((l, code.to_string()));
-            }
-            expect.sort();
-            case.expect = Some(expect);
+            case.expect = Some(parse_findings(list, file, lineno)?);
+        } else if let Some(rest) = directive.strip_prefix("delete ") {
+            let (deleted, list) = rest.split_once(':').ok_or_else(|| bad(file, lineno, "delete N ...: LINE:CODE ..."))?;
+            case.states.push((parse_numbers(deleted, file, lineno)?, parse_findings(list, file, lineno)?));
         } else if let Some(rest) = directive.strip_prefix("dependents") {
             let (deleted, deps) = rest.split_once(':').ok_or_else(|| bad(file, lineno, "dependents N: lines"))?;
             let deleted = deleted.trim().parse().map_err(|_| bad(file, lineno, "dependents N: lines"))?;
@@ -138,6 +152,21 @@ pub fn check_case(lang: &dyn super::Language, case: &Case) -> Option<String> {
             }
         }
     }
+    if !case.states.is_empty() {
+        let ctx = lang.program_context(&case.program);
+        for (deleted, want) in &case.states {
+            let kept: Vec<(usize, &str)> = case.program.split('\n').enumerate().filter(|(i, _)| !deleted.contains(&(i + 1))).collect();
+            let state: Vec<&str> = kept.iter().map(|(_, l)| *l).collect();
+            let diags = lang.lint_in_context(&state.join("\n"), &ctx);
+            let mut got: Vec<(usize, String)> = diags.iter().map(|d| (kept.get(d.line).map_or(0, |k| k.0 + 1), d.code.to_string())).collect();
+            got.sort();
+            got.dedup();
+            if &got != want {
+                let shown: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+                problems.push(format!("after deleting {deleted:?}: expected {want:?}, got {got:?} ({})", shown.join("; ")));
+            }
+        }
+    }
     if problems.is_empty() {
         None
     } else {
@@ -151,11 +180,12 @@ mod tests {
 
     #[test]
     fn parses_cases() {
-        let text = "=== case: a\nx = 1\n\ny\n=== expect: 3:E0602\n=== case: b\nif x:\n  y\n=== dependents 1: 2\n";
+        let text = "=== case: a\nx = 1\n\ny\n=== expect: 3:E0602\n=== delete 1: 3:E0602\n=== case: b\nif x:\n  y\n=== dependents 1: 2\n";
         let cases = parse_cases(Path::new("t.cases"), text).unwrap();
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].program, "x = 1\n\ny");
         assert_eq!(cases[0].expect, Some(vec![(3, "E0602".to_string())]));
+        assert_eq!(cases[0].states, vec![(vec![1], vec![(3, "E0602".to_string())])]);
         assert_eq!(cases[1].program, "if x:\n  y");
         assert_eq!(cases[1].dependents, vec![(1, vec![2])]);
         assert!(parse_cases(Path::new("t"), "stray\n").is_err());

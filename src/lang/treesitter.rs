@@ -188,26 +188,36 @@ pub fn unbalanced_bracket_line(tree: &Tree, source: &str) -> Option<usize> {
 /// syntax error (an operand of a binary expression, an argument of a call): each as
 /// (start row, key), the key being the node's kind and its tokens joined by spaces,
 /// with comments left out and the subtrees of the `opaque` kinds (blocks, literal
-/// bodies) written as `{}` so that edits inside them do not count. Only the largest
-/// node of a nested chain of one kind is listed (`a + b + c`, not `a + b`).
+/// bodies) written as `{}` so that edits inside them do not count. Only the outermost
+/// node is listed: the nodes inside a listed one (up to an opaque one) are part of its
+/// key (`a + b + c`, not `a + b`; `x.iter().map(f)`, not `x.iter()`), so a state that
+/// lost the outer part (a chain that lost its last call) cannot pass for the inner one.
 pub fn multiline_shapes(tree: &Tree, source: &str, kinds: &[&str], opaque: &[&str]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
+    // (node, whether a listed node holds it)
+    let mut stack = vec![(tree.root_node(), false)];
+    while let Some((node, held)) = stack.pop() {
         let multiline = node.start_position().row != node.end_position().row;
-        if multiline
-            && kinds.contains(&node.kind())
-            && node.parent().is_none_or(|p| p.kind() != node.kind() || p.start_position().row == p.end_position().row)
-        {
+        let listed = multiline && !held && kinds.contains(&node.kind());
+        if listed {
             let mut key = String::from(node.kind());
             shape_tokens(node, source, opaque, &mut key);
             out.push((node.start_position().row, key));
         }
+        let held = (held || listed) && !opaque.contains(&node.kind());
         let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor).filter(|c| c.start_position().row != c.end_position().row));
+        stack.extend(node.named_children(&mut cursor).filter(|c| c.start_position().row != c.end_position().row).map(|c| (c, held)));
     }
     out.sort();
     out
+}
+
+/// `node`'s kind and tokens joined by spaces, comments left out and the subtrees of the
+/// `opaque` kinds written as `{}` (the key [`multiline_shapes`] gives a node).
+pub fn node_shape(node: Node, source: &str, opaque: &[&str]) -> String {
+    let mut key = String::from(node.kind());
+    shape_tokens(node, source, opaque, &mut key);
+    key
 }
 
 fn shape_tokens(node: Node, source: &str, opaque: &[&str], key: &mut String) {

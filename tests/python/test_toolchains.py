@@ -71,10 +71,6 @@ def test_java():
     assert_acceptance(toolchain_stats("java"), 20)
 
 
-# Known gap: Rust's intermediate programs do not yet reach the acceptance on rustc
-# (type errors such as a value-producing `if`/`match` arm that lost its tail); this
-# test reports the numbers and turns green once they do.
-@pytest.mark.xfail(strict=False, reason="rust linter below the 99% no-new-error acceptance (see the report)")
 @pytest.mark.skipif(shutil.which("rustc") is None, reason="rustc not installed (rustup)")
 def test_rust():
     assert_acceptance(toolchain_stats("rust"), 20)

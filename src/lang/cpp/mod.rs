@@ -5,6 +5,7 @@
 //! nothing is resolved on the machine. Ground truth: `g++ -fsyntax-only -std=c++17`.
 
 pub mod names;
+pub mod rules;
 
 use std::cell::RefCell;
 
@@ -31,9 +32,11 @@ pub fn parse(source: &str) -> Option<Tree> {
 const CONTAINERS: &[&str] = &["translation_unit", "compound_statement", "field_declaration_list", "declaration_list", "enumerator_list", "initializer_list", "argument_list", "parameter_list", "template_argument_list", "template_parameter_list", "field_initializer_list"];
 
 static CHECKS: &[CheckInfo] = &[
-    CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct)" },
+    CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (an unbalanced bracket is blamed on the opener that lost its closer, paired by indentation; otherwise the unexpected token's line, or the line that opened an unclosed construct); also what g++ rejects and the grammar accepts: a `case` label last in its switch with no statement, a `struct X` line left without its body, a template header that now heads another declaration" },
     CheckInfo { code: "E1101", name: "no-member", summary: "with the full program known: `x.f`, `p->f` or a constructor initializer `f(...)` naming a member the full program declares and this state does not" },
-    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include of the full program deleted, any use of a name from the headers" },
+    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name the full program declares (local, parameter, function, class, namespace, enumerator, typedef, template parameter, macro) used where no declaration of it is visible; with an #include or `using namespace` of the full program deleted, any use of a name from the headers (macro bodies included); with a declaration outside function bodies deleted (an overload, a constructor, a specialisation), every use of its name" },
+    CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "with the full program known: a multi-line template argument, call argument or parameter list that differs from every one of the full program (a lost argument); blamed on the line it starts on" },
+    CheckInfo { code: "E1111", name: "missing-return", summary: "a `constexpr` function returning a value has no `return` left" },
 ];
 
 /// Lints one C++ program on its own: the names it uses but never declares come from
@@ -46,16 +49,35 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     let model = names::Model::build(source, &tree);
     let mut ctx = model.context();
     ctx.external_names.retain(|n| !model.declared.contains(n));
-    finish(names::undefined(&model, &ctx))
+    let mut out = names::undefined(&model, &ctx);
+    out.extend(rules::diagnostics(&tree, source));
+    finish(out)
+}
+
+/// Context entry for a syntax error the grammar finds in the full program (valid C++
+/// it does not know, such as `void swap(C&, C&) = delete;`): its line and message.
+const KNOWN_ERROR: &str = "#syntax:";
+
+fn error_key(source: &str, error: &Diagnostic) -> String {
+    let line = source.split('\n').nth(error.line).unwrap_or("").trim();
+    format!("{KNOWN_ERROR}{line}\u{1}{}", error.message)
 }
 
 fn lint_with(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
     let Some(tree) = parse(source) else { return Vec::new() };
+    let mut out = Vec::new();
     if let Some(error) = crate::lang::java::syntax::first_error(&tree, source) {
-        return vec![error];
+        // The full program's own error is the grammar's, not g++'s: the checks still run.
+        if !ctx.external_names.contains(&error_key(source, &error)) {
+            return vec![error];
+        }
+        out.push(error);
     }
     let model = names::Model::build(source, &tree);
-    finish(names::undefined(&model, ctx))
+    out.extend(names::undefined(&model, ctx));
+    out.extend(super::treesitter::lost_shapes(ctx, &tree, source, SHAPE_KINDS, SHAPE_OPAQUE));
+    out.extend(rules::diagnostics(&tree, source));
+    finish(out)
 }
 
 fn finish(mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -63,6 +85,11 @@ fn finish(mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
     out.dedup();
     out
 }
+
+/// Multi-line lists whose shape must be one of the full program's (E1120): a template
+/// argument or call argument that lost a line changes arity (and overload) silently.
+const SHAPE_KINDS: &[&str] = &["template_argument_list", "argument_list", "parameter_list"];
+const SHAPE_OPAQUE: &[&str] = &["compound_statement", "field_declaration_list", "lambda_expression"];
 
 /// Declarations whose header may span lines: deleting any header line after the first
 /// (the function under a `template <...>` line, a lone `{`, a continued signature)
@@ -133,7 +160,14 @@ impl Language for Cpp {
     }
     fn program_context(&self, original: &str) -> ProgramContext {
         match parse(original) {
-            Some(tree) => names::Model::build(original, &tree).context(),
+            Some(tree) => {
+                let mut ctx = names::Model::build(original, &tree).context();
+                super::treesitter::remember_shapes(&mut ctx, &tree, original, SHAPE_KINDS, SHAPE_OPAQUE);
+                if let Some(error) = crate::lang::java::syntax::first_error(&tree, original) {
+                    ctx.external_names.insert(error_key(original, &error));
+                }
+                ctx
+            }
             None => ProgramContext::default(),
         }
     }

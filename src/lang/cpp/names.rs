@@ -24,6 +24,27 @@ const INCLUDE_PREFIX: &str = "#include:";
 const MEMBER_PREFIX: &str = "#member:";
 /// Context entries for every name the full program declares.
 const DECL_PREFIX: &str = "#decl:";
+/// Context entries for each declaration of a name outside function bodies: name, the
+/// declaration's line and its ordinal among identical ones.
+const SITE_PREFIX: &str = "#site:";
+/// Context entries for each `template <...>` header with the first line of what it heads.
+const TEMPLATE_PREFIX: &str = "#template:";
+/// Context entries for names macro bodies take from outside the program.
+const MACRO_EXTERNAL_PREFIX: &str = "#macroext:";
+
+/// C++ keywords and the words of macro bodies that never come from a header.
+fn is_keyword(word: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "char16_t", "char32_t", "class",
+        "const", "const_cast", "constexpr", "continue", "decltype", "default", "delete", "do", "double", "dynamic_cast",
+        "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int",
+        "long", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator", "or", "private", "protected",
+        "public", "register", "reinterpret_cast", "return", "short", "signed", "sizeof", "static", "static_assert",
+        "static_cast", "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "typeid", "typename",
+        "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "__VA_ARGS__",
+    ];
+    KEYWORDS.contains(&word) || word.starts_with("__builtin")
+}
 
 #[derive(Debug, Clone)]
 pub struct Unresolved {
@@ -55,6 +76,15 @@ pub struct Model {
     pub bare_templates: Vec<(usize, usize)>,
     /// Identifiers in macro bodies (expanded where the macro is used).
     pub macro_refs: Vec<Unresolved>,
+    /// Each declaration of a name outside function bodies (namespace and class scope,
+    /// macros): (name, row). A lost one (an overload, a constructor, a specialisation)
+    /// can change what every use of the name means, in ways only overload resolution
+    /// and template instantiation see.
+    pub decl_sites: Vec<(String, usize)>,
+    /// Each template header: (row, key of the header and the first line of what it heads).
+    pub template_heads: Vec<(usize, String)>,
+    /// The program's lines, trimmed.
+    pub lines: Vec<String>,
 }
 
 struct Scope {
@@ -111,6 +141,35 @@ pub fn blame_line(node: Node) -> usize {
         cur = n.parent();
     }
     node.start_position().row
+}
+
+/// Whether `node` is inside a function body, a parameter list, a lambda or a template
+/// parameter list (a local declaration, judged by scoping alone).
+fn is_local(node: Node) -> bool {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(n.kind(), "compound_statement" | "parameter_list" | "lambda_expression" | "template_parameter_list" | "requires_expression") {
+            return true;
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// The identifiers and type identifiers under `node`.
+fn identifiers(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "identifier" | "type_identifier") {
+            out.push(n);
+        }
+        if out.len() > 64 {
+            break;
+        }
+        stack.extend(named_children(n));
+    }
+    out
 }
 
 /// The name a declarator declares: the identifier under pointer, reference, array,
@@ -229,9 +288,47 @@ impl<'a> Walker<'a> {
     }
 
     fn declare_node(&mut self, node: Node, innermost: bool) {
+        if node.kind() == "operator_name" {
+            // A literal operator is named by its suffix: `operator""_foo`.
+            let t: String = text(node, self.src).chars().filter(|c| !c.is_whitespace()).collect();
+            if t.starts_with("operator\"\"") {
+                if !is_local(node) {
+                    self.site(node, t.clone());
+                }
+                self.declare(&t, innermost);
+            }
+            return;
+        }
         if matches!(node.kind(), "identifier" | "type_identifier" | "namespace_identifier" | "field_identifier") {
+            if !innermost && !is_local(node) {
+                self.site(node, text(node, self.src).to_string());
+            }
             let t = text(node, self.src).to_string();
             self.declare(&t, innermost);
+        }
+    }
+
+    /// Records a declaration of `name` at `node` (see [`Model::decl_sites`]).
+    fn site(&mut self, node: Node, name: String) {
+        self.model.decl_sites.push((name, blame_line(node)));
+    }
+
+    /// A namespace-scope function is also a declaration of the types its parameters
+    /// name: a lost overload (`void swap(C&, C&) = delete;`) changes what `C` can do.
+    fn parameter_type_sites(&mut self, declarator: Node) {
+        if is_local(declarator) {
+            return;
+        }
+        let mut stack = vec![declarator];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "parameter_list" {
+                for t in identifiers(n).into_iter().filter(|t| t.kind() == "type_identifier") {
+                    let name = text(t, self.src).to_string();
+                    self.model.decl_sites.push((name, blame_line(declarator)));
+                }
+            } else if n.kind().ends_with("declarator") {
+                stack.extend(named_children(n));
+            }
         }
     }
 
@@ -284,6 +381,23 @@ impl<'a> Walker<'a> {
             let pos = node.start_position();
             self.model.bare_templates.push((pos.row, pos.column));
         }
+    }
+
+    /// The header line of a template with the first line of what it heads: a state
+    /// whose header heads something else (its declaration lost, `int main()` next) is
+    /// rejected ("cannot declare '::main' to be a template").
+    fn template_head(&mut self, node: Node) {
+        let Some(params) = node.child_by_field_name("parameters") else { return };
+        let Some(inner) = named_children(node).into_iter().filter(|c| !c.is_extra() && c.id() != params.id()).find(|c| c.start_byte() >= params.end_byte()) else { return };
+        let line = |row: usize| self.src_lines().get(row).map_or(String::new(), |l| l.trim().to_string());
+        let head = params.end_position().row;
+        let first = inner.start_position().row;
+        let key = format!("{}\u{1}{}", line(head), line(first));
+        self.model.template_heads.push((node.start_position().row, key));
+    }
+
+    fn src_lines(&self) -> Vec<&str> {
+        std::str::from_utf8(self.src).unwrap_or("").split('\n').collect()
     }
 
     fn children(&mut self, node: Node, depth: usize) {
@@ -351,6 +465,7 @@ impl<'a> Walker<'a> {
                         self.visit(args, depth + 1);
                     }
                 }
+                "decltype" => self.visit(scope, depth + 1),
                 _ => {}
             }
         }
@@ -387,6 +502,11 @@ impl<'a> Walker<'a> {
     }
 
     fn declaration(&mut self, node: Node, depth: usize) {
+        if node.kind() == "declaration" {
+            for d in children_by_field(node, "declarator") {
+                self.parameter_type_sites(d);
+            }
+        }
         for c in named_children(node) {
             if node.child_by_field_name("declarator").is_some_and(|_| children_by_field(node, "declarator").iter().any(|d| d.id() == c.id())) {
                 // Parameters of a function declaration do not leak into the scope.
@@ -420,7 +540,18 @@ impl<'a> Walker<'a> {
         }
         match node.kind() {
             "identifier" | "type_identifier" => self.reference(node),
-            "namespace_identifier" | "field_identifier" | "statement_identifier" | "primitive_type" | "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "number_literal" | "preproc_arg" | "preproc_include" | "preproc_call" | "attribute_declaration" | "attribute_specifier" | "attribute" | "requires_expression" | "requires_clause" | "destructor_name" | "operator_name" | "access_specifier" | "system_lib_string" | "preproc_params" | "ms_declspec_modifier" | "gnu_asm_expression" | "user_defined_literal" | "concatenated_string" => {}
+            "namespace_identifier" | "field_identifier" | "statement_identifier" | "primitive_type" | "comment" | "string_literal" | "raw_string_literal" | "char_literal" | "number_literal" | "preproc_arg" | "preproc_include" | "preproc_call" | "attribute_declaration" | "attribute_specifier" | "attribute" | "requires_expression" | "requires_clause" | "destructor_name" | "operator_name" | "access_specifier" | "system_lib_string" | "preproc_params" | "ms_declspec_modifier" | "gnu_asm_expression" | "concatenated_string" => {}
+            "user_defined_literal" => {
+                // `"abc"_foo` calls the literal operator `operator""_foo`.
+                if let Some(suffix) = named_children(node).into_iter().find(|c| c.kind() == "literal_suffix") {
+                    let name = format!("operator\"\"{}", text(suffix, self.src));
+                    let r = Unresolved { name, line: blame_line(node), column: node.start_position().column };
+                    if !self.visible(&r.name) {
+                        self.model.unresolved.push(r.clone());
+                    }
+                    self.model.referenced.push(r);
+                }
+            }
             "preproc_def" | "preproc_function_def" => {
                 let params: HashSet<&str> = node.child_by_field_name("parameters").map(|p| named_children(p).into_iter().map(|c| text(c, self.src)).collect()).unwrap_or_default();
                 if let Some(v) = node.child_by_field_name("value") {
@@ -434,6 +565,7 @@ impl<'a> Walker<'a> {
                 }
                 if let Some(n) = node.child_by_field_name("name") {
                     let t = text(n, self.src).to_string();
+                    self.site(n, t.clone());
                     self.model.declared.insert(t.clone());
                     self.scopes[0].names.insert(t);
                 }
@@ -460,6 +592,9 @@ impl<'a> Walker<'a> {
             }
             "function_definition" => {
                 let declarator = node.child_by_field_name("declarator");
+                if let Some(d) = declarator {
+                    self.parameter_type_sites(d);
+                }
                 let qualified = declarator.is_some_and(is_qualified_declarator);
                 let name = declarator.and_then(declarator_name);
                 if let Some(n) = name {
@@ -496,6 +631,7 @@ impl<'a> Walker<'a> {
             }
             "template_declaration" => {
                 self.bare_template(node);
+                self.template_head(node);
                 self.push(true);
                 self.children(node, depth);
                 self.pop();
@@ -531,15 +667,30 @@ impl<'a> Walker<'a> {
             }
             "class_specifier" | "struct_specifier" | "union_specifier" | "enum_specifier" => {
                 let name = node.child_by_field_name("name");
+                // `struct g G;` names a class declared elsewhere; `struct g;` declares it.
+                let elaborated = node.child_by_field_name("body").is_none()
+                    && node.parent().is_some_and(|p| p.child_by_field_name("declarator").is_some() && p.child_by_field_name("type").is_some_and(|t| t.id() == node.id()));
                 if let Some(n) = name {
                     match n.kind() {
+                        "type_identifier" if elaborated => self.reference(n),
                         "type_identifier" => self.declare_node(n, false),
+                        "qualified_identifier" => self.qualified(n, depth + 1, true, true),
                         "template_type" => {
+                            // A specialisation declares more of the template and of
+                            // the types it is specialised for.
                             if let Some(t) = n.child_by_field_name("name") {
                                 self.reference(t);
+                                if !is_local(t) {
+                                    self.site(t, text(t, self.src).to_string());
+                                }
                             }
                             if let Some(args) = n.child_by_field_name("arguments") {
                                 self.visit(args, depth + 1);
+                                if !is_local(args) {
+                                    for arg in identifiers(args) {
+                                        self.site(arg, text(arg, self.src).to_string());
+                                    }
+                                }
                             }
                         }
                         _ => {}
@@ -567,6 +718,22 @@ impl<'a> Walker<'a> {
                     return;
                 }
                 let Some(body) = body else { return };
+                // Base classes are named from outside the class: its members do not
+                // declare them (`class D : public Base { int Base(); }`).
+                let mut cursor = node.walk();
+                let bases: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind() == "base_class_clause").collect();
+                for b in &bases {
+                    self.visit(*b, depth + 1);
+                }
+                // Each member (and access label) is part of what the class is: losing one
+                // can break any use of the class (aggregate initialisation, a member a
+                // library template calls, access), so it is a declaration of the class.
+                if let Some(n) = name.filter(|n| n.kind() == "type_identifier") {
+                    let class = text(n, self.src).to_string();
+                    for member in named_children(body).into_iter().filter(|m| !m.is_extra() && m.kind() != "comment") {
+                        self.model.decl_sites.push((class.clone(), member.start_position().row));
+                    }
+                }
                 self.member_ctx += 1;
                 self.push(false);
                 if let Some(n) = name {
@@ -575,7 +742,7 @@ impl<'a> Walker<'a> {
                     self.declare(&t, true);
                 }
                 for c in named_children(node) {
-                    if Some(c.id()) != name.map(|n| n.id()) {
+                    if Some(c.id()) != name.map(|n| n.id()) && c.kind() != "base_class_clause" {
                         self.visit(c, depth + 1);
                     }
                 }
@@ -602,7 +769,20 @@ impl<'a> Walker<'a> {
                 }
             }
             "namespace_alias_definition" => {
-                if let Some(n) = node.child_by_field_name("name") {
+                let name = node.child_by_field_name("name");
+                for c in named_children(node).into_iter().filter(|c| Some(c.id()) != name.map(|n| n.id())) {
+                    // The target's first namespace is a use (`namespace chr = std::chrono;`).
+                    match c.kind() {
+                        "namespace_identifier" => self.reference(c),
+                        "nested_namespace_specifier" => {
+                            if let Some(first) = named_children(c).into_iter().next().filter(|f| f.kind() == "namespace_identifier") {
+                                self.reference(first);
+                            }
+                        }
+                        _ => self.visit(c, depth + 1),
+                    }
+                }
+                if let Some(n) = name {
                     self.declare_node(n, false);
                 }
             }
@@ -743,7 +923,10 @@ impl Model {
         let mut model = w.model;
         model.declared.extend(members.iter().cloned());
         model.members = members;
-        model.includes = source.lines().map(str::trim).filter(|l| l.starts_with('#') && l.trim_start_matches('#').trim_start().starts_with("include")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        model.lines = source.split('\n').map(|l| l.trim().to_string()).collect();
+        // `using namespace` directives bring in names from outside like includes do.
+        let brings_names = |l: &str| (l.starts_with('#') && l.trim_start_matches('#').trim_start().starts_with("include")) || l.starts_with("using namespace ");
+        model.includes = source.lines().map(str::trim).filter(|l| brings_names(l)).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
         model
     }
 
@@ -751,7 +934,7 @@ impl Model {
     /// environment (headers, macros) provides them, or the model cannot tell.
     pub fn context(&self) -> ProgramContext {
         let mut external: std::collections::HashSet<String> = self.unresolved.iter().map(|u| u.name.clone()).collect();
-        for inc in &self.includes {
+        for inc in self.include_keys() {
             external.insert(format!("{INCLUDE_PREFIX}{inc}"));
         }
         for m in &self.members {
@@ -760,7 +943,46 @@ impl Model {
         for d in &self.declared {
             external.insert(format!("{DECL_PREFIX}{d}"));
         }
+        for site in self.site_keys() {
+            external.insert(site);
+        }
+        for (_, key) in &self.template_heads {
+            external.insert(format!("{TEMPLATE_PREFIX}{key}"));
+        }
+        // Names macro bodies use from outside: with an include lost, they may be gone.
+        for r in &self.macro_refs {
+            if !self.declared.contains(&r.name) && !is_keyword(&r.name) {
+                external.insert(format!("{MACRO_EXTERNAL_PREFIX}{}", r.name));
+            }
+        }
         ProgramContext { external_names: external }
+    }
+
+    /// The include and `using namespace` lines, each with its ordinal among identical
+    /// ones (losing one of three `using namespace std;` loses names too).
+    fn include_keys(&self) -> HashSet<String> {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        self.includes
+            .iter()
+            .map(|inc| {
+                let n = seen.entry(inc).or_default();
+                *n += 1;
+                format!("{inc}\u{1}{n}")
+            })
+            .collect()
+    }
+
+    /// [`SITE_PREFIX`] entries: name, line, ordinal among identical (name, line) pairs.
+    fn site_keys(&self) -> Vec<String> {
+        let mut seen: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for (name, row) in &self.decl_sites {
+            let line = self.lines.get(*row).map_or("", String::as_str);
+            let n = seen.entry((name, line)).or_default();
+            *n += 1;
+            out.push(format!("{SITE_PREFIX}{name}\u{1}{line}\u{1}{n}"));
+        }
+        out
     }
 }
 
@@ -771,7 +993,7 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
     if model.gave_up {
         return Vec::new();
     }
-    let lost_include = ctx.external_names.iter().filter_map(|n| n.strip_prefix(INCLUDE_PREFIX)).any(|inc| !model.includes.iter().any(|i| i == inc));
+    let lost_include = ctx.external_names.iter().filter_map(|n| n.strip_prefix(INCLUDE_PREFIX)).any(|inc| !model.include_keys().contains(inc));
     let mut out = Vec::new();
     for u in &model.unresolved {
         if !ctx.external_names.contains(&u.name) {
@@ -796,6 +1018,31 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
             out.push(Diagnostic::new(r.line, r.column, "E0602", format!("macro body names '{}', declared nowhere", r.name)));
         }
     }
+    // A declaration outside function bodies that the state lost (one overload, a
+    // constructor, a specialisation, one of two identical members): every use of its
+    // name may now mean something else or nothing, so each is flagged.
+    let state_sites: HashSet<String> = model.site_keys().into_iter().collect();
+    let broken: HashSet<&str> = ctx
+        .external_names
+        .iter()
+        .filter(|k| k.starts_with(SITE_PREFIX) && !state_sites.contains(*k))
+        .filter_map(|k| k[SITE_PREFIX.len()..].split('\u{1}').next())
+        .collect();
+    if !broken.is_empty() {
+        for r in model.referenced.iter().chain(&model.member_refs).chain(&model.qualified_refs).chain(&model.macro_refs) {
+            if broken.contains(r.name.as_str()) {
+                out.push(Diagnostic::new(r.line, r.column, "E0602", format!("a declaration of '{}' is gone", r.name)));
+            }
+        }
+    }
+    // A template header that now heads something it did not head in the full program.
+    if ctx.external_names.iter().any(|k| k.starts_with(TEMPLATE_PREFIX)) {
+        for (row, key) in &model.template_heads {
+            if !ctx.external_names.contains(&format!("{TEMPLATE_PREFIX}{key}")) {
+                out.push(Diagnostic::new(*row, 0, "E0001", "template header now heads another declaration"));
+            }
+        }
+    }
     for &(line, column) in &model.bare_templates {
         out.push(Diagnostic::new(line, column, "E0001", "template header without its declaration (too many template-parameter-lists)"));
     }
@@ -803,6 +1050,11 @@ pub fn undefined(model: &Model, ctx: &ProgramContext) -> Vec<Diagnostic> {
         for u in &model.referenced {
             if ctx.external_names.contains(&u.name) && !model.declared.contains(&u.name) {
                 out.push(Diagnostic::new(u.line, u.column, "E0602", format!("'{}' may come from a deleted #include", u.name)));
+            }
+        }
+        for r in &model.macro_refs {
+            if ctx.external_names.contains(&format!("{MACRO_EXTERNAL_PREFIX}{}", r.name)) && !model.declared.contains(&r.name) {
+                out.push(Diagnostic::new(r.line, r.column, "E0602", format!("macro body names '{}', which may come from a deleted #include", r.name)));
             }
         }
     }

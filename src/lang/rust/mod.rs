@@ -3,6 +3,7 @@
 //! a function that lost its tail expression, and multi-line shapes (a `match` that
 //! lost an arm, a struct literal that lost a field, a call that lost an argument).
 
+pub mod items;
 pub mod names;
 pub mod values;
 
@@ -31,7 +32,8 @@ pub fn parse(source: &str) -> Option<Tree> {
 const CONTAINERS: &[&str] = &["source_file", "declaration_list"];
 
 /// Multi-line nodes whose shape must be one of the full program's (see E1120); edits
-/// inside function bodies and composite literal bodies do not change a shape.
+/// inside function bodies and composite literal bodies do not change a shape. A
+/// `match` has its own rule (`items.rs`).
 const SHAPE_KINDS: &[&str] = &[
     "binary_expression",
     "arguments",
@@ -41,22 +43,22 @@ const SHAPE_KINDS: &[&str] = &[
     "field_declaration_list",
     "ordered_field_declaration_list",
     "field_initializer_list",
-    "match_block",
     "enum_variant_list",
     "call_expression",
     "field_expression",
     "token_tree",
     "array_expression",
 ];
-const SHAPE_OPAQUE: &[&str] = &["block"];
+/// A `match` is judged by its arms (`items.rs`), not as part of what holds it.
+const SHAPE_OPAQUE: &[&str] = &["block", "match_block"];
 /// Marks an attribute of the full program with what it annotates.
 const ATTR_NEXT: &str = "attrnext ";
 
 pub static CHECKS: &[CheckInfo] = &[
     CheckInfo { code: "E0001", name: "syntax-error", summary: "rustc's parser would reject the file; blamed on the line whose deletion fixes it (an opener that lost its closing bracket)" },
-    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name, type or macro used but declared nowhere in scope, not in the prelude and not external to the full program (rustc E0425/E0412/E0433)" },
-    CheckInfo { code: "E1111", name: "missing-tail", summary: "a block whose value is used (body of a function with a return type, `let` initializer, `if`/`match` used as a value, operand) no longer ends in a value or a diverging statement, or such an `if` lost its `else` (rustc E0308/E0317); blamed on the construct that uses the value (the function, the `let`, the statement)" },
-    CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line argument list, match, struct literal, struct or binary expression that differs from every one of the full program (a lost argument, match arm, field or operand); blamed on the line it starts on" },
+    CheckInfo { code: "E0602", name: "undefined-variable", summary: "a name, type or macro used but declared nowhere in scope, not in the prelude and not external to the full program (rustc E0425/E0412/E0433); with the full program known, a use that now reaches another binding than in it (its shadowing `let` is gone: `let s = s.as_bytes();`)" },
+    CheckInfo { code: "E1111", name: "missing-tail", summary: "a block whose value is used (body of a function with a return type, `let` initializer, `if`/`match` used as a value, operand) no longer ends in a value or a diverging statement, or such an `if` lost its `else`, or the `else` of a `let ... else` no longer diverges (rustc E0308/E0317); blamed on the construct that uses the value (the function, the `let`, the statement)" },
+    CheckInfo { code: "E1120", name: "broken-multiline-expression", summary: "a multi-line argument list, match, struct literal, struct or binary expression that differs from every one of the full program (a lost argument, match arm, field or operand), a trait impl that lost an item (E0046), or a loop in a const initializer that lost a line (a lost increment never ends); blamed on the line it starts on" },
 ];
 
 /// An attribute on its own line (`#[cfg(...)]`) is deleted with the item or statement
@@ -150,6 +152,7 @@ pub fn lint_in_context(source: &str, ctx: &ProgramContext) -> Vec<Diagnostic> {
         }
     }
     out.extend(treesitter::lost_shapes(ctx, &tree, source, SHAPE_KINDS, SHAPE_OPAQUE));
+    out.extend(items::diagnostics(ctx, &tree, source));
     out.sort();
     out.dedup();
     out
@@ -182,6 +185,7 @@ impl Language for Rust {
             Some(tree) if syntax_error(&tree, original).is_none() => {
                 let mut ctx = names::Model::build(&tree, original).context();
                 treesitter::remember_shapes(&mut ctx, &tree, original, SHAPE_KINDS, SHAPE_OPAQUE);
+                items::remember(&mut ctx, &tree, original);
                 let checked = values::Checker::run(&tree, original, None, None);
                 if !checked.flagged.is_empty() {
                     ctx.external_names.insert(values::OFF.to_string());

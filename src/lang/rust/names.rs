@@ -36,9 +36,21 @@ struct Reference {
     column: usize,
 }
 
+/// Marks, in the context, a name the full program binds more than once (a `let` that
+/// shadows a parameter, an outer `let` or an item).
+const REBOUND: &str = "rebound ";
+/// A use of a rebound name in the full program: name, its line, the line of the binding.
+const RESOLVED: &str = "resolved ";
+
 #[derive(Debug, Default)]
 pub struct Model {
     unresolved: Vec<Reference>,
+    /// Every reference: (name, row of the use, row of the local binding it resolves to,
+    /// `None` for an item or a name from outside).
+    resolutions: Vec<(String, usize, Option<usize>)>,
+    /// Names bound by a parameter, `let` or pattern, with how often.
+    local_bindings: HashMap<String, usize>,
+    lines: Vec<String>,
 }
 
 impl Model {
@@ -47,13 +59,37 @@ impl Model {
         let root = tree.root_node();
         b.collect_items(root);
         b.visit(root);
-        b.model
+        let mut model = b.model;
+        model.lines = source.split('\n').map(|l| l.trim().to_string()).collect();
+        model
+    }
+
+    fn resolution_key(&self, name: &str, use_row: usize, binding: Option<usize>) -> String {
+        let line = |row: usize| self.lines.get(row).map_or("", String::as_str);
+        format!("{RESOLVED}{name}\u{1}{}\u{1}{}", line(use_row), binding.map_or("", line))
     }
 
     pub fn context(&self) -> ProgramContext {
         let mut ctx = ProgramContext::default();
         for r in &self.unresolved {
             ctx.external_names.insert(r.name.clone());
+        }
+        // A name bound twice, or bound and also an item or outer name: which binding
+        // each use reaches is part of the program (a deleted shadowing `let` leaves
+        // its uses on the outer binding, of another type).
+        let mut targets: HashMap<&str, HashSet<Option<usize>>> = HashMap::new();
+        for (name, _, binding) in &self.resolutions {
+            targets.entry(name).or_default().insert(*binding);
+        }
+        for (name, count) in &self.local_bindings {
+            if *count > 1 || targets.get(name.as_str()).is_some_and(|t| t.contains(&None)) {
+                ctx.external_names.insert(format!("{REBOUND}{name}"));
+            }
+        }
+        for (name, row, binding) in &self.resolutions {
+            if self.local_bindings.contains_key(name) {
+                ctx.external_names.insert(self.resolution_key(name, *row, *binding));
+            }
         }
         ctx
     }
@@ -63,6 +99,11 @@ impl Model {
         for r in self.unresolved.iter().filter(|r| !ctx.external_names.contains(&r.name)) {
             out.push(Diagnostic::new(r.row, r.column, "E0602", format!("cannot find `{}` in this scope", r.name)));
         }
+        for (name, row, binding) in &self.resolutions {
+            if ctx.external_names.contains(&format!("{REBOUND}{name}")) && !ctx.external_names.contains(&self.resolution_key(name, *row, *binding)) {
+                out.push(Diagnostic::new(*row, 0, "E0602", format!("`{name}` now names another binding (its shadowing `let` is gone)")));
+            }
+        }
         out
     }
 }
@@ -71,7 +112,8 @@ struct Builder<'a> {
     src: &'a [u8],
     /// Every item name and `use` leaf in the file (macros as `name!`).
     items: HashSet<String>,
-    scopes: Vec<HashMap<String, ()>>,
+    /// Local bindings: name -> row of the binding.
+    scopes: Vec<HashMap<String, usize>>,
     model: Model,
 }
 
@@ -154,13 +196,19 @@ impl Builder<'_> {
 
     fn declare(&mut self, node: Node) {
         let t = self.text(node);
+        *self.model.local_bindings.entry(t.clone()).or_default() += 1;
         if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(t, ());
+            scope.insert(t, node.start_position().row);
         }
     }
 
     fn reference_name(&mut self, name: String, node: Node) {
-        if name.is_empty() || PRELUDE.contains(&name.as_str()) || self.items.contains(&name) || self.scopes.iter().any(|s| s.contains_key(&name)) {
+        if name.is_empty() {
+            return;
+        }
+        let binding = self.scopes.iter().rev().find_map(|s| s.get(&name)).copied();
+        self.model.resolutions.push((name.clone(), node.start_position().row, binding));
+        if binding.is_some() || PRELUDE.contains(&name.as_str()) || self.items.contains(&name) {
             return;
         }
         let pos = node.start_position();

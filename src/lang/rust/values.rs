@@ -112,6 +112,18 @@ impl<'s> Checker<'s> {
         }
     }
 
+    /// Whether the `else` block of a `let ... else` may still diverge (rustc E0308
+    /// otherwise): it ends in a diverging expression, or in a call, macro or branch
+    /// this check cannot see through.
+    fn may_diverge(&self, block: Node) -> bool {
+        let Some(last) = named(block).into_iter().filter(|c| c.kind() != "attribute_item").last() else { return false };
+        let inner = if last.kind() == "expression_statement" { named(last).first().copied() } else { Some(last) };
+        inner.is_some_and(|e| {
+            self.diverges(e)
+                || matches!(e.kind(), "macro_invocation" | "call_expression" | "if_expression" | "match_expression" | "block" | "loop_expression" | "unsafe_block")
+        })
+    }
+
     fn tail<'t>(&mut self, block: Node<'t>) -> Tail<'t> {
         let children: Vec<Node> = named(block)
             .into_iter()
@@ -119,7 +131,10 @@ impl<'s> Checker<'s> {
             .collect();
         let Some(&last) = children.last() else { return Tail::Missing };
         if children.len() >= 2 && children[children.len() - 2].kind() == "attribute_item" {
-            let key = format!("{}\n{}", self.text(children[children.len() - 2]).trim(), first_line(self.text(last)));
+            // What comes before counts too: under `#[cfg(windows)] { .. }` as the tail,
+            // the block before it (`#[cfg(not(windows))] { .. }`) may be the real tail.
+            let before = children.len().checked_sub(3).map_or("", |i| first_line(self.text(children[i])));
+            let key = format!("{before}\n{}\n{}", self.text(children[children.len() - 2]).trim(), first_line(self.text(last)));
             let ok = self.attr_tails.is_none_or(|set| set.contains(&key));
             self.attr_keys.push(key);
             if !ok {
@@ -269,6 +284,9 @@ impl<'s> Checker<'s> {
                     self.visit(v, Some(node), d);
                 }
                 if let Some(alt) = node.child_by_field_name("alternative") {
+                    if !self.may_diverge(alt) {
+                        self.flag(node);
+                    }
                     self.visit(alt, None, d);
                 }
             }
