@@ -27,15 +27,18 @@ Languages (each one a class in ``TOOLCHAINS``; add yours there):
   errors ("expected ...", "stray ...", unterminated constructs, unbalanced
   preprocessor conditionals); compile errors are every error, compared without
   positions and without "did you mean" hints. Programs: the small test programs of
-  GCC's own testsuites (libstdc++-v3/testsuite and gcc/testsuite/g++.dg of Debian's
-  gcc-12-source, unpacked to ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc;
-  ``LINTSEQ_GCC_TESTS=libstdc++`` or ``g++.dg`` keeps one of the two suites), licence
+  libstdc++'s testsuite (libstdc++-v3/testsuite of Debian's gcc-12-source, unpacked to
+  ``$LINTSEQ_GCC_SRC``, default /tmp/gccsrc): ordinary programs using the standard
+  library. ``LINTSEQ_GCC_TESTS=all`` adds the compiler's own regression tests
+  (gcc/testsuite/g++.dg, deliberately exotic: GNU extensions, name-lookup and template
+  corner cases), ``g++.dg`` keeps only those. Licence
   header, DejaGnu directives and testsuite_hooks.h replaced by ``<cassert>``, kept if
   the full program compiles cleanly.
 
 Usage:
   python3 benches/toolchain.py --lang go [--programs 250] [--samples FILE.jsonl]
          [--write-samples FILE.jsonl] [--paths 2] [--seed 1] [--json]
+         [--show N] [--failures FAILING.jsonl]
 """
 
 from __future__ import annotations
@@ -503,7 +506,8 @@ class RustToolchain:
 
 class CppToolchain:
     """``g++ -fsyntax-only -std=c++17 -w``: parse-kind errors are the syntax check, every
-    error the compile errors. Programs: GCC's own test programs (see the module doc)."""
+    error the compile errors. Programs: libstdc++'s test programs, or with
+    ``LINTSEQ_GCC_TESTS=all`` also g++'s (see the module doc)."""
 
     name = "cpp"
     fence = "cpp"
@@ -555,7 +559,7 @@ class CppToolchain:
     def candidates(self) -> list[str]:
         root = os.environ.get("LINTSEQ_GCC_SRC", "/tmp/gccsrc")
         suites = {"all": ("libstdc++-v3/testsuite", "testsuite/g++.dg"), "libstdc++": ("libstdc++-v3/testsuite",),
-                  "g++.dg": ("testsuite/g++.dg",)}[os.environ.get("LINTSEQ_GCC_TESTS", "all")]
+                  "g++.dg": ("testsuite/g++.dg",)}[os.environ.get("LINTSEQ_GCC_TESTS", "libstdc++")]
         found = set()
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()

@@ -76,10 +76,6 @@ def test_rust():
     assert_acceptance(toolchain_stats("rust"), 20)
 
 
-# Known gap: C++ intermediate programs do not yet reach the 99% no-new-error acceptance
-# on g++ (deleted constructors and overloads, template corner cases of GCC's own test
-# programs); this test reports the numbers and turns green once they do.
-@pytest.mark.xfail(strict=False, reason="cpp linter below the acceptance on g++ (see the report)")
 @pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed (apt-get install g++)")
 def test_cpp():
     assert_acceptance(toolchain_stats("cpp"), 20)
