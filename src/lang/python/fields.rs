@@ -79,6 +79,24 @@ static KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     (0..language.node_kind_count() as u16).map(|id| language.node_kind_for_id(id).unwrap_or("")).collect()
 });
 
+/// tree-sitter's id of `field`.
+#[inline]
+pub fn field_id(field: Field) -> u16 {
+    IDS[field as usize]
+}
+
+/// The name of kind id `kind` (`None` past the grammar's table).
+#[inline]
+pub fn kind_name(kind: u16) -> Option<&'static str> {
+    KINDS.get(kind as usize).copied()
+}
+
+/// The kind id of the named or anonymous kind `name`.
+pub fn kind_id(name: &str, named: bool) -> u16 {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    language.id_for_node_kind(name, named)
+}
+
 /// Fast field and kind access on tree-sitter-python nodes.
 pub trait FieldExt<'t> {
     /// The child in `field`, as `child_by_field_name` with the field's name.

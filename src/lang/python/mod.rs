@@ -6,6 +6,7 @@ pub mod fields;
 pub mod model;
 pub mod syntax;
 pub mod tokenizer;
+pub mod tree;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -104,7 +105,7 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     if let Some(error) = syntax::check(source) {
         return vec![error];
     }
-    let tree = parse_reusing(source);
+    let tree = tree::SyntaxTree::from_tree_sitter(&parse_reusing(source));
     let model = model::Model::build(source, &tree);
     let ctx = checks::Context::new(source, &tree, &model);
     let mut out = checks::run_all(&ctx);

@@ -12,7 +12,7 @@
 mod builder;
 
 use foldhash::HashMap;
-use tree_sitter::{Node, Tree};
+use crate::lang::python::tree::{Node, SyntaxTree};
 
 macro_rules! id_type {
     ($name:ident) => {
@@ -300,7 +300,7 @@ pub const MODULE_SCOPE: ScopeId = ScopeId(0);
 
 impl Model {
     /// Builds the model of `source`. Robust to ERROR nodes: it never panics.
-    pub fn build(source: &str, tree: &Tree) -> Model {
+    pub fn build(source: &str, tree: &SyntaxTree) -> Model {
         builder::build(source, tree)
     }
 
@@ -515,7 +515,7 @@ mod tests {
     #[test]
     fn nodes_scopes_and_names() {
         let src = "class C:\n    def m(self, d=dflt):\n        return [a for a in items if a]\n";
-        let tree = crate::lang::python::parse(src);
+        let tree = crate::lang::python::tree::SyntaxTree::from_tree_sitter(&crate::lang::python::parse(src));
         let m = Model::build(src, &tree);
         let root = tree.root_node();
         assert!(m.name_id("items").is_some() && m.name_id("nothing").is_none());

@@ -6,9 +6,10 @@
 //! passed by keyword). Calls with `*args` / `**kwargs`, and callees bound more than
 //! once or inherited through unknown bases, are left alone.
 
-use tree_sitter::Node;
+use crate::lang::python::tree::Node;
 
-use crate::lang::python::fields::{named_children, Field, FieldExt};
+use crate::lang::python::fields::Field;
+use crate::lang::python::tree::named_children;
 
 use super::classes::{Base, Owner, Program};
 use super::context::{method_type, MethodType};

@@ -4,9 +4,10 @@
 //! name, and what an identifier read somewhere refers to (an instance of a program
 //! class, or the class itself). Shared by the members and calls checks.
 
-use tree_sitter::Node;
+use crate::lang::python::tree::Node;
 
-use crate::lang::python::fields::{named_children, Field, FieldExt};
+use crate::lang::python::fields::Field;
+use crate::lang::python::tree::named_children;
 
 use super::context::{first_param, method_type, MethodType};
 use super::stdlib_classes::STDLIB_CLASSES;

@@ -6,9 +6,10 @@
 //! classes, `object` or builtin exceptions. An imported base is never resolved, so the
 //! check stays silent there (pylint, which imports the base, may not).
 
-use tree_sitter::Node;
+use crate::lang::python::tree::Node;
 
-use crate::lang::python::fields::{named_children, Field, FieldExt};
+use crate::lang::python::fields::Field;
+use crate::lang::python::tree::named_children;
 use crate::lang::python::model::{ScopeId, ScopeKind};
 
 use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};

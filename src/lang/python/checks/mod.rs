@@ -14,9 +14,8 @@ pub mod syntax_util;
 
 use std::cell::OnceCell;
 
-use tree_sitter::{Node, Tree};
+use crate::lang::python::tree::{Node, SyntaxTree};
 
-use crate::lang::python::fields::FieldExt;
 
 use super::model::Model;
 use crate::lang::{CheckInfo, Diagnostic};
@@ -24,7 +23,7 @@ use crate::lang::{CheckInfo, Diagnostic};
 /// What every check may read.
 pub struct Context<'a> {
     pub source: &'a str,
-    pub tree: &'a Tree,
+    pub tree: &'a SyntaxTree,
     pub model: &'a Model,
     /// Every node of the tree in pre-order (the order of `syntax_util::for_each_node`),
     /// collected by one walk so the checks do not each walk the whole tree again.
@@ -38,17 +37,16 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(source: &'a str, tree: &'a Tree, model: &'a Model) -> Self {
-        let mut nodes = Vec::new();
+    pub fn new(source: &'a str, tree: &'a SyntaxTree, model: &'a Model) -> Self {
+        let nodes: Vec<Node> = tree.nodes().collect();
         let (mut attributes, mut calls) = (Vec::new(), Vec::new());
-        syntax_util::for_each_node(tree.root_node(), |n| {
-            nodes.push(n);
+        for &n in &nodes {
             match n.kind_str() {
                 "attribute" => attributes.push(n),
                 "call" => calls.push(n),
                 _ => {}
             }
-        });
+        }
         Context { source, tree, model, nodes, attributes, calls, program: OnceCell::new() }
     }
 

@@ -1,8 +1,7 @@
 //! Small tree-sitter helpers shared by the checks (names and scopes come from the model).
 
-use tree_sitter::Node;
+use crate::lang::python::tree::Node;
 
-use crate::lang::python::fields::FieldExt;
 
 pub fn text<'a>(src: &'a str, node: Node) -> &'a str {
     src.get(node.byte_range()).unwrap_or("")
@@ -34,24 +33,7 @@ pub fn decorators<'a>(src: &'a str, def_node: Node<'a>) -> impl Iterator<Item = 
     })
 }
 
-/// Calls `f` on every node of the tree in pre-order, without recursion.
-pub fn for_each_node<'a>(root: Node<'a>, mut f: impl FnMut(Node<'a>)) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        f(node);
-        let n = node.child_count();
-        if n <= 8 {
-            // `Node::child` walks from the first child: cheap for a few children, and
-            // cheaper per step than a cursor.
-            for i in (0..n).rev() {
-                if let Some(c) = node.child(i) {
-                    stack.push(c);
-                }
-            }
-        } else {
-            let at = stack.len();
-            stack.extend(node.children(&mut node.walk()));
-            stack[at..].reverse();
-        }
-    }
+/// Calls `f` on every node of the tree in pre-order.
+pub fn for_each_node<'a>(root: Node<'a>, f: impl FnMut(Node<'a>)) {
+    root.descendants().for_each(f);
 }

@@ -2,9 +2,10 @@
 //! the source; nothing is allocated per node.
 
 use foldhash::HashMap;
-use tree_sitter::{Node, Tree};
+use crate::lang::python::tree::{Node, SyntaxTree};
 
-use crate::lang::python::fields::{named_children, Field, FieldExt};
+use crate::lang::python::fields::Field;
+use crate::lang::python::tree::named_children;
 
 use super::*;
 
@@ -53,7 +54,7 @@ struct Builder<'s> {
     depth: u32,
 }
 
-pub(super) fn build(source: &str, tree: &Tree) -> Model {
+pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     let root = tree.root_node();
     let mut b = Builder {
         src: source,
