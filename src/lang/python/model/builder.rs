@@ -339,10 +339,9 @@ impl<'s> Builder<'s> {
     // ---- statements ----------------------------------------------------------------
 
     fn walk_block(&mut self, node: Node) {
-        let children: Vec<Node> = named_children(node).collect();
         let stretch = self.at_least_once_body.take();
         let end = node.end_byte() as u32;
-        for child in children {
+        for child in named_children(node) {
             let stretched = stretch.filter(|(_, i)| self.frame.loops.get(*i).is_some_and(|l| !l.jumped));
             self.block_child_start = child.start_byte() as u32;
             self.block_child_dom = stretched.map_or(end, |(outer, _)| outer.max(end));
@@ -369,15 +368,13 @@ impl<'s> Builder<'s> {
             }
             "break_statement" | "continue_statement" => self.note_jump(node.kind_str()),
             "delete_statement" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     self.walk_del_target(child);
                 }
             }
             "global_statement" | "nonlocal_statement" => {
                 let global = node.kind_str() == "global_statement";
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children.into_iter().filter(|c| c.kind_str() == "identifier") {
+                for child in named_children(node).filter(|c| c.kind_str() == "identifier") {
                     let name = self.intern(child);
                     let scope = &mut self.m.scopes[self.scope.index()];
                     let list = if global { &mut scope.globals } else { &mut scope.nonlocals };
@@ -400,8 +397,7 @@ impl<'s> Builder<'s> {
             "function_definition" => self.walk_function(node),
             "class_definition" => self.walk_class(node),
             "decorated_definition" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     match child.kind_str() {
                         "decorator" => self.walk_children(child),
                         "function_definition" => self.walk_function(child),
@@ -419,16 +415,16 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_expression_statement(&mut self, node: Node) {
-        let children: Vec<Node> = named_children(node).collect();
         let end = node.end_byte() as u32;
-        for child in &children {
+        for child in named_children(node) {
             match child.kind_str() {
-                "assignment" => self.walk_assignment(*child, end),
-                "augmented_assignment" => self.walk_aug_assignment(*child, end),
-                _ => self.walk_expr(*child),
+                "assignment" => self.walk_assignment(child, end),
+                "augmented_assignment" => self.walk_aug_assignment(child, end),
+                _ => self.walk_expr(child),
             }
         }
-        if let [only] = children.as_slice() {
+        let mut children = named_children(node);
+        if let (Some(only), None) = (children.next(), children.next()) {
             if only.kind_str() == "call" {
                 if let Some(f) = only.field(Field::Function) {
                     if TERMINATING_CALLS.contains(&self.text(f)) {
@@ -550,8 +546,7 @@ impl<'s> Builder<'s> {
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "parenthesized_expression" | "list_splat_pattern"
             | "list_splat" | "expression_list" | "as_pattern_target" | "case_pattern" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     self.walk_target(child, kind, effective);
                 }
             }
@@ -568,8 +563,7 @@ impl<'s> Builder<'s> {
                 self.bind(node, BindingKind::Deletion, node.end_byte() as u32);
             }
             "expression_list" | "tuple" | "list" | "parenthesized_expression" | "pattern_list" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     self.walk_del_target(child);
                 }
             }
@@ -736,8 +730,7 @@ impl<'s> Builder<'s> {
         let ctl = self.push_ctl(kind, clause);
         self.within(ctl, |b| {
             b.conditionally(|b| {
-                let children: Vec<Node> = named_children(clause).collect();
-                for child in children {
+                for child in named_children(clause) {
                     if child.kind_str() == "block" {
                         b.walk_block(child);
                     } else {
@@ -897,8 +890,7 @@ impl<'s> Builder<'s> {
     fn walk_with(&mut self, node: Node) {
         let with_ctl = self.push_ctl(CtlKind::With, node);
         self.within(with_ctl, |b| {
-            let children: Vec<Node> = named_children(node).collect();
-            for child in children {
+            for child in named_children(node) {
                 match child.kind_str() {
                     "with_clause" => {
                         let items: Vec<Node> = named_children(child).collect();
@@ -988,8 +980,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "class_pattern" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     if child.kind_str() == "dotted_name" {
                         if let Some(first) = child.named_child(0) {
                             self.reference(first, RefContext::Load);
@@ -1000,8 +991,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "keyword_pattern" => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children.into_iter().skip(1) {
+                for child in named_children(node).skip(1) {
                     self.walk_pattern(child, effective);
                 }
             }
@@ -1043,8 +1033,7 @@ impl<'s> Builder<'s> {
             }
             "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" | "complex_pattern" => {}
             _ => {
-                let children: Vec<Node> = named_children(node).collect();
-                for child in children {
+                for child in named_children(node) {
                     self.walk_pattern(child, effective);
                 }
             }
@@ -1084,8 +1073,7 @@ impl<'s> Builder<'s> {
 
     /// Default values and annotations of parameters: evaluated in the enclosing scope.
     fn walk_parameter_defaults(&mut self, params: Node) {
-        let children: Vec<Node> = named_children(params).collect();
-        for p in children {
+        for p in named_children(params) {
             match p.kind_str() {
                 "default_parameter" => {
                     if let Some(v) = p.field(Field::Value) {
@@ -1111,8 +1099,7 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_parameters(&mut self, params: Node, effective: u32) {
-        let children: Vec<Node> = named_children(params).collect();
-        for p in children {
+        for p in named_children(params) {
             self.bind_parameter(p, effective);
         }
     }
@@ -1128,8 +1115,7 @@ impl<'s> Builder<'s> {
                 }
             }
             "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
-                let children: Vec<Node> = named_children(p).collect();
-                for c in children {
+                for c in named_children(p) {
                     if c.kind_str() != "type" {
                         self.bind_parameter(c, effective);
                     }
@@ -1170,8 +1156,7 @@ impl<'s> Builder<'s> {
     // ---- expressions ---------------------------------------------------------------
 
     fn walk_children(&mut self, node: Node) {
-        let children: Vec<Node> = named_children(node).collect();
-        for child in children {
+        for child in named_children(node) {
             self.walk_expr(child);
         }
     }
@@ -1259,8 +1244,7 @@ impl<'s> Builder<'s> {
 
     /// Only the interpolations of f-strings hold names; string annotations are not read.
     fn walk_string(&mut self, node: Node) {
-        let children: Vec<Node> = named_children(node).collect();
-        for child in children {
+        for child in named_children(node) {
             match child.kind_str() {
                 "interpolation" => self.walk_children(child),
                 "string" => self.walk_string(child),
