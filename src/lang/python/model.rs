@@ -57,6 +57,8 @@ pub struct Scope {
     /// Byte range of the node that opens the scope (the whole module for the module).
     pub start: u32,
     pub end: u32,
+    /// The opening node's id in the syntax tree the model was built from.
+    pub node: u32,
     /// For classes and functions: the defined name.
     pub name: Option<NameId>,
     /// The class a function is directly defined in (a method), if any.
@@ -294,6 +296,38 @@ pub struct Model {
     /// `(start, end, scope)` of every scope but the module, sorted (for
     /// [`Model::scope_of_node`]).
     scope_ranges: Vec<(u32, u32, ScopeId)>,
+    /// The scopes but the module by the start of their node (for [`Model::holding`]);
+    /// empty when the nesting index below does not apply.
+    by_start: Vec<u32>,
+    /// For each scope, the innermost other scope whose node holds its node (0: none).
+    nested_in: Vec<u32>,
+}
+
+/// The scopes whose node holds a byte range, innermost first (see [`Model::holding`]).
+pub struct Holding<'m> {
+    model: &'m Model,
+    start: u32,
+    end: u32,
+    /// The next scope to look at (0: done).
+    next: usize,
+    /// Walk every scope down from the last instead of the nesting chain.
+    linear: bool,
+}
+
+impl Iterator for Holding<'_> {
+    type Item = ScopeId;
+
+    fn next(&mut self) -> Option<ScopeId> {
+        while self.next != 0 {
+            let i = self.next;
+            self.next = if self.linear { i - 1 } else { self.model.nested_in[i] as usize };
+            let scope = &self.model.scopes[i];
+            if scope.start <= self.start && self.end <= scope.end {
+                return Some(ScopeId(i as u32));
+            }
+        }
+        None
+    }
 }
 
 pub const MODULE_SCOPE: ScopeId = ScopeId(0);
@@ -334,34 +368,78 @@ impl Model {
         if scope == MODULE_SCOPE {
             return root;
         }
-        let s = &self.scopes[scope.index()];
-        root.descendant_for_byte_range(s.start as usize, s.end as usize).unwrap_or(root)
+        root.tree().node(self.scopes[scope.index()].node as usize)
     }
 
     /// The scope the code of `node` runs in, under Python's rules: a def's or lambda's
     /// body (not its decorators, defaults or annotations), a class body, a comprehension
     /// except its first iterable.
     pub fn enclosing_scope(&self, node: Node) -> ScopeId {
-        // Scopes are numbered in tree order, so of the scopes whose code holds the node
-        // the innermost is the last (a walk up through `Node::parent` costs a descent
-        // from the root per step).
+        // A scope's code lies inside its node, so the innermost scope whose code holds
+        // the node is among the scopes whose node holds it.
         let (start, end) = (node.start_byte() as u32, node.end_byte() as u32);
-        (1..self.scopes.len()).rev().find(|&i| self.scopes[i].runs(start, end)).map_or(MODULE_SCOPE, |i| ScopeId(i as u32))
+        self.holding(start, end).find(|s| self.scopes[s.index()].runs(start, end)).unwrap_or(MODULE_SCOPE)
     }
 
     /// The scopes (not the module) whose node holds the node spanning `start..end`,
     /// innermost first: its enclosing defs, classes, lambdas and comprehensions.
-    pub fn scopes_holding(&self, start: u32, end: u32) -> impl Iterator<Item = ScopeId> + '_ {
-        (1..self.scopes.len()).rev().filter(move |&i| self.scopes[i].start <= start && end <= self.scopes[i].end).map(|i| ScopeId(i as u32))
+    pub fn scopes_holding(&self, start: u32, end: u32) -> Holding<'_> {
+        self.holding(start, end)
     }
 
     /// pylint's frame of the node spanning `start..end`: the innermost def, class or
     /// lambda whose body holds it (the module when there is none).
     pub fn frame_scope(&self, start: u32, end: u32) -> ScopeId {
-        (1..self.scopes.len())
-            .rev()
-            .find(|&i| matches!(self.scopes[i].code, CodeRegion::Body { .. }) && self.scopes[i].runs(start, end))
-            .map_or(MODULE_SCOPE, |i| ScopeId(i as u32))
+        self.holding(start, end)
+            .find(|s| {
+                let scope = &self.scopes[s.index()];
+                matches!(scope.code, CodeRegion::Body { .. }) && scope.runs(start, end)
+            })
+            .unwrap_or(MODULE_SCOPE)
+    }
+
+    /// The scopes whose node holds `start..end`, innermost first (innermost is also the
+    /// highest-numbered: scopes are numbered in tree order). Scope nodes nest, so those
+    /// scopes are the last scope starting at or before `start` and the scopes holding
+    /// it: a binary search and a walk up the nesting, instead of a look at every scope.
+    fn holding(&self, start: u32, end: u32) -> Holding<'_> {
+        if self.by_start.is_empty() {
+            return Holding { model: self, start, end, next: self.scopes.len().saturating_sub(1), linear: true };
+        }
+        let before = self.by_start.partition_point(|&i| self.scopes[i as usize].start <= start);
+        let next = if before == 0 { 0 } else { self.by_start[before - 1] as usize };
+        Holding { model: self, start, end, next, linear: false }
+    }
+
+    /// Builds the index [`Model::holding`] walks. It is used only when every scope is
+    /// numbered after the scopes holding it (true of the builder's tree-order walk; if
+    /// it ever were not, "innermost" and "highest-numbered" could disagree, and the
+    /// look-ups fall back to a scan of every scope).
+    fn index_nesting(&mut self) {
+        let n = self.scopes.len();
+        let mut order: Vec<u32> = (1..n as u32).collect();
+        order.sort_unstable_by_key(|&i| (self.scopes[i as usize].start, std::cmp::Reverse(self.scopes[i as usize].end), i));
+        let mut nested_in = vec![0u32; n];
+        let mut open: Vec<u32> = Vec::new();
+        for &i in &order {
+            let scope = &self.scopes[i as usize];
+            while let Some(&outer) = open.last() {
+                let o = &self.scopes[outer as usize];
+                if o.start <= scope.start && scope.end <= o.end {
+                    break;
+                }
+                open.pop();
+            }
+            if let Some(&outer) = open.last() {
+                if outer > i {
+                    return;
+                }
+                nested_in[i as usize] = outer;
+            }
+            open.push(i);
+        }
+        self.by_start = order;
+        self.nested_in = nested_in;
     }
 
     /// The identifier node of a binding's name.

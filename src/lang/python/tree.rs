@@ -117,6 +117,11 @@ impl SyntaxTree {
         self.nodes.is_empty()
     }
 
+    /// The node with id `id` (see [`Node::id`]).
+    pub fn node(&self, id: usize) -> Node<'_> {
+        Node { tree: self, index: id as u32 }
+    }
+
     /// Every node, in pre-order.
     pub fn nodes(&self) -> impl ExactSizeIterator<Item = Node<'_>> + '_ {
         (0..self.nodes.len() as u32).map(move |index| Node { tree: self, index })
@@ -330,6 +335,12 @@ impl<'t> Node<'t> {
     #[inline]
     fn at(&self, index: u32) -> Node<'t> {
         Node { tree: self.tree, index }
+    }
+
+    /// The tree the node belongs to.
+    #[inline]
+    pub fn tree(&self) -> &'t SyntaxTree {
+        self.tree
     }
 
     /// A number unique to this node within its tree (its pre-order index).

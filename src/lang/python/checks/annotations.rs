@@ -5,10 +5,9 @@
 //! whose string annotation names something deleted is a state pyflakes calls
 //! broken, so it is reported as an undefined name (E0602, listed in `names`).
 
-use crate::lang::python::tree::Node;
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::names::is_builtin;
 use super::syntax_util::{for_each_node, text};

@@ -6,13 +6,12 @@
 //! passed by keyword). Calls with `*args` / `**kwargs`, and callees bound more than
 //! once or inherited through unknown bases, are left alone.
 
-use crate::lang::python::tree::Node;
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::classes::{Base, Owner, Program};
-use super::context::{method_type, MethodType};
+use super::context::MethodType;
 use super::members::super_owner;
 use super::syntax_util::{decorators, text};
 use super::Context;
@@ -178,7 +177,7 @@ fn bound_method<'a>(prog: &Program<'a>, c: usize, name: &str, via_instance: bool
     if !plain_decorators(prog.src, def) {
         return None;
     }
-    let mtype = method_type(prog.src, def, prog.classes[k].node.field(Field::Body));
+    let mtype = prog.method_type(def, k);
     Some(match mtype {
         MethodType::Static => Callee { def, implicit: 0, kind: "staticmethod" },
         MethodType::ClassMethod => Callee { def, implicit: 1, kind: "classmethod" },

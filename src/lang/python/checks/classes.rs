@@ -4,10 +4,13 @@
 //! name, and what an identifier read somewhere refers to (an instance of a program
 //! class, or the class itself). Shared by the members and calls checks.
 
-use crate::lang::python::tree::Node;
+use std::cell::RefCell;
+
+use foldhash::HashMap;
+
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::context::{first_param, method_type, MethodType};
 use super::stdlib_classes::STDLIB_CLASSES;
@@ -156,6 +159,9 @@ pub struct Program<'a> {
     /// Attribute names assigned through an object we cannot identify: any class may
     /// have them.
     pub unknown_attrs: Vec<&'a str>,
+    /// [`context::method_type`] of each method asked about, by its node: the answer
+    /// scans the whole class body, and the checks ask once per `self.x`.
+    method_types: RefCell<HashMap<usize, MethodType>>,
 }
 
 /// How an attribute target is assigned, if it is one.
@@ -205,6 +211,17 @@ pub fn is_dunder(name: &str) -> bool {
 }
 
 impl<'a> Program<'a> {
+    /// Whether `def`, a method of class `class`, is a plain, class or static method
+    /// (memoised [`context::method_type`]).
+    pub fn method_type(&self, def: Node, class: usize) -> MethodType {
+        if let Some(&known) = self.method_types.borrow().get(&def.id()) {
+            return known;
+        }
+        let found = method_type(self.src, def, self.classes[class].node.field(Field::Body));
+        self.method_types.borrow_mut().insert(def.id(), found);
+        found
+    }
+
     pub fn build(ctx: &Context<'a>) -> Program<'a> {
         let (src, model) = (ctx.source, ctx.model);
         let root = ctx.tree.root_node();
@@ -219,7 +236,7 @@ impl<'a> Program<'a> {
                 classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
             }
         }
-        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new() };
+        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), method_types: RefCell::default() };
         for c in 0..prog.classes.len() {
             let (bases, kw) = prog.compute_bases(c);
             prog.classes[c].bases = bases;
@@ -450,7 +467,7 @@ impl<'a> Program<'a> {
                 if first?.start_byte() != self.model.binding(bind).start as usize {
                     return None;
                 }
-                match method_type(self.src, def, self.classes[c].node.field(Field::Body)) {
+                match self.method_type(def, c) {
                     MethodType::Method => Some(Owner::Instance(c)),
                     MethodType::ClassMethod => Some(Owner::Class(c)),
                     MethodType::Static => None,

@@ -4,10 +4,9 @@
 //! value-returning `__init__`, duplicate parameter names and double-starred targets.
 //! Everything here is decided from the tree alone (no inference).
 
-use crate::lang::python::tree::Node;
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::syntax_util::{self, text};
 use super::Context;

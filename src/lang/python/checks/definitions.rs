@@ -2,10 +2,9 @@
 //! name its scope already bound (E0102), and an `__init__` that never runs the
 //! `__init__` of a base class that has one (W0231, which SPEC section 3 counts).
 
-use crate::lang::python::tree::Node;
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::classes::{Base, Program, StdClass};
 use super::syntax_util::{decorators, for_each_node, text};

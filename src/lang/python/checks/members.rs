@@ -6,10 +6,11 @@
 //! classes, `object` or builtin exceptions. An imported base is never resolved, so the
 //! check stays silent there (pylint, which imports the base, may not).
 
-use crate::lang::python::tree::Node;
+use foldhash::HashMap;
+
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 use crate::lang::python::model::{ScopeId, ScopeKind};
 
 use super::classes::{is_dunder, Owner, Program, ANY_DUNDER, OBJECT_DUNDERS};
@@ -366,7 +367,7 @@ fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Op
             ScopeKind::Function => {
                 if let Some(c) = prog.method_class(scope) {
                     let def = prog.scope_node(scope);
-                    let static_method = super::context::method_type(prog.src, def, prog.classes[c].node.field(Field::Body)) == super::context::MethodType::Static;
+                    let static_method = prog.method_type(def, c) == super::context::MethodType::Static;
                     let first = if static_method { None } else { def.field(Field::Parameters).and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
                     return Some((c, first));
                 }
@@ -452,13 +453,19 @@ fn exclusive(src: &str, a: Node, b: Node) -> bool {
 
 fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut Vec<Diagnostic>) {
     let src = prog.src;
-    let mut done: Vec<(usize, &str)> = Vec::new();
+    // The accesses grouped by (class, attribute name), groups in order of first access
+    // (one pass: a big class has thousands of `self.x` reads over hundreds of names).
+    let mut groups: Vec<((usize, &str), Vec<Node>)> = Vec::new();
+    let mut group_of: HashMap<(usize, &str), usize> = HashMap::default();
     for &(c, attr) in accessed {
         let Some(name) = attr.field(Field::Attribute).map(|n| text(src, n)) else { continue };
-        if done.contains(&(c, name)) {
-            continue;
-        }
-        done.push((c, name));
+        let slot = *group_of.entry((c, name)).or_insert_with(|| {
+            groups.push(((c, name), Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(attr);
+    }
+    for ((c, name), uses) in groups {
         if prog.unknown_attrs.contains(&name) {
             continue;
         }
@@ -471,7 +478,6 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         if chain.iter().skip(1).any(|&k| prog.classes[k].instance_attrs.iter().any(|d| d.name == name)) {
             continue;
         }
-        let uses: Vec<Node> = accessed.iter().filter(|(k, a)| *k == c && a.field(Field::Attribute).is_some_and(|n| text(src, n) == name)).map(|&(_, a)| a).collect();
         let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !uses.iter().any(|u| u.id() == d.node.id())).map(|d| d.node).collect();
         let Some(&first) = defs.first() else { continue };
         let first_scope = prog.scope_at(first);

@@ -3,10 +3,9 @@
 //! with plain arguments. Too many arguments is E1305, too few E1306. Anything unusual
 //! (mapping keys, `*args`, a right side only inference could count) is left alone.
 
-use crate::lang::python::tree::Node;
+use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
 
 use super::syntax_util::text;
 use super::Context;

@@ -2,10 +2,8 @@
 //! the source; nothing is allocated per node.
 
 use foldhash::HashMap;
-use crate::lang::python::tree::{Node, SyntaxTree};
-
 use crate::lang::python::fields::Field;
-use crate::lang::python::tree::named_children;
+use crate::lang::python::tree::{named_children, Node, SyntaxTree};
 
 use super::*;
 
@@ -78,6 +76,7 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
         parent: None,
         start: 0,
         end: source.len() as u32,
+        node: root.id() as u32,
         name: None,
         is_method: false,
         star_import: false,
@@ -97,6 +96,7 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     let mut ranges: Vec<(u32, u32, ScopeId)> = m.scopes.iter().enumerate().skip(1).map(|(i, s)| (s.start, s.end, ScopeId(i as u32))).collect();
     ranges.sort_unstable();
     m.scope_ranges = ranges;
+    m.index_nesting();
     m
 }
 
@@ -147,6 +147,7 @@ impl<'s> Builder<'s> {
             parent: Some(self.scope),
             start: node.start_byte() as u32,
             end: node.end_byte() as u32,
+            node: node.id() as u32,
             name,
             is_method,
             star_import: false,
