@@ -39,6 +39,210 @@ pub struct Token {
     pub line: usize,
     /// Bracket depth after the token (CPython's `tok->level`).
     pub level: usize,
+    /// Which keyword or operator the token is, so that the parser compares a byte
+    /// instead of the token's text.
+    pub sym: Sym,
+}
+
+/// The keywords and operators the grammar names, decided once per token by the
+/// tokenizer. Only NAME tokens carry a keyword and only OP tokens an operator, so a
+/// `Sym` also tells the token's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sym {
+    /// Any other token: a plain name, a number, a string, NEWLINE, an operator the
+    /// grammar never names (`<>`, `!`, `$`).
+    Other,
+    // Python 3.11's hard keywords (`async` and `await` included), kept together so
+    // that `is_keyword` is one range check.
+    False,
+    None,
+    True,
+    And,
+    As,
+    Assert,
+    Async,
+    Await,
+    Break,
+    Class,
+    Continue,
+    Def,
+    Del,
+    Elif,
+    Else,
+    Except,
+    Finally,
+    For,
+    From,
+    Global,
+    If,
+    Import,
+    In,
+    Is,
+    Lambda,
+    Nonlocal,
+    Not,
+    Or,
+    Pass,
+    Raise,
+    Return,
+    Try,
+    While,
+    With,
+    Yield,
+    // Soft keywords: names everywhere except where the grammar looks for them.
+    Match,
+    Case,
+    // Operators, with the names of CPython's `Grammar/Tokens`.
+    LPar,
+    RPar,
+    LSqb,
+    RSqb,
+    LBrace,
+    RBrace,
+    Colon,
+    Comma,
+    Semi,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    VBar,
+    Amper,
+    Less,
+    Greater,
+    Equal,
+    Dot,
+    Percent,
+    EqEqual,
+    NotEqual,
+    LessEqual,
+    GreaterEqual,
+    Tilde,
+    Circumflex,
+    LeftShift,
+    RightShift,
+    DoubleStar,
+    PlusEqual,
+    MinEqual,
+    StarEqual,
+    SlashEqual,
+    PercentEqual,
+    AmperEqual,
+    VBarEqual,
+    CircumflexEqual,
+    LeftShiftEqual,
+    RightShiftEqual,
+    DoubleStarEqual,
+    DoubleSlash,
+    DoubleSlashEqual,
+    At,
+    AtEqual,
+    RArrow,
+    Ellipsis,
+    ColonEqual,
+}
+
+impl Sym {
+    /// A hard keyword: never a name.
+    pub fn is_keyword(self) -> bool {
+        (Sym::False as u8..=Sym::Yield as u8).contains(&(self as u8))
+    }
+
+    fn of_name(text: &[u8]) -> Sym {
+        match text {
+            b"False" => Sym::False,
+            b"None" => Sym::None,
+            b"True" => Sym::True,
+            b"and" => Sym::And,
+            b"as" => Sym::As,
+            b"assert" => Sym::Assert,
+            b"async" => Sym::Async,
+            b"await" => Sym::Await,
+            b"break" => Sym::Break,
+            b"class" => Sym::Class,
+            b"continue" => Sym::Continue,
+            b"def" => Sym::Def,
+            b"del" => Sym::Del,
+            b"elif" => Sym::Elif,
+            b"else" => Sym::Else,
+            b"except" => Sym::Except,
+            b"finally" => Sym::Finally,
+            b"for" => Sym::For,
+            b"from" => Sym::From,
+            b"global" => Sym::Global,
+            b"if" => Sym::If,
+            b"import" => Sym::Import,
+            b"in" => Sym::In,
+            b"is" => Sym::Is,
+            b"lambda" => Sym::Lambda,
+            b"nonlocal" => Sym::Nonlocal,
+            b"not" => Sym::Not,
+            b"or" => Sym::Or,
+            b"pass" => Sym::Pass,
+            b"raise" => Sym::Raise,
+            b"return" => Sym::Return,
+            b"try" => Sym::Try,
+            b"while" => Sym::While,
+            b"with" => Sym::With,
+            b"yield" => Sym::Yield,
+            b"match" => Sym::Match,
+            b"case" => Sym::Case,
+            _ => Sym::Other,
+        }
+    }
+
+    fn of_operator(text: &[u8]) -> Sym {
+        match text {
+            b"(" => Sym::LPar,
+            b")" => Sym::RPar,
+            b"[" => Sym::LSqb,
+            b"]" => Sym::RSqb,
+            b"{" => Sym::LBrace,
+            b"}" => Sym::RBrace,
+            b":" => Sym::Colon,
+            b"," => Sym::Comma,
+            b";" => Sym::Semi,
+            b"+" => Sym::Plus,
+            b"-" => Sym::Minus,
+            b"*" => Sym::Star,
+            b"/" => Sym::Slash,
+            b"|" => Sym::VBar,
+            b"&" => Sym::Amper,
+            b"<" => Sym::Less,
+            b">" => Sym::Greater,
+            b"=" => Sym::Equal,
+            b"." => Sym::Dot,
+            b"%" => Sym::Percent,
+            b"==" => Sym::EqEqual,
+            b"!=" => Sym::NotEqual,
+            b"<=" => Sym::LessEqual,
+            b">=" => Sym::GreaterEqual,
+            b"~" => Sym::Tilde,
+            b"^" => Sym::Circumflex,
+            b"<<" => Sym::LeftShift,
+            b">>" => Sym::RightShift,
+            b"**" => Sym::DoubleStar,
+            b"+=" => Sym::PlusEqual,
+            b"-=" => Sym::MinEqual,
+            b"*=" => Sym::StarEqual,
+            b"/=" => Sym::SlashEqual,
+            b"%=" => Sym::PercentEqual,
+            b"&=" => Sym::AmperEqual,
+            b"|=" => Sym::VBarEqual,
+            b"^=" => Sym::CircumflexEqual,
+            b"<<=" => Sym::LeftShiftEqual,
+            b">>=" => Sym::RightShiftEqual,
+            b"**=" => Sym::DoubleStarEqual,
+            b"//" => Sym::DoubleSlash,
+            b"//=" => Sym::DoubleSlashEqual,
+            b"@" => Sym::At,
+            b"@=" => Sym::AtEqual,
+            b"->" => Sym::RArrow,
+            b"..." => Sym::Ellipsis,
+            b":=" => Sym::ColonEqual,
+            _ => Sym::Other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,6 +520,14 @@ impl<'a> Tokenizer<'a> {
             end: self.pos,
             line: self.start_line,
             level: self.brackets.len(),
+            sym: Sym::Other,
+        }
+    }
+
+    fn operator_token(&self) -> Token {
+        Token {
+            sym: Sym::of_operator(&self.buf[self.start..self.pos]),
+            ..self.token(TokenKind::Op)
         }
     }
 
@@ -372,6 +584,7 @@ impl<'a> Tokenizer<'a> {
                     end: offset,
                     line,
                     level: self.brackets.len(),
+                    sym: Sym::Other,
                 });
             }
             'again: loop {
@@ -427,12 +640,12 @@ impl<'a> Tokenizer<'a> {
                     if c2 == b'.' as i32 {
                         let c3 = self.nextc();
                         if c3 == b'.' as i32 {
-                            return Ok(self.token(TokenKind::Op));
+                            return Ok(self.operator_token());
                         }
                         self.backup(c3);
                     }
                     self.backup(c2);
-                    return Ok(self.token(TokenKind::Op));
+                    return Ok(self.operator_token());
                 }
                 if is_digit(c) {
                     return self.number(c);
@@ -584,8 +797,12 @@ impl<'a> Tokenizer<'a> {
         self.backup(c);
         if non_ascii {
             self.verify_identifier()?;
+            return Ok(self.token(TokenKind::Name));
         }
-        Ok(self.token(TokenKind::Name))
+        Ok(Token {
+            sym: Sym::of_name(&self.buf[self.start..self.pos]),
+            ..self.token(TokenKind::Name)
+        })
     }
 
     /// CPython's `verify_identifier`: the first character that cannot be part of an
@@ -876,7 +1093,7 @@ impl<'a> Tokenizer<'a> {
             if !three_char_operator(c, c2, c3) {
                 self.backup(c3);
             }
-            return Ok(self.token(TokenKind::Op));
+            return Ok(self.operator_token());
         }
         self.backup(c2);
         let byte = u8::try_from(c).unwrap_or(0);
@@ -915,7 +1132,7 @@ impl<'a> Tokenizer<'a> {
         if c < 0x20 || c == 0x7f {
             return Err(self.raised(format!("invalid non-printable character U+{:04X}", c)));
         }
-        Ok(self.token(TokenKind::Op))
+        Ok(self.operator_token())
     }
 }
 
