@@ -373,15 +373,14 @@ struct Tokenizer<'a> {
     start_line: usize,
 }
 
-fn is_identifier_start(c: i32) -> bool {
-    (c >= b'a' as i32 && c <= b'z' as i32)
-        || (c >= b'A' as i32 && c <= b'Z' as i32)
-        || c == b'_' as i32
-        || c >= 128
+/// Any byte of a non-ASCII character may be part of a name (checked by
+/// `verify_identifier`).
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 128
 }
 
 fn is_identifier_char(c: i32) -> bool {
-    is_identifier_start(c) || is_digit(c)
+    u8::try_from(c).is_ok_and(is_identifier_byte)
 }
 
 fn is_digit(c: i32) -> bool {
@@ -564,8 +563,6 @@ impl<'a> Tokenizer<'a> {
                 self.at_line_start = false;
                 blank_line = self.read_indentation()?;
             }
-            self.start = self.pos;
-            self.start_line = self.current_line();
             if self.pending != 0 {
                 // INDENT/DEDENT sit where the next token starts.
                 let (offset, line) = self.peek_token_start();
@@ -587,79 +584,78 @@ impl<'a> Tokenizer<'a> {
                     sym: Sym::Other,
                 });
             }
+            // The hot loops below read `buf` directly instead of through `nextc`: none
+            // of them steps over a newline, so the line count needs no bookkeeping.
             'again: loop {
-                let mut c = self.nextc();
-                while c == b' ' as i32 || c == b'\t' as i32 || c == 0x0c {
-                    c = self.nextc();
+                let buf = self.buf;
+                let mut p = self.pos;
+                while matches!(buf.get(p), Some(b' ' | b'\t' | 0x0c)) {
+                    p += 1;
                 }
-                self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
-                self.start_line = if c == b'\n' as i32 {
-                    self.line.saturating_sub(1)
-                } else {
-                    self.current_line()
+                if buf.get(p) == Some(&b'#') {
+                    p = buf[p..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(buf.len(), |i| p + i);
+                }
+                self.pos = p;
+                self.start = p;
+                let Some(&c) = buf.get(p) else {
+                    return self.end_of_file();
                 };
-                if c == b'#' as i32 {
-                    while c != EOF && c != b'\n' as i32 {
-                        c = self.nextc();
-                    }
-                    self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
-                }
-                if c == EOF {
-                    if !self.brackets.is_empty() {
-                        return Err(self.unexpected_eof());
-                    }
-                    // Close the indentation blocks left open, then end.
-                    if self.indents.len() > 1 {
-                        self.indents.pop();
-                        self.alt_indents.pop();
-                        self.start = self.pos;
-                        self.start_line = self.current_line();
-                        return Ok(self.token(TokenKind::Dedent));
-                    }
-                    self.start = self.pos;
-                    self.start_line = self.current_line();
-                    return Ok(self.token(TokenKind::EndMarker));
-                }
-                if is_identifier_start(c) {
-                    return self.name_or_string(c);
-                }
-                if c == b'\n' as i32 {
+                if c == b'\n' {
+                    self.start_line = self.line;
+                    self.pos += 1;
+                    self.line += 1;
                     self.at_line_start = true;
                     if blank_line || !self.brackets.is_empty() {
                         continue 'nextline;
                     }
-                    let mut token = self.token(TokenKind::Newline);
-                    token.end = self.pos.saturating_sub(1);
-                    return Ok(token);
+                    return Ok(Token {
+                        end: p,
+                        ..self.token(TokenKind::Newline)
+                    });
                 }
-                if c == b'.' as i32 {
-                    let c2 = self.nextc();
-                    if is_digit(c2) {
-                        return self.fraction(c2);
-                    }
-                    if c2 == b'.' as i32 {
-                        let c3 = self.nextc();
-                        if c3 == b'.' as i32 {
-                            return Ok(self.operator_token());
+                self.pos += 1;
+                self.start_line = self.current_line();
+                match c {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'_' | 128..=255 => return self.name_or_string(),
+                    b'.' => {
+                        let next = buf.get(self.pos).copied().unwrap_or(0);
+                        if next.is_ascii_digit() {
+                            self.pos += 1;
+                            return self.fraction(next as i32);
                         }
-                        self.backup(c3);
+                        if next == b'.' && buf.get(self.pos + 1) == Some(&b'.') {
+                            self.pos += 2;
+                        }
+                        return Ok(self.operator_token());
                     }
-                    self.backup(c2);
-                    return Ok(self.operator_token());
+                    b'0'..=b'9' => return self.number(c as i32),
+                    b'\'' | b'"' => return self.string(c as i32),
+                    b'\\' => {
+                        self.continuation_line()?;
+                        continue 'again;
+                    }
+                    _ => return self.operator(c),
                 }
-                if is_digit(c) {
-                    return self.number(c);
-                }
-                if c == b'\'' as i32 || c == b'"' as i32 {
-                    return self.string(c);
-                }
-                if c == b'\\' as i32 {
-                    self.continuation_line()?;
-                    continue 'again;
-                }
-                return self.operator(c);
             }
         }
+    }
+
+    /// End of file: close the indentation blocks left open, then ENDMARKER.
+    fn end_of_file(&mut self) -> Result<Token, TokenizerError> {
+        if !self.brackets.is_empty() {
+            return Err(self.unexpected_eof());
+        }
+        self.start = self.pos;
+        self.start_line = self.current_line();
+        if self.indents.len() > 1 {
+            self.indents.pop();
+            self.alt_indents.pop();
+            return Ok(self.token(TokenKind::Dedent));
+        }
+        Ok(self.token(TokenKind::EndMarker))
     }
 
     /// Reads the indentation of a new line and queues INDENT/DEDENT tokens. Returns
@@ -668,30 +664,37 @@ impl<'a> Tokenizer<'a> {
         let mut col = 0usize;
         let mut alt_col = 0usize;
         let mut continued_col = 0usize;
+        // The character after the indentation is looked at, not consumed.
         let c = loop {
-            let c = self.nextc();
-            if c == b' ' as i32 {
-                col += 1;
-                alt_col += 1;
-            } else if c == b'\t' as i32 {
-                col = (col / TAB_SIZE + 1) * TAB_SIZE;
-                alt_col += 1;
-            } else if c == 0x0c {
-                // Form feed resets the column (for Emacs users, says CPython).
-                col = 0;
-                alt_col = 0;
-            } else if c == b'\\' as i32 {
-                // The first backslash fixes the indentation of what follows.
-                if continued_col == 0 {
-                    continued_col = col;
+            let c = self.buf.get(self.pos).copied();
+            match c {
+                Some(b' ') => {
+                    col += 1;
+                    alt_col += 1;
                 }
-                self.continuation_line()?;
-            } else {
-                break c;
+                Some(b'\t') => {
+                    col = (col / TAB_SIZE + 1) * TAB_SIZE;
+                    alt_col += 1;
+                }
+                Some(0x0c) => {
+                    // Form feed resets the column (for Emacs users, says CPython).
+                    col = 0;
+                    alt_col = 0;
+                }
+                Some(b'\\') => {
+                    // The first backslash fixes the indentation of what follows.
+                    if continued_col == 0 {
+                        continued_col = col;
+                    }
+                    self.pos += 1;
+                    self.continuation_line()?;
+                    continue;
+                }
+                _ => break c,
             }
+            self.pos += 1;
         };
-        self.backup(c);
-        let blank = c == b'#' as i32 || c == b'\n' as i32;
+        let blank = matches!(c, Some(b'#' | b'\n'));
         if blank || !self.brackets.is_empty() {
             return Ok(blank);
         }
@@ -763,44 +766,27 @@ impl<'a> Tokenizer<'a> {
         (i, self.current_line())
     }
 
-    fn name_or_string(&mut self, first: i32) -> Result<Token, TokenizerError> {
-        // String prefixes: b, r, u, f in the combinations CPython accepts.
-        let (mut saw_b, mut saw_r, mut saw_u, mut saw_f) = (false, false, false, false);
-        let mut c = first;
-        loop {
-            let lower = if (b'A' as i32..=b'Z' as i32).contains(&c) {
-                c + 32
-            } else {
-                c
-            };
-            if !(saw_b || saw_u || saw_f) && lower == b'b' as i32 {
-                saw_b = true;
-            } else if !(saw_b || saw_u || saw_r || saw_f) && lower == b'u' as i32 {
-                saw_u = true;
-            } else if !(saw_r || saw_u) && lower == b'r' as i32 {
-                saw_r = true;
-            } else if !(saw_f || saw_b || saw_u) && lower == b'f' as i32 {
-                saw_f = true;
-            } else {
-                break;
-            }
-            c = self.nextc();
-            if c == b'"' as i32 || c == b'\'' as i32 {
-                return self.string(c);
+    /// A name, or a string if the name is a string prefix and a quote follows.
+    fn name_or_string(&mut self) -> Result<Token, TokenizerError> {
+        let buf = self.buf;
+        let mut end = self.pos;
+        while buf.get(end).is_some_and(|&b| is_identifier_byte(b)) {
+            end += 1;
+        }
+        let name = &buf[self.start..end];
+        if let Some(&quote @ (b'\'' | b'"')) = buf.get(end) {
+            if is_string_prefix(name) {
+                self.pos = end + 1;
+                return self.string(quote as i32);
             }
         }
-        let mut non_ascii = false;
-        while is_identifier_char(c) {
-            non_ascii |= c >= 128;
-            c = self.nextc();
-        }
-        self.backup(c);
-        if non_ascii {
+        self.pos = end;
+        if !name.is_ascii() {
             self.verify_identifier()?;
             return Ok(self.token(TokenKind::Name));
         }
         Ok(Token {
-            sym: Sym::of_name(&self.buf[self.start..self.pos]),
+            sym: Sym::of_name(name),
             ..self.token(TokenKind::Name)
         })
     }
@@ -845,41 +831,64 @@ impl<'a> Tokenizer<'a> {
         } else {
             self.backup(c);
         }
+        let buf = self.buf;
+        let quote = quote as u8;
         while end_quote_size != quote_size {
-            let c = self.nextc();
-            if c == EOF || (quote_size == 1 && c == b'\n' as i32) {
-                // Blamed on the opening quote; the message names where it was noticed.
-                let detected = if c == b'\n' as i32 {
-                    self.line.saturating_sub(1)
-                } else {
-                    self.current_line()
-                };
-                let message = if quote_size == 3 {
-                    format!(
-                        "unterminated triple-quoted string literal (detected at line {})",
-                        detected + 1
-                    )
-                } else {
-                    format!(
-                        "unterminated string literal (detected at line {})",
-                        detected + 1
-                    )
-                };
-                let column = self.column(self.start);
-                return Err(self.error_at(ErrorKind::Raised, first_line, column, message));
+            // Only quotes, backslashes and newlines matter inside a string.
+            let mut p = self.pos;
+            while buf
+                .get(p)
+                .is_some_and(|&c| c != quote && c != b'\\' && c != b'\n')
+            {
+                p += 1;
             }
+            if p > self.pos {
+                end_quote_size = 0;
+            }
+            self.pos = p;
+            let Some(&c) = buf.get(p) else {
+                return Err(self.unterminated(quote_size, self.current_line()));
+            };
+            self.pos += 1;
             if c == quote {
                 end_quote_size += 1;
-            } else {
-                end_quote_size = 0;
-                if c == b'\\' as i32 {
-                    self.nextc();
+                continue;
+            }
+            end_quote_size = 0;
+            if c == b'\n' {
+                self.line += 1;
+                if quote_size == 1 {
+                    return Err(self.unterminated(quote_size, self.line - 1));
+                }
+            } else if let Some(&escaped) = buf.get(self.pos) {
+                // After a backslash the next character is never the string's end.
+                self.pos += 1;
+                if escaped == b'\n' {
+                    self.line += 1;
                 }
             }
         }
         let mut token = self.token(TokenKind::String);
         token.line = first_line;
         Ok(token)
+    }
+
+    /// A string still open at a newline (single quotes) or at the end of the file,
+    /// `detected` on that line: blamed on the opening quote.
+    fn unterminated(&self, quote_size: usize, detected: usize) -> TokenizerError {
+        let message = if quote_size == 3 {
+            format!(
+                "unterminated triple-quoted string literal (detected at line {})",
+                detected + 1
+            )
+        } else {
+            format!(
+                "unterminated string literal (detected at line {})",
+                detected + 1
+            )
+        };
+        let column = self.column(self.start);
+        self.error_at(ErrorKind::Raised, self.start_line, column, message)
     }
 
     /// Digits with single underscores between them; returns the character after them.
@@ -1086,17 +1095,18 @@ impl<'a> Tokenizer<'a> {
         Ok(self.token(TokenKind::Number))
     }
 
-    fn operator(&mut self, c: i32) -> Result<Token, TokenizerError> {
-        let c2 = self.nextc();
-        if two_char_operator(c, c2) {
-            let c3 = self.nextc();
-            if !three_char_operator(c, c2, c3) {
-                self.backup(c3);
+    /// After the operator's first byte `byte`.
+    fn operator(&mut self, byte: u8) -> Result<Token, TokenizerError> {
+        // 0 stands for the end of the file: it is in no operator.
+        let at = |i: usize| self.buf.get(i).copied().unwrap_or(0);
+        let c2 = at(self.pos);
+        if two_char_operator(byte, c2) {
+            self.pos += 1;
+            if three_char_operator(byte, c2, at(self.pos)) {
+                self.pos += 1;
             }
             return Ok(self.operator_token());
         }
-        self.backup(c2);
-        let byte = u8::try_from(c).unwrap_or(0);
         match byte {
             b'(' | b'[' | b'{' => {
                 if self.brackets.len() >= MAX_LEVEL {
@@ -1129,17 +1139,30 @@ impl<'a> Tokenizer<'a> {
             }
             _ => {}
         }
-        if c < 0x20 || c == 0x7f {
-            return Err(self.raised(format!("invalid non-printable character U+{:04X}", c)));
+        if byte < 0x20 || byte == 0x7f {
+            return Err(self.raised(format!("invalid non-printable character U+{:04X}", byte)));
         }
         Ok(self.operator_token())
     }
 }
 
-fn two_char_operator(c1: i32, c2: i32) -> bool {
-    let (Ok(a), Ok(b)) = (u8::try_from(c1), u8::try_from(c2)) else {
-        return false;
-    };
+/// The string prefixes CPython accepts: `b`, `r`, `u`, `f` in either case, with `r`
+/// combined with `b` or `f` in either order.
+fn is_string_prefix(prefix: &[u8]) -> bool {
+    let (mut saw_b, mut saw_r, mut saw_u, mut saw_f) = (false, false, false, false);
+    for &c in prefix {
+        match c.to_ascii_lowercase() {
+            b'b' if !(saw_b || saw_u || saw_f) => saw_b = true,
+            b'u' if !(saw_b || saw_u || saw_r || saw_f) => saw_u = true,
+            b'r' if !(saw_r || saw_u) => saw_r = true,
+            b'f' if !(saw_f || saw_b || saw_u) => saw_f = true,
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn two_char_operator(a: u8, b: u8) -> bool {
     matches!(
         (a, b),
         (b'!', b'=')
@@ -1165,10 +1188,7 @@ fn two_char_operator(c1: i32, c2: i32) -> bool {
     )
 }
 
-fn three_char_operator(c1: i32, c2: i32, c3: i32) -> bool {
-    let (Ok(a), Ok(b), Ok(c)) = (u8::try_from(c1), u8::try_from(c2), u8::try_from(c3)) else {
-        return false;
-    };
+fn three_char_operator(a: u8, b: u8, c: u8) -> bool {
     matches!(
         (a, b, c),
         (b'*', b'*', b'=') | (b'/', b'/', b'=') | (b'<', b'<', b'=') | (b'>', b'>', b'=')
