@@ -191,55 +191,66 @@ impl Sym {
         }
     }
 
+    /// Matched byte by byte so that the compiler turns the one-byte case into a
+    /// table lookup.
     fn of_operator(text: &[u8]) -> Sym {
-        match text {
-            b"(" => Sym::LPar,
-            b")" => Sym::RPar,
-            b"[" => Sym::LSqb,
-            b"]" => Sym::RSqb,
-            b"{" => Sym::LBrace,
-            b"}" => Sym::RBrace,
-            b":" => Sym::Colon,
-            b"," => Sym::Comma,
-            b";" => Sym::Semi,
-            b"+" => Sym::Plus,
-            b"-" => Sym::Minus,
-            b"*" => Sym::Star,
-            b"/" => Sym::Slash,
-            b"|" => Sym::VBar,
-            b"&" => Sym::Amper,
-            b"<" => Sym::Less,
-            b">" => Sym::Greater,
-            b"=" => Sym::Equal,
-            b"." => Sym::Dot,
-            b"%" => Sym::Percent,
-            b"==" => Sym::EqEqual,
-            b"!=" => Sym::NotEqual,
-            b"<=" => Sym::LessEqual,
-            b">=" => Sym::GreaterEqual,
-            b"~" => Sym::Tilde,
-            b"^" => Sym::Circumflex,
-            b"<<" => Sym::LeftShift,
-            b">>" => Sym::RightShift,
-            b"**" => Sym::DoubleStar,
-            b"+=" => Sym::PlusEqual,
-            b"-=" => Sym::MinEqual,
-            b"*=" => Sym::StarEqual,
-            b"/=" => Sym::SlashEqual,
-            b"%=" => Sym::PercentEqual,
-            b"&=" => Sym::AmperEqual,
-            b"|=" => Sym::VBarEqual,
-            b"^=" => Sym::CircumflexEqual,
-            b"<<=" => Sym::LeftShiftEqual,
-            b">>=" => Sym::RightShiftEqual,
-            b"**=" => Sym::DoubleStarEqual,
-            b"//" => Sym::DoubleSlash,
-            b"//=" => Sym::DoubleSlashEqual,
-            b"@" => Sym::At,
-            b"@=" => Sym::AtEqual,
-            b"->" => Sym::RArrow,
-            b"..." => Sym::Ellipsis,
-            b":=" => Sym::ColonEqual,
+        match *text {
+            [c] => match c {
+                b'(' => Sym::LPar,
+                b')' => Sym::RPar,
+                b'[' => Sym::LSqb,
+                b']' => Sym::RSqb,
+                b'{' => Sym::LBrace,
+                b'}' => Sym::RBrace,
+                b':' => Sym::Colon,
+                b',' => Sym::Comma,
+                b';' => Sym::Semi,
+                b'+' => Sym::Plus,
+                b'-' => Sym::Minus,
+                b'*' => Sym::Star,
+                b'/' => Sym::Slash,
+                b'|' => Sym::VBar,
+                b'&' => Sym::Amper,
+                b'<' => Sym::Less,
+                b'>' => Sym::Greater,
+                b'=' => Sym::Equal,
+                b'.' => Sym::Dot,
+                b'%' => Sym::Percent,
+                b'~' => Sym::Tilde,
+                b'^' => Sym::Circumflex,
+                b'@' => Sym::At,
+                _ => Sym::Other,
+            },
+            [a, b] => match (a, b) {
+                (b'=', b'=') => Sym::EqEqual,
+                (b'!', b'=') => Sym::NotEqual,
+                (b'<', b'=') => Sym::LessEqual,
+                (b'>', b'=') => Sym::GreaterEqual,
+                (b'<', b'<') => Sym::LeftShift,
+                (b'>', b'>') => Sym::RightShift,
+                (b'*', b'*') => Sym::DoubleStar,
+                (b'+', b'=') => Sym::PlusEqual,
+                (b'-', b'=') => Sym::MinEqual,
+                (b'*', b'=') => Sym::StarEqual,
+                (b'/', b'=') => Sym::SlashEqual,
+                (b'%', b'=') => Sym::PercentEqual,
+                (b'&', b'=') => Sym::AmperEqual,
+                (b'|', b'=') => Sym::VBarEqual,
+                (b'^', b'=') => Sym::CircumflexEqual,
+                (b'/', b'/') => Sym::DoubleSlash,
+                (b'@', b'=') => Sym::AtEqual,
+                (b'-', b'>') => Sym::RArrow,
+                (b':', b'=') => Sym::ColonEqual,
+                _ => Sym::Other,
+            },
+            [a, b, c] => match (a, b, c) {
+                (b'<', b'<', b'=') => Sym::LeftShiftEqual,
+                (b'>', b'>', b'=') => Sym::RightShiftEqual,
+                (b'*', b'*', b'=') => Sym::DoubleStarEqual,
+                (b'/', b'/', b'=') => Sym::DoubleSlashEqual,
+                (b'.', b'.', b'.') => Sym::Ellipsis,
+                _ => Sym::Other,
+            },
             _ => Sym::Other,
         }
     }
@@ -339,12 +350,13 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
     let error = loop {
         match tokenizer.next_token() {
             Ok(token) => {
+                let end = token.kind == TokenKind::EndMarker;
                 tokens.push(token);
-                if token.kind == TokenKind::EndMarker {
+                if end {
                     break None;
                 }
             }
-            Err(error) => break Some(error),
+            Err(error) => break Some(*error),
         }
     };
     Tokens {
@@ -355,6 +367,10 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
 }
 
 const EOF: i32 = -1;
+
+/// Boxed so that the tokenizer's results are no bigger than a token: each token is
+/// then copied once, into the list.
+type Failure = Box<TokenizerError>;
 
 struct Tokenizer<'a> {
     buf: &'a [u8],
@@ -376,7 +392,37 @@ struct Tokenizer<'a> {
 /// Any byte of a non-ASCII character may be part of a name (checked by
 /// `verify_identifier`).
 fn is_identifier_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 128
+    NAME_BYTES[b as usize] != 0
+}
+
+const ASCII_NAME_BYTE: u8 = 1;
+const NON_ASCII_BYTE: u8 = 2;
+
+/// What each byte can be in a name. A table, because the chain of range checks costs
+/// several times more in the loop that scans names (the most frequent bytes of a
+/// program).
+static NAME_BYTES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c >= 128 {
+            NON_ASCII_BYTE
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            ASCII_NAME_BYTE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Space, tab and form feed, as a bit set over the bytes below 64.
+const BLANKS: u64 = 1 << b' ' | 1 << b'\t' | 1 << 0x0c;
+
+fn is_blank(b: u8) -> bool {
+    b < 64 && BLANKS & (1 << b) != 0
 }
 
 fn is_identifier_char(c: i32) -> bool {
@@ -477,24 +523,18 @@ impl<'a> Tokenizer<'a> {
             .map(|&(c, line, offset)| (line, self.column(offset), c))
     }
 
-    fn error_at(
-        &self,
-        kind: ErrorKind,
-        line: usize,
-        column: usize,
-        message: String,
-    ) -> TokenizerError {
-        TokenizerError {
+    fn error_at(&self, kind: ErrorKind, line: usize, column: usize, message: String) -> Failure {
+        Box::new(TokenizerError {
             kind,
             line,
             column,
             message,
             open_bracket: self.innermost_bracket(),
-        }
+        })
     }
 
     /// A `syntaxerror()` at the current position.
-    fn raised(&self, message: impl Into<String>) -> TokenizerError {
+    fn raised(&self, message: impl Into<String>) -> Failure {
         self.error_at(
             ErrorKind::Raised,
             self.current_line(),
@@ -503,7 +543,7 @@ impl<'a> Tokenizer<'a> {
         )
     }
 
-    fn deferred(&self, message: impl Into<String>) -> TokenizerError {
+    fn deferred(&self, message: impl Into<String>) -> Failure {
         self.error_at(
             ErrorKind::Deferred,
             self.current_line(),
@@ -523,6 +563,7 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    #[inline]
     fn operator_token(&self) -> Token {
         Token {
             sym: Sym::of_operator(&self.buf[self.start..self.pos]),
@@ -531,7 +572,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// After a `\`: the next character must be a newline, and a line must follow.
-    fn continuation_line(&mut self) -> Result<(), TokenizerError> {
+    fn continuation_line(&mut self) -> Result<(), Failure> {
         let c = self.nextc();
         if c != b'\n' as i32 {
             return Err(self.deferred("unexpected character after line continuation character"));
@@ -544,7 +585,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn unexpected_eof(&self) -> TokenizerError {
+    fn unexpected_eof(&self) -> Failure {
         match self.innermost_bracket() {
             Some((line, column, c)) => self.error_at(
                 ErrorKind::Deferred,
@@ -556,7 +597,7 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
-    fn next_token(&mut self) -> Result<Token, TokenizerError> {
+    fn next_token(&mut self) -> Result<Token, Failure> {
         'nextline: loop {
             let mut blank_line = false;
             if self.at_line_start {
@@ -589,7 +630,7 @@ impl<'a> Tokenizer<'a> {
             'again: loop {
                 let buf = self.buf;
                 let mut p = self.pos;
-                while matches!(buf.get(p), Some(b' ' | b'\t' | 0x0c)) {
+                while buf.get(p).is_some_and(|&b| is_blank(b)) {
                     p += 1;
                 }
                 if buf.get(p) == Some(&b'#') {
@@ -644,7 +685,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// End of file: close the indentation blocks left open, then ENDMARKER.
-    fn end_of_file(&mut self) -> Result<Token, TokenizerError> {
+    fn end_of_file(&mut self) -> Result<Token, Failure> {
         if !self.brackets.is_empty() {
             return Err(self.unexpected_eof());
         }
@@ -660,18 +701,22 @@ impl<'a> Tokenizer<'a> {
 
     /// Reads the indentation of a new line and queues INDENT/DEDENT tokens. Returns
     /// whether the line is blank (only white space and/or a comment).
-    fn read_indentation(&mut self) -> Result<bool, TokenizerError> {
+    fn read_indentation(&mut self) -> Result<bool, Failure> {
         let mut col = 0usize;
         let mut alt_col = 0usize;
         let mut continued_col = 0usize;
         // The character after the indentation is looked at, not consumed.
         let c = loop {
+            // Runs of spaces are most of the indentation.
+            let spaces = self.buf[self.pos..]
+                .iter()
+                .take_while(|&&b| b == b' ')
+                .count();
+            self.pos += spaces;
+            col += spaces;
+            alt_col += spaces;
             let c = self.buf.get(self.pos).copied();
             match c {
-                Some(b' ') => {
-                    col += 1;
-                    alt_col += 1;
-                }
                 Some(b'\t') => {
                     col = (col / TAB_SIZE + 1) * TAB_SIZE;
                     alt_col += 1;
@@ -735,12 +780,12 @@ impl<'a> Tokenizer<'a> {
         Ok(false)
     }
 
-    fn tab_error(&self) -> TokenizerError {
+    fn tab_error(&self) -> Failure {
         self.deferred_at_line_end("inconsistent use of tabs and spaces in indentation")
     }
 
     /// Indentation errors are reported on the offending line (CPython moves to its end).
-    fn deferred_at_line_end(&self, message: &str) -> TokenizerError {
+    fn deferred_at_line_end(&self, message: &str) -> Failure {
         let end = self.buf[self.pos.min(self.buf.len())..]
             .iter()
             .position(|&b| b == b'\n')
@@ -767,10 +812,16 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// A name, or a string if the name is a string prefix and a quote follows.
-    fn name_or_string(&mut self) -> Result<Token, TokenizerError> {
+    fn name_or_string(&mut self) -> Result<Token, Failure> {
         let buf = self.buf;
         let mut end = self.pos;
-        while buf.get(end).is_some_and(|&b| is_identifier_byte(b)) {
+        let mut seen = NAME_BYTES[buf[self.start] as usize];
+        while let Some(&b) = buf.get(end) {
+            let class = NAME_BYTES[b as usize];
+            if class == 0 {
+                break;
+            }
+            seen |= class;
             end += 1;
         }
         let name = &buf[self.start..end];
@@ -781,7 +832,7 @@ impl<'a> Tokenizer<'a> {
             }
         }
         self.pos = end;
-        if !name.is_ascii() {
+        if seen & NON_ASCII_BYTE != 0 {
             self.verify_identifier()?;
             return Ok(self.token(TokenKind::Name));
         }
@@ -793,7 +844,7 @@ impl<'a> Tokenizer<'a> {
 
     /// CPython's `verify_identifier`: the first character that cannot be part of an
     /// identifier is an "invalid character".
-    fn verify_identifier(&mut self) -> Result<(), TokenizerError> {
+    fn verify_identifier(&mut self) -> Result<(), Failure> {
         let bytes = &self.buf[self.start.min(self.pos)..self.pos];
         let text = String::from_utf8_lossy(bytes);
         for (i, (offset, ch)) in text.char_indices().enumerate() {
@@ -815,7 +866,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn string(&mut self, quote: i32) -> Result<Token, TokenizerError> {
+    fn string(&mut self, quote: i32) -> Result<Token, Failure> {
         let first_line = self.start_line;
         let mut quote_size = 1;
         let mut end_quote_size = 0;
@@ -875,7 +926,7 @@ impl<'a> Tokenizer<'a> {
 
     /// A string still open at a newline (single quotes) or at the end of the file,
     /// `detected` on that line: blamed on the opening quote.
-    fn unterminated(&self, quote_size: usize, detected: usize) -> TokenizerError {
+    fn unterminated(&self, quote_size: usize, detected: usize) -> Failure {
         let message = if quote_size == 3 {
             format!(
                 "unterminated triple-quoted string literal (detected at line {})",
@@ -892,7 +943,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// Digits with single underscores between them; returns the character after them.
-    fn decimal_tail(&mut self) -> Result<i32, TokenizerError> {
+    fn decimal_tail(&mut self) -> Result<i32, Failure> {
         loop {
             let mut c = self.nextc();
             while is_digit(c) {
@@ -911,7 +962,7 @@ impl<'a> Tokenizer<'a> {
 
     /// A number may not run into a name, except into the keywords that can follow a
     /// number in valid code (`1if x else y`: only a warning in 3.11).
-    fn verify_end_of_number(&mut self, c: i32, kind: &str) -> Result<(), TokenizerError> {
+    fn verify_end_of_number(&mut self, c: i32, kind: &str) -> Result<(), Failure> {
         let rest = self.buf.get(self.pos..).unwrap_or(&[]);
         let keyword_follows = match u8::try_from(c).unwrap_or(0) {
             b'a' => rest.starts_with(b"nd"),
@@ -929,7 +980,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn number(&mut self, first: i32) -> Result<Token, TokenizerError> {
+    fn number(&mut self, first: i32) -> Result<Token, Failure> {
         let mut c;
         if first == b'0' as i32 {
             c = self.nextc();
@@ -1049,7 +1100,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// After the `.` of a number; `c` is the character after the dot.
-    fn fraction(&mut self, mut c: i32) -> Result<Token, TokenizerError> {
+    fn fraction(&mut self, mut c: i32) -> Result<Token, Failure> {
         if is_digit(c) {
             c = self.decimal_tail()?;
         }
@@ -1064,7 +1115,7 @@ impl<'a> Tokenizer<'a> {
         Ok(self.token(TokenKind::Number))
     }
 
-    fn exponent(&mut self, e: i32) -> Result<Token, TokenizerError> {
+    fn exponent(&mut self, e: i32) -> Result<Token, Failure> {
         let mut c = self.nextc();
         if c == b'+' as i32 || c == b'-' as i32 {
             c = self.nextc();
@@ -1088,7 +1139,7 @@ impl<'a> Tokenizer<'a> {
         Ok(self.token(TokenKind::Number))
     }
 
-    fn imaginary(&mut self) -> Result<Token, TokenizerError> {
+    fn imaginary(&mut self) -> Result<Token, Failure> {
         let c = self.nextc();
         self.verify_end_of_number(c, "imaginary")?;
         self.backup(c);
@@ -1096,7 +1147,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// After the operator's first byte `byte`.
-    fn operator(&mut self, byte: u8) -> Result<Token, TokenizerError> {
+    fn operator(&mut self, byte: u8) -> Result<Token, Failure> {
         // 0 stands for the end of the file: it is in no operator.
         let at = |i: usize| self.buf.get(i).copied().unwrap_or(0);
         let c2 = at(self.pos);
