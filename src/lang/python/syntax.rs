@@ -162,23 +162,74 @@ enum Kind {
     Tuple,
     List,
     Starred,
-    Other(&'static str),
+    Other(What),
 }
 
+/// What an expression that is no target is, in CPython's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum What {
+    Expression,
+    NamedExpression,
+    ConditionalExpression,
+    Comparison,
+    Lambda,
+    Literal,
+    None,
+    Ellipsis,
+    FunctionCall,
+    AwaitExpression,
+    GeneratorExpression,
+    ListComprehension,
+    DictComprehension,
+    SetComprehension,
+    DictLiteral,
+    SetDisplay,
+    YieldExpression,
+}
+
+impl What {
+    fn text(self) -> &'static str {
+        match self {
+            What::Expression => "expression",
+            What::NamedExpression => "named expression",
+            What::ConditionalExpression => "conditional expression",
+            What::Comparison => "comparison",
+            What::Lambda => "lambda",
+            What::Literal => "literal",
+            What::None => "None",
+            What::Ellipsis => "ellipsis",
+            What::FunctionCall => "function call",
+            What::AwaitExpression => "await expression",
+            What::GeneratorExpression => "generator expression",
+            What::ListComprehension => "list comprehension",
+            What::DictComprehension => "dict comprehension",
+            What::SetComprehension => "set comprehension",
+            What::DictLiteral => "dict literal",
+            What::SetDisplay => "set display",
+            What::YieldExpression => "yield expression",
+        }
+    }
+}
+
+/// Every grammar rule returns one of these, so it is kept to 16 bytes (token indices
+/// as `u32`, names of things as a byte): `Option<Expr>` then comes back in registers
+/// instead of being copied through memory at each of the rule levels.
 #[derive(Debug, Clone, Copy)]
 struct Expr {
     /// Token index where the expression starts.
-    start: usize,
+    start: u32,
     kind: Kind,
     /// The first part that cannot be assigned to: (token index, what it is).
-    bad_target: Option<(usize, &'static str)>,
+    bad_target: Option<(u32, What)>,
     /// True unless the expression is a `bitwise_or` (comparisons, boolean operators,
     /// conditional expressions, lambdas).
     loose: bool,
 }
 
 impl Expr {
+    /// `start` is a token index: a program with 2^32 tokens would not fit in memory.
     fn new(start: usize, kind: Kind) -> Self {
+        let start = start as u32;
         let bad_target = match kind {
             Kind::Other(what) => Some((start, what)),
             _ => None,
@@ -191,15 +242,19 @@ impl Expr {
         }
     }
 
-    fn other(start: usize, what: &'static str) -> Self {
+    fn other(start: usize, what: What) -> Self {
         Expr::new(start, Kind::Other(what))
     }
 
-    fn loose(start: usize, what: &'static str) -> Self {
+    fn loose(start: usize, what: What) -> Self {
         Expr {
             loose: true,
             ..Expr::other(start, what)
         }
+    }
+
+    fn start(&self) -> usize {
+        self.start as usize
     }
 
     fn what(&self) -> &'static str {
@@ -209,7 +264,7 @@ impl Expr {
             Kind::Tuple => "tuple",
             Kind::List => "list",
             Kind::Starred => "starred",
-            Kind::Other(what) => what,
+            Kind::Other(what) => what.text(),
         }
     }
 }
@@ -552,7 +607,7 @@ impl<'a> Parser<'a> {
                         Kind::List => "only single target (not list) can be annotated",
                         _ => "illegal target for annotation",
                     };
-                    self.raise_at(target.start, message.into());
+                    self.raise_at(target.start(), message.into());
                 }
                 return None;
             }
@@ -568,7 +623,7 @@ impl<'a> Parser<'a> {
             while self.at(Sym::Equal) {
                 if let Some((index, what)) = target.bad_target {
                     if self.invalid_rules {
-                        self.raise_at(index, format!("cannot assign to {what}"));
+                        self.raise_at(index as usize, format!("cannot assign to {}", what.text()));
                     }
                     return None;
                 }
@@ -581,7 +636,7 @@ impl<'a> Parser<'a> {
             if !matches!(target.kind, Kind::Name | Kind::AttrSub) {
                 if self.invalid_rules {
                     self.raise_at(
-                        target.start,
+                        target.start(),
                         format!(
                             "'{}' is an illegal expression for augmented assignment",
                             target.what()
@@ -802,7 +857,7 @@ impl<'a> Parser<'a> {
                 self.pos = after_for;
                 if let Some(expr) = self.star_expressions() {
                     if let Some((index, what)) = expr.bad_target {
-                        self.raise_at(index, format!("cannot assign to {what}"));
+                        self.raise_at(index as usize, format!("cannot assign to {}", what.text()));
                     }
                 }
             }
@@ -1283,7 +1338,7 @@ impl<'a> Parser<'a> {
                         // invalid_kwarg: `f(a.b=1)`, `f(True=1)`.
                         if self.invalid_rules {
                             let message = match self.look(item).map(|t| self.text(t)) {
-                                Some(constant @ ("True" | "False" | "None")) if value.start + 1 == self.pos => {
+                                Some(constant @ ("True" | "False" | "None")) if value.start() + 1 == self.pos => {
                                     format!("cannot assign to {constant}")
                                 }
                                 _ => "expression cannot contain assignment, perhaps you meant \"==\"?".to_string(),
@@ -1371,7 +1426,7 @@ impl<'a> Parser<'a> {
         if !self.at(Sym::Comma) {
             return Some(first);
         }
-        let mut tuple = Expr::new(first.start, Kind::Tuple);
+        let mut tuple = Expr::new(first.start(), Kind::Tuple);
         tuple.bad_target = first.bad_target;
         while self.eat(Sym::Comma) {
             if !self.can_start_expression(true) {
@@ -1412,7 +1467,7 @@ impl<'a> Parser<'a> {
         if self.at_name() && self.sym_is(start + 1, Sym::ColonEqual) {
             self.pos += 2;
             self.expression()?;
-            return Some(Expr::loose(start, "named expression"));
+            return Some(Expr::loose(start, What::NamedExpression));
         }
         let expr = self.expression()?;
         if self.invalid_rules {
@@ -1450,7 +1505,7 @@ impl<'a> Parser<'a> {
                     self.pos = after;
                     matches!(
                         atom.map(|a| a.kind),
-                        Some(Kind::Tuple | Kind::List | Kind::Other("generator expression"))
+                        Some(Kind::Tuple | Kind::List | Kind::Other(What::GeneratorExpression))
                     )
                 }
                 Some(_) => false,
@@ -1500,7 +1555,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             self.expression()?;
-            return Some(Expr::loose(start, "conditional expression"));
+            return Some(Expr::loose(start, What::ConditionalExpression));
         }
         Some(first)
     }
@@ -1581,7 +1636,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             self.expression()?;
-            return Some(Expr::loose(start, "conditional expression"));
+            return Some(Expr::loose(start, What::ConditionalExpression));
         }
         Some(first)
     }
@@ -1592,29 +1647,25 @@ impl<'a> Parser<'a> {
         self.parameters(true)?;
         self.expect(Sym::Colon)?;
         self.expression()?;
-        Some(Expr::loose(start, "lambda"))
+        Some(Expr::loose(start, What::Lambda))
     }
 
+    /// `disjunction` and `conjunction` in one loop: inversions joined by `or` and `and`
+    /// in any order parse the same, the two rules look at the same token after each
+    /// inversion, and either operator makes the same expression.
     fn disjunction(&mut self) -> P<Expr> {
-        let first = self.conjunction()?;
-        if !self.at(Sym::Or) {
-            return Some(first);
-        }
-        while self.eat(Sym::Or) {
-            self.conjunction()?;
-        }
-        Some(Expr::loose(first.start, "expression"))
-    }
-
-    fn conjunction(&mut self) -> P<Expr> {
         let first = self.inversion()?;
-        if !self.at(Sym::And) {
-            return Some(first);
-        }
-        while self.eat(Sym::And) {
+        let mut joined = false;
+        while matches!(self.sym_at(self.pos), Sym::Or | Sym::And) {
+            self.pos += 1;
             self.inversion()?;
+            joined = true;
         }
-        Some(Expr::loose(first.start, "expression"))
+        Some(if joined {
+            Expr::loose(first.start(), What::Expression)
+        } else {
+            first
+        })
     }
 
     fn inversion(&mut self) -> P<Expr> {
@@ -1623,7 +1674,7 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let inner = self.inversion();
             self.leave(inner)?;
-            return Some(Expr::loose(start, "expression"));
+            return Some(Expr::loose(start, What::Expression));
         }
         self.comparison()
     }
@@ -1650,7 +1701,7 @@ impl<'a> Parser<'a> {
             compared = true;
         }
         Some(if compared {
-            Expr::loose(first.start, "comparison")
+            Expr::loose(first.start(), What::Comparison)
         } else {
             first
         })
@@ -1687,7 +1738,7 @@ impl<'a> Parser<'a> {
             combined = true;
         }
         Some(if combined {
-            Expr::other(first.start, "expression")
+            Expr::other(first.start(), What::Expression)
         } else {
             first
         })
@@ -1700,7 +1751,7 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let inner = self.factor();
             self.leave(inner)?;
-            return Some(Expr::other(start, "expression"));
+            return Some(Expr::other(start, What::Expression));
         }
         self.power()
     }
@@ -1709,7 +1760,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let base = if self.eat(Sym::Await) {
             self.primary()?;
-            Expr::other(start, "await expression")
+            Expr::other(start, What::AwaitExpression)
         } else {
             self.primary()?
         };
@@ -1717,7 +1768,7 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let exponent = self.factor();
             self.leave(exponent)?;
-            return Some(Expr::other(start, "expression"));
+            return Some(Expr::other(start, What::Expression));
         }
         Some(base)
     }
@@ -1735,7 +1786,7 @@ impl<'a> Parser<'a> {
                 self.enter()?;
                 let arguments = self.arguments();
                 self.leave(arguments)
-                    .map(|_| Expr::other(start, "function call"))
+                    .map(|_| Expr::other(start, What::FunctionCall))
             } else if self.at(Sym::LSqb) {
                 self.pos += 1;
                 self.enter()?;
@@ -1788,8 +1839,8 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Name => {
                 let expr = match token.sym {
-                    Sym::True | Sym::False => Expr::other(start, "literal"),
-                    Sym::None => Expr::other(start, "None"),
+                    Sym::True | Sym::False => Expr::other(start, What::Literal),
+                    Sym::None => Expr::other(start, What::None),
                     sym if sym.is_keyword() => return None,
                     _ => Expr::new(start, Kind::Name),
                 };
@@ -1798,7 +1849,7 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Number => {
                 self.pos += 1;
-                Some(Expr::other(start, "literal"))
+                Some(Expr::other(start, What::Literal))
             }
             TokenKind::String => {
                 let (mut bytes, mut text) = (false, false);
@@ -1835,7 +1886,7 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Some(Expr::other(start, "literal"))
+                Some(Expr::other(start, What::Literal))
             }
             TokenKind::Op => match token.sym {
                 Sym::LPar => self.parenthesized(),
@@ -1843,7 +1894,7 @@ impl<'a> Parser<'a> {
                 Sym::LBrace => self.brace_display(),
                 Sym::Ellipsis => {
                     self.pos += 1;
-                    Some(Expr::other(start, "ellipsis"))
+                    Some(Expr::other(start, What::Ellipsis))
                 }
                 _ => None,
             },
@@ -1884,7 +1935,7 @@ impl<'a> Parser<'a> {
             }
             self.star_target()?;
         }
-        Some(Expr::new(first.start, Kind::Tuple))
+        Some(Expr::new(first.start(), Kind::Tuple))
     }
 
     fn star_target(&mut self) -> P<Expr> {
@@ -1920,13 +1971,13 @@ impl<'a> Parser<'a> {
         if self.at(Sym::Yield) {
             self.yield_expr()?;
             self.expect(Sym::RPar)?;
-            return Some(Expr::other(start, "yield expression"));
+            return Some(Expr::other(start, What::YieldExpression));
         }
         let first = self.star_named_expression()?;
         if self.at_for_clause() {
             self.for_if_clauses()?;
             self.expect(Sym::RPar)?;
-            return Some(Expr::other(start, "generator expression"));
+            return Some(Expr::other(start, What::GeneratorExpression));
         }
         if self.at(Sym::Comma) {
             let mut tuple = Expr::new(start, Kind::Tuple);
@@ -1944,7 +1995,7 @@ impl<'a> Parser<'a> {
         self.expect(Sym::RPar)?;
         if first.kind == Kind::Starred {
             if self.invalid_rules {
-                self.raise_at(first.start, "cannot use starred expression here".into());
+                self.raise_at(first.start(), "cannot use starred expression here".into());
             }
             return None;
         }
@@ -1967,7 +2018,7 @@ impl<'a> Parser<'a> {
         if self.at_for_clause() {
             self.for_if_clauses()?;
             self.expect(Sym::RSqb)?;
-            return Some(Expr::other(start, "list comprehension"));
+            return Some(Expr::other(start, What::ListComprehension));
         }
         let mut list = Expr::new(start, Kind::List);
         list.bad_target = first.bad_target;
@@ -1992,7 +2043,7 @@ impl<'a> Parser<'a> {
 
     fn brace_inner(&mut self, start: usize) -> P<Expr> {
         if self.eat(Sym::RBrace) {
-            return Some(Expr::other(start, "dict literal"));
+            return Some(Expr::other(start, What::DictLiteral));
         }
         let is_dict = if self.eat(Sym::DoubleStar) {
             self.bitwise_or()?;
@@ -2012,9 +2063,9 @@ impl<'a> Parser<'a> {
             return Some(Expr::other(
                 start,
                 if is_dict {
-                    "dict comprehension"
+                    What::DictComprehension
                 } else {
-                    "set comprehension"
+                    What::SetComprehension
                 },
             ));
         }
@@ -2038,9 +2089,9 @@ impl<'a> Parser<'a> {
         Some(Expr::other(
             start,
             if is_dict {
-                "dict literal"
+                What::DictLiteral
             } else {
-                "set display"
+                What::SetDisplay
             },
         ))
     }
@@ -2053,7 +2104,7 @@ impl<'a> Parser<'a> {
         } else if self.can_start_expression(true) {
             self.star_expressions()?;
         }
-        Some(Expr::other(start, "yield expression"))
+        Some(Expr::other(start, What::YieldExpression))
     }
 }
 
