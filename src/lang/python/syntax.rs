@@ -211,9 +211,8 @@ impl What {
     }
 }
 
-/// Every grammar rule returns one of these, so it is kept to 16 bytes (token indices
-/// as `u32`, names of things as a byte): `Option<Expr>` then comes back in registers
-/// instead of being copied through memory at each of the rule levels.
+/// Every grammar rule returns one of these, and each rule level copies it, so it is
+/// kept to 16 bytes (token indices as `u32`, names of things as a byte) instead of 64.
 #[derive(Debug, Clone, Copy)]
 struct Expr {
     /// Token index where the expression starts.
