@@ -388,8 +388,9 @@ struct Tokenizer<'a> {
     /// Number of `\n` consumed: the 0-based line of the next character.
     line: usize,
     at_line_start: bool,
-    indents: Vec<usize>,
-    alt_indents: Vec<usize>,
+    /// Open indentation levels: (column with tabs to 8, column with tabs to 1), one
+    /// stack so that a call allocates once for both.
+    indents: Vec<(usize, usize)>,
     /// Pending INDENT (> 0) or DEDENT (< 0) tokens.
     pending: isize,
     /// Open brackets: (char, 0-based line, byte offset).
@@ -482,8 +483,7 @@ impl<'a> Tokenizer<'a> {
             pos: 0,
             line: 0,
             at_line_start: true,
-            indents: vec![0],
-            alt_indents: vec![0],
+            indents: vec![(0, 0)],
             pending: 0,
             brackets: Vec::new(),
             start: 0,
@@ -700,7 +700,6 @@ impl<'a> Tokenizer<'a> {
         self.start_line = self.current_line();
         if self.indents.len() > 1 {
             self.indents.pop();
-            self.alt_indents.pop();
             return Ok(self.token(TokenKind::Dedent));
         }
         Ok(self.token(TokenKind::EndMarker))
@@ -754,8 +753,7 @@ impl<'a> Tokenizer<'a> {
             col = continued_col;
             alt_col = continued_col;
         }
-        let top = self.indents.last().copied().unwrap_or(0);
-        let alt_top = self.alt_indents.last().copied().unwrap_or(0);
+        let (top, alt_top) = self.indents.last().copied().unwrap_or((0, 0));
         if col == top {
             if alt_col != alt_top {
                 return Err(self.tab_error());
@@ -768,19 +766,18 @@ impl<'a> Tokenizer<'a> {
                 return Err(self.tab_error());
             }
             self.pending += 1;
-            self.indents.push(col);
-            self.alt_indents.push(alt_col);
+            self.indents.push((col, alt_col));
         } else {
-            while self.indents.len() > 1 && col < self.indents.last().copied().unwrap_or(0) {
+            while self.indents.len() > 1 && col < self.indents.last().map_or(0, |level| level.0) {
                 self.pending -= 1;
                 self.indents.pop();
-                self.alt_indents.pop();
             }
-            if col != self.indents.last().copied().unwrap_or(0) {
+            let (top, alt_top) = self.indents.last().copied().unwrap_or((0, 0));
+            if col != top {
                 return Err(self
                     .deferred_at_line_end("unindent does not match any outer indentation level"));
             }
-            if alt_col != self.alt_indents.last().copied().unwrap_or(0) {
+            if alt_col != alt_top {
                 return Err(self.tab_error());
             }
         }
