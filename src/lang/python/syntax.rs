@@ -23,7 +23,7 @@
 
 use tree_sitter::Tree;
 
-use super::tokenizer::{tokenize, ErrorKind, Token, TokenKind, Tokens};
+use super::tokenizer::{tokenize, ErrorKind, Sym, Token, TokenKind, Tokens};
 use crate::lang::Diagnostic;
 
 const CODE: &str = "E0001";
@@ -153,49 +153,6 @@ fn analyze(tokens: &Tokens) -> Option<Diagnostic> {
     }
 }
 
-/// Python 3.11's hard keywords (`async` and `await` included).
-fn is_keyword(text: &str) -> bool {
-    // A `match` on strings compiles to a length switch, cheaper than a list scan.
-    matches!(
-        text,
-        "False"
-            | "None"
-            | "True"
-            | "and"
-            | "as"
-            | "assert"
-            | "async"
-            | "await"
-            | "break"
-            | "class"
-            | "continue"
-            | "def"
-            | "del"
-            | "elif"
-            | "else"
-            | "except"
-            | "finally"
-            | "for"
-            | "from"
-            | "global"
-            | "if"
-            | "import"
-            | "in"
-            | "is"
-            | "lambda"
-            | "nonlocal"
-            | "not"
-            | "or"
-            | "pass"
-            | "raise"
-            | "return"
-            | "try"
-            | "while"
-            | "with"
-            | "yield"
-    )
-}
-
 /// What an expression is, as far as the grammar's later checks care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -205,23 +162,73 @@ enum Kind {
     Tuple,
     List,
     Starred,
-    Other(&'static str),
+    Other(What),
 }
 
+/// What an expression that is no target is, in CPython's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum What {
+    Expression,
+    NamedExpression,
+    ConditionalExpression,
+    Comparison,
+    Lambda,
+    Literal,
+    None,
+    Ellipsis,
+    FunctionCall,
+    AwaitExpression,
+    GeneratorExpression,
+    ListComprehension,
+    DictComprehension,
+    SetComprehension,
+    DictLiteral,
+    SetDisplay,
+    YieldExpression,
+}
+
+impl What {
+    fn text(self) -> &'static str {
+        match self {
+            What::Expression => "expression",
+            What::NamedExpression => "named expression",
+            What::ConditionalExpression => "conditional expression",
+            What::Comparison => "comparison",
+            What::Lambda => "lambda",
+            What::Literal => "literal",
+            What::None => "None",
+            What::Ellipsis => "ellipsis",
+            What::FunctionCall => "function call",
+            What::AwaitExpression => "await expression",
+            What::GeneratorExpression => "generator expression",
+            What::ListComprehension => "list comprehension",
+            What::DictComprehension => "dict comprehension",
+            What::SetComprehension => "set comprehension",
+            What::DictLiteral => "dict literal",
+            What::SetDisplay => "set display",
+            What::YieldExpression => "yield expression",
+        }
+    }
+}
+
+/// Every grammar rule returns one of these, and each rule level copies it, so it is
+/// kept to 16 bytes (token indices as `u32`, names of things as a byte) instead of 64.
 #[derive(Debug, Clone, Copy)]
 struct Expr {
     /// Token index where the expression starts.
-    start: usize,
+    start: u32,
     kind: Kind,
     /// The first part that cannot be assigned to: (token index, what it is).
-    bad_target: Option<(usize, &'static str)>,
+    bad_target: Option<(u32, What)>,
     /// True unless the expression is a `bitwise_or` (comparisons, boolean operators,
     /// conditional expressions, lambdas).
     loose: bool,
 }
 
 impl Expr {
+    /// `start` is a token index: a program with 2^32 tokens would not fit in memory.
     fn new(start: usize, kind: Kind) -> Self {
+        let start = start as u32;
         let bad_target = match kind {
             Kind::Other(what) => Some((start, what)),
             _ => None,
@@ -234,15 +241,19 @@ impl Expr {
         }
     }
 
-    fn other(start: usize, what: &'static str) -> Self {
+    fn other(start: usize, what: What) -> Self {
         Expr::new(start, Kind::Other(what))
     }
 
-    fn loose(start: usize, what: &'static str) -> Self {
+    fn loose(start: usize, what: What) -> Self {
         Expr {
             loose: true,
             ..Expr::other(start, what)
         }
+    }
+
+    fn start(&self) -> usize {
+        self.start as usize
     }
 
     fn what(&self) -> &'static str {
@@ -252,7 +263,7 @@ impl Expr {
             Kind::Tuple => "tuple",
             Kind::List => "list",
             Kind::Starred => "starred",
-            Kind::Other(what) => what,
+            Kind::Other(what) => what.text(),
         }
     }
 }
@@ -263,6 +274,8 @@ const MAX_DEPTH: usize = 120;
 
 struct Parser<'a> {
     tokens: &'a [Token],
+    /// `tokens` until the parse stops, then empty (see [`Parser::look`]).
+    live: &'a [Token],
     text: &'a str,
     /// True when the token list ends at a tokenizer error instead of ENDMARKER.
     has_error: bool,
@@ -282,6 +295,7 @@ impl<'a> Parser<'a> {
     fn new(tokens: &'a Tokens, invalid_rules: bool, max_seen: usize) -> Self {
         Parser {
             tokens: &tokens.tokens,
+            live: &tokens.tokens,
             text: &tokens.text,
             has_error: tokens.error.is_some(),
             pos: 0,
@@ -312,86 +326,88 @@ impl<'a> Parser<'a> {
 
     // ---- token access -------------------------------------------------------------
 
-    fn tok(&mut self, index: usize) -> Option<Token> {
+    /// The token at `index` as CPython's parser fetches it: the furthest index looked
+    /// at moves, fetching past the tokenizer's error stops the parse, and nothing is
+    /// fetched once the parse has stopped.
+    #[inline]
+    fn look(&mut self, index: usize) -> Option<&'a Token> {
+        // `live` is every token until the parse stops, so the common case is one
+        // bounds check.
+        if let Some(token) = self.live.get(index) {
+            self.max_seen = self.max_seen.max(index);
+            return Some(token);
+        }
+        self.look_past_live(index)
+    }
+
+    #[cold]
+    fn look_past_live(&mut self, index: usize) -> Option<&'a Token> {
         if self.stop.is_some() {
             return None;
         }
-        if index >= self.tokens.len() {
-            if self.has_error {
-                self.max_seen = self.max_seen.max(index);
-                self.stop = Some(Stop::Tokenizer);
-                return None;
-            }
-            // Past ENDMARKER CPython keeps returning ENDMARKER.
-            return self.tokens.last().copied();
+        if self.has_error {
+            self.max_seen = self.max_seen.max(index);
+            self.halt(Stop::Tokenizer);
+            return None;
         }
-        self.max_seen = self.max_seen.max(index);
-        Some(self.tokens[index])
+        // Past ENDMARKER CPython keeps returning ENDMARKER.
+        self.tokens.last()
     }
 
-    fn peek(&mut self) -> Option<Token> {
-        self.tok(self.pos)
+    fn halt(&mut self, stop: Stop) {
+        self.stop = Some(stop);
+        self.live = &[];
     }
 
-    fn text(&self, token: Token) -> &'a str {
+    fn peek(&mut self) -> Option<&'a Token> {
+        self.look(self.pos)
+    }
+
+    fn text(&self, token: &Token) -> &'a str {
         self.text.get(token.start..token.end).unwrap_or("")
     }
 
+    /// The keyword or operator at `index` ([`Sym::Other`] when the parse has stopped).
+    #[inline]
+    fn sym_at(&mut self, index: usize) -> Sym {
+        self.look(index).map_or(Sym::Other, |t| t.sym)
+    }
+
     fn kind_at(&mut self, index: usize, kind: TokenKind) -> bool {
-        matches!(self.tok(index), Some(t) if t.kind == kind)
+        self.look(index).is_some_and(|t| t.kind == kind)
     }
 
     fn at_kind(&mut self, kind: TokenKind) -> bool {
         self.kind_at(self.pos, kind)
     }
 
-    fn op_at(&mut self, index: usize, op: &str) -> bool {
-        match self.tok(index) {
-            Some(t) => t.kind == TokenKind::Op && self.text(t) == op,
-            None => false,
-        }
+    /// Whether the token at `index` is the keyword or operator `sym` (never `Other`).
+    #[inline]
+    fn sym_is(&mut self, index: usize, sym: Sym) -> bool {
+        self.sym_at(index) == sym
     }
 
-    fn at_op(&mut self, op: &str) -> bool {
-        self.op_at(self.pos, op)
+    #[inline]
+    fn at(&mut self, sym: Sym) -> bool {
+        self.sym_is(self.pos, sym)
     }
 
-    fn eat_op(&mut self, op: &str) -> bool {
-        let found = self.at_op(op);
+    #[inline]
+    fn eat(&mut self, sym: Sym) -> bool {
+        let found = self.at(sym);
         if found {
             self.pos += 1;
         }
         found
     }
 
-    fn expect_op(&mut self, op: &str) -> P<()> {
-        self.eat_op(op).then_some(())
-    }
-
-    fn kw_at(&mut self, index: usize, kw: &str) -> bool {
-        match self.tok(index) {
-            Some(t) => t.kind == TokenKind::Name && self.text(t) == kw,
-            None => false,
-        }
-    }
-
-    fn at_kw(&mut self, kw: &str) -> bool {
-        self.kw_at(self.pos, kw)
-    }
-
-    fn eat_kw(&mut self, kw: &str) -> bool {
-        let found = self.at_kw(kw);
-        if found {
-            self.pos += 1;
-        }
-        found
+    fn expect(&mut self, sym: Sym) -> P<()> {
+        self.eat(sym).then_some(())
     }
 
     fn name_at(&mut self, index: usize) -> bool {
-        match self.tok(index) {
-            Some(t) => t.kind == TokenKind::Name && !is_keyword(self.text(t)),
-            None => false,
-        }
+        self.look(index)
+            .is_some_and(|t| t.kind == TokenKind::Name && !t.sym.is_keyword())
     }
 
     fn at_name(&mut self) -> bool {
@@ -430,7 +446,7 @@ impl<'a> Parser<'a> {
             column,
             message,
         });
-        self.stop = Some(Stop::Raised);
+        self.halt(Stop::Raised);
     }
 
     /// `RAISE_SYNTAX_ERROR` without a location: CPython blames the furthest token.
@@ -447,7 +463,7 @@ impl<'a> Parser<'a> {
             column: 0,
             message,
         });
-        self.stop = Some(Stop::Raised);
+        self.halt(Stop::Raised);
     }
 
     fn enter(&mut self) -> P<()> {
@@ -480,22 +496,17 @@ impl<'a> Parser<'a> {
         let Some(token) = self.peek() else {
             return false;
         };
-        if token.kind == TokenKind::Op && self.text(token) == "@" {
-            return self.decorated().is_some();
-        }
-        if token.kind != TokenKind::Name {
-            return self.simple_stmts();
-        }
-        let result = match self.text(token) {
-            "if" => self.if_stmt(),
-            "while" => self.while_stmt(),
-            "for" => self.for_stmt(self.pos),
-            "try" => self.try_stmt(),
-            "with" => self.with_stmt(self.pos),
-            "def" => self.function_def(self.pos),
-            "class" => self.class_def(),
-            "async" => self.async_stmt(),
-            "match" => return self.match_stmt_or_simple(),
+        let result = match token.sym {
+            Sym::At => self.decorated(),
+            Sym::If => self.if_stmt(),
+            Sym::While => self.while_stmt(),
+            Sym::For => self.for_stmt(self.pos),
+            Sym::Try => self.try_stmt(),
+            Sym::With => self.with_stmt(self.pos),
+            Sym::Def => self.function_def(self.pos),
+            Sym::Class => self.class_def(),
+            Sym::Async => self.async_stmt(),
+            Sym::Match => return self.match_stmt_or_simple(),
             _ => return self.simple_stmts(),
         };
         result.is_some()
@@ -506,7 +517,7 @@ impl<'a> Parser<'a> {
             if self.simple_stmt().is_none() {
                 return false;
             }
-            if self.eat_op(";") {
+            if self.eat(Sym::Semi) {
                 if self.eat_newline() {
                     return true;
                 }
@@ -519,55 +530,55 @@ impl<'a> Parser<'a> {
     fn simple_stmt(&mut self) -> P<()> {
         let token = self.peek()?;
         if token.kind == TokenKind::Name {
-            match self.text(token) {
-                "pass" | "break" | "continue" => {
+            match token.sym {
+                Sym::Pass | Sym::Break | Sym::Continue => {
                     self.pos += 1;
                     return Some(());
                 }
-                "return" => {
+                Sym::Return => {
                     self.pos += 1;
                     if self.can_start_expression(true) {
                         self.star_expressions()?;
                     }
                     return Some(());
                 }
-                "raise" => {
+                Sym::Raise => {
                     self.pos += 1;
                     if self.can_start_expression(false) {
                         self.expression()?;
-                        if self.eat_kw("from") {
+                        if self.eat(Sym::From) {
                             self.expression()?;
                         }
                     }
                     return Some(());
                 }
-                "global" | "nonlocal" => {
+                Sym::Global | Sym::Nonlocal => {
                     self.pos += 1;
                     loop {
                         self.eat_name()?;
-                        if !self.eat_op(",") {
+                        if !self.eat(Sym::Comma) {
                             return Some(());
                         }
                     }
                 }
-                "del" => {
+                Sym::Del => {
                     self.pos += 1;
                     self.del_targets()?;
-                    return (self.at_op(";") || self.at_kind(TokenKind::Newline)).then_some(());
+                    return (self.at(Sym::Semi) || self.at_kind(TokenKind::Newline)).then_some(());
                 }
-                "assert" => {
+                Sym::Assert => {
                     self.pos += 1;
                     self.expression()?;
-                    if self.eat_op(",") {
+                    if self.eat(Sym::Comma) {
                         self.expression()?;
                     }
                     return Some(());
                 }
-                "import" => return self.import_name(),
-                "from" => return self.import_from(),
-                "yield" => return self.yield_expr().map(|_| ()),
-                "None" | "True" | "False" | "not" | "lambda" | "await" => {}
-                text if is_keyword(text) => return None,
+                Sym::Import => return self.import_name(),
+                Sym::From => return self.import_from(),
+                Sym::Yield => return self.yield_expr().map(|_| ()),
+                Sym::None | Sym::True | Sym::False | Sym::Not | Sym::Lambda | Sym::Await => {}
+                sym if sym.is_keyword() => return None,
                 _ => {}
             }
         }
@@ -575,16 +586,16 @@ impl<'a> Parser<'a> {
     }
 
     fn assignment_or_expression(&mut self) -> P<()> {
-        if self.at_name() && self.op_at(self.pos + 1, ":") {
+        if self.at_name() && self.sym_is(self.pos + 1, Sym::Colon) {
             self.pos += 2;
             self.expression()?;
-            if self.eat_op("=") {
+            if self.eat(Sym::Equal) {
                 self.annotated_rhs()?;
             }
             return Some(());
         }
         let target = self.star_expressions()?;
-        if self.at_op(":") {
+        if self.at(Sym::Colon) {
             let single = matches!(target.kind, Kind::AttrSub | Kind::Name);
             if !single {
                 // invalid_assignment only matches when an annotation follows the colon.
@@ -595,23 +606,23 @@ impl<'a> Parser<'a> {
                         Kind::List => "only single target (not list) can be annotated",
                         _ => "illegal target for annotation",
                     };
-                    self.raise_at(target.start, message.into());
+                    self.raise_at(target.start(), message.into());
                 }
                 return None;
             }
             self.pos += 1;
             self.expression()?;
-            if self.eat_op("=") {
+            if self.eat(Sym::Equal) {
                 self.annotated_rhs()?;
             }
             return Some(());
         }
-        if self.at_op("=") {
+        if self.at(Sym::Equal) {
             let mut target = target;
-            while self.at_op("=") {
+            while self.at(Sym::Equal) {
                 if let Some((index, what)) = target.bad_target {
                     if self.invalid_rules {
-                        self.raise_at(index, format!("cannot assign to {what}"));
+                        self.raise_at(index as usize, format!("cannot assign to {}", what.text()));
                     }
                     return None;
                 }
@@ -624,7 +635,7 @@ impl<'a> Parser<'a> {
             if !matches!(target.kind, Kind::Name | Kind::AttrSub) {
                 if self.invalid_rules {
                     self.raise_at(
-                        target.start,
+                        target.start(),
                         format!(
                             "'{}' is an illegal expression for augmented assignment",
                             target.what()
@@ -640,7 +651,7 @@ impl<'a> Parser<'a> {
     }
 
     fn annotated_rhs(&mut self) -> P<Expr> {
-        if self.at_kw("yield") {
+        if self.at(Sym::Yield) {
             self.yield_expr()
         } else {
             self.star_expressions()
@@ -648,25 +659,22 @@ impl<'a> Parser<'a> {
     }
 
     fn at_augassign(&mut self) -> bool {
-        let Some(token) = self.peek() else {
-            return false;
-        };
-        token.kind == TokenKind::Op
-            && matches!(
-                self.text(token),
-                "+=" | "-="
-                    | "*="
-                    | "@="
-                    | "/="
-                    | "%="
-                    | "&="
-                    | "|="
-                    | "^="
-                    | "<<="
-                    | ">>="
-                    | "**="
-                    | "//="
-            )
+        matches!(
+            self.sym_at(self.pos),
+            Sym::PlusEqual
+                | Sym::MinEqual
+                | Sym::StarEqual
+                | Sym::AtEqual
+                | Sym::SlashEqual
+                | Sym::PercentEqual
+                | Sym::AmperEqual
+                | Sym::VBarEqual
+                | Sym::CircumflexEqual
+                | Sym::LeftShiftEqual
+                | Sym::RightShiftEqual
+                | Sym::DoubleStarEqual
+                | Sym::DoubleSlashEqual
+        )
     }
 
     fn del_targets(&mut self) -> P<()> {
@@ -675,7 +683,7 @@ impl<'a> Parser<'a> {
             if target.bad_target.is_some() || matches!(target.kind, Kind::Starred) {
                 return None;
             }
-            if !self.eat_op(",") || !self.can_start_target() {
+            if !self.eat(Sym::Comma) || !self.can_start_target() {
                 return Some(());
             }
         }
@@ -683,7 +691,7 @@ impl<'a> Parser<'a> {
 
     fn dotted_name(&mut self) -> P<()> {
         self.eat_name()?;
-        while self.at_op(".") {
+        while self.at(Sym::Dot) {
             if !self.name_at(self.pos + 1) {
                 // `a.` followed by something else: the dot is where it fails.
                 self.pos += 1;
@@ -698,10 +706,10 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         loop {
             self.dotted_name()?;
-            if self.eat_kw("as") {
+            if self.eat(Sym::As) {
                 self.eat_name()?;
             }
-            if !self.eat_op(",") {
+            if !self.eat(Sym::Comma) {
                 return Some(());
             }
         }
@@ -710,7 +718,7 @@ impl<'a> Parser<'a> {
     fn import_from(&mut self) -> P<()> {
         self.pos += 1;
         let mut dots = 0;
-        while self.eat_op(".") || self.eat_op("...") {
+        while self.eat(Sym::Dot) || self.eat(Sym::Ellipsis) {
             dots += 1;
         }
         if self.at_name() {
@@ -718,22 +726,22 @@ impl<'a> Parser<'a> {
         } else if dots == 0 {
             return None;
         }
-        if !self.eat_kw("import") {
+        if !self.eat(Sym::Import) {
             return None;
         }
-        if self.eat_op("*") {
+        if self.eat(Sym::Star) {
             return Some(());
         }
-        let parenthesized = self.eat_op("(");
+        let parenthesized = self.eat(Sym::LPar);
         loop {
             self.eat_name()?;
-            if self.eat_kw("as") {
+            if self.eat(Sym::As) {
                 self.eat_name()?;
             }
-            if !self.eat_op(",") {
+            if !self.eat(Sym::Comma) {
                 break;
             }
-            if parenthesized && self.at_op(")") {
+            if parenthesized && self.at(Sym::RPar) {
                 break;
             }
             if !parenthesized && self.at_kind(TokenKind::Newline) {
@@ -746,7 +754,7 @@ impl<'a> Parser<'a> {
             }
         }
         if parenthesized {
-            self.expect_op(")")?;
+            self.expect(Sym::RPar)?;
         }
         Some(())
     }
@@ -754,7 +762,7 @@ impl<'a> Parser<'a> {
     /// After a compound statement's header: the `:` (forced or not), with the
     /// `invalid_*` rules for a missing colon and a missing indented block.
     fn header_colon(&mut self, what: &str, header: usize, forced: bool) -> P<()> {
-        if self.eat_op(":") {
+        if self.eat(Sym::Colon) {
             if self.invalid_rules
                 && self.at_kind(TokenKind::Newline)
                 && !self.kind_at(self.pos + 1, TokenKind::Indent)
@@ -810,7 +818,7 @@ impl<'a> Parser<'a> {
         self.named_expression()?;
         self.header_colon("'if' statement", header, false)?;
         self.block()?;
-        while self.at_kw("elif") {
+        while self.at(Sym::Elif) {
             let header = self.pos;
             self.pos += 1;
             self.named_expression()?;
@@ -821,7 +829,7 @@ impl<'a> Parser<'a> {
     }
 
     fn else_block(&mut self) -> P<()> {
-        if self.at_kw("else") {
+        if self.at(Sym::Else) {
             let header = self.pos;
             self.pos += 1;
             self.header_colon("'else' statement", header, true)?;
@@ -842,13 +850,13 @@ impl<'a> Parser<'a> {
     fn for_stmt(&mut self, header: usize) -> P<()> {
         self.pos += 1;
         let after_for = self.pos;
-        if self.star_targets().is_none() || !self.at_kw("in") {
+        if self.star_targets().is_none() || !self.at(Sym::In) {
             if self.invalid_rules && self.stop.is_none() {
                 // invalid_for_target: what follows `for` is not a target.
                 self.pos = after_for;
                 if let Some(expr) = self.star_expressions() {
                     if let Some((index, what)) = expr.bad_target {
-                        self.raise_at(index, format!("cannot assign to {what}"));
+                        self.raise_at(index as usize, format!("cannot assign to {}", what.text()));
                     }
                 }
             }
@@ -866,20 +874,20 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.header_colon("'try' statement", header, true)?;
         self.block()?;
-        if self.at_kw("finally") {
+        if self.at(Sym::Finally) {
             return self.finally_block();
         }
-        if !self.at_kw("except") {
+        if !self.at(Sym::Except) {
             if self.invalid_rules {
                 self.raise_at_furthest("expected 'except' or 'finally' block");
             }
             return None;
         }
-        while self.at_kw("except") {
+        while self.at(Sym::Except) {
             self.except_block()?;
         }
         self.else_block()?;
-        if self.at_kw("finally") {
+        if self.at(Sym::Finally) {
             self.finally_block()?;
         }
         Some(())
@@ -888,27 +896,30 @@ impl<'a> Parser<'a> {
     fn except_block(&mut self) -> P<()> {
         let header = self.pos;
         self.pos += 1;
-        let star = self.eat_op("*");
+        let star = self.eat(Sym::Star);
         let what = if star {
             "'except*' statement"
         } else {
             "'except' statement"
         };
-        if star || !self.at_op(":") {
-            if star && self.invalid_rules && (self.at_op(":") || self.at_kind(TokenKind::Newline)) {
+        if star || !self.at(Sym::Colon) {
+            if star
+                && self.invalid_rules
+                && (self.at(Sym::Colon) || self.at_kind(TokenKind::Newline))
+            {
                 self.raise_at_furthest("expected one or more exception types");
                 return None;
             }
             let first = self.pos;
             self.expression()?;
-            if self.at_op(",") && self.invalid_rules {
+            if self.at(Sym::Comma) && self.invalid_rules {
                 self.raise_at(
                     first,
                     "multiple exception types must be parenthesized".into(),
                 );
                 return None;
             }
-            if self.eat_kw("as") {
+            if self.eat(Sym::As) {
                 self.eat_name()?;
             }
         }
@@ -927,9 +938,10 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let after_with = self.pos;
         let mut parenthesized = false;
-        if self.at_op("(") {
+        if self.at(Sym::LPar) {
             self.pos += 1;
-            parenthesized = self.with_items(true).is_some() && self.eat_op(")") && self.at_op(":");
+            parenthesized =
+                self.with_items(true).is_some() && self.eat(Sym::RPar) && self.at(Sym::Colon);
             if self.stop.is_some() {
                 return None;
             }
@@ -947,16 +959,16 @@ impl<'a> Parser<'a> {
     fn with_items(&mut self, in_parens: bool) -> P<()> {
         loop {
             self.expression()?;
-            if self.eat_kw("as") {
+            if self.eat(Sym::As) {
                 self.star_target()?;
-                if !(self.at_op(",") || self.at_op(")") || self.at_op(":")) {
+                if !(self.at(Sym::Comma) || self.at(Sym::RPar) || self.at(Sym::Colon)) {
                     return None;
                 }
             }
-            if !self.eat_op(",") {
+            if !self.eat(Sym::Comma) {
                 return Some(());
             }
-            if in_parens && self.at_op(")") {
+            if in_parens && self.at(Sym::RPar) {
                 return Some(());
             }
         }
@@ -965,7 +977,7 @@ impl<'a> Parser<'a> {
     fn function_def(&mut self, header: usize) -> P<()> {
         self.pos += 1;
         self.eat_name()?;
-        if !self.at_op("(") {
+        if !self.at(Sym::LPar) {
             let at = self.pos;
             self.peek();
             self.raise_at(at, "expected '('".into());
@@ -973,8 +985,8 @@ impl<'a> Parser<'a> {
         }
         self.pos += 1;
         self.parameters(false)?;
-        self.expect_op(")")?;
-        if self.eat_op("->") {
+        self.expect(Sym::RPar)?;
+        if self.eat(Sym::RArrow) {
             self.expression()?;
         }
         self.header_colon("function definition", header, true)?;
@@ -985,7 +997,7 @@ impl<'a> Parser<'a> {
         let header = self.pos;
         self.pos += 1;
         self.eat_name()?;
-        if self.eat_op("(") {
+        if self.eat(Sym::LPar) {
             self.arguments()?;
         }
         self.header_colon("class definition", header, false)?;
@@ -993,17 +1005,17 @@ impl<'a> Parser<'a> {
     }
 
     fn decorated(&mut self) -> P<()> {
-        while self.eat_op("@") {
+        while self.eat(Sym::At) {
             self.named_expression()?;
             if !self.eat_newline() {
                 return None;
             }
         }
-        if self.at_kw("def") {
+        if self.at(Sym::Def) {
             self.function_def(self.pos)
-        } else if self.at_kw("class") {
+        } else if self.at(Sym::Class) {
             self.class_def()
-        } else if self.at_kw("async") && self.kw_at(self.pos + 1, "def") {
+        } else if self.at(Sym::Async) && self.sym_is(self.pos + 1, Sym::Def) {
             self.pos += 1;
             self.function_def(self.pos)
         } else {
@@ -1013,13 +1025,13 @@ impl<'a> Parser<'a> {
 
     fn async_stmt(&mut self) -> P<()> {
         let next = self.pos + 1;
-        if self.kw_at(next, "def") {
+        if self.sym_is(next, Sym::Def) {
             self.pos = next;
             self.function_def(next)
-        } else if self.kw_at(next, "for") {
+        } else if self.sym_is(next, Sym::For) {
             self.pos = next;
             self.for_stmt(next)
-        } else if self.kw_at(next, "with") {
+        } else if self.sym_is(next, Sym::With) {
             self.pos = next;
             self.with_stmt(next)
         } else {
@@ -1035,7 +1047,8 @@ impl<'a> Parser<'a> {
         if self.stop.is_some() {
             return false;
         }
-        if subject && (self.at_op(":") || (self.invalid_rules && self.at_kind(TokenKind::Newline)))
+        if subject
+            && (self.at(Sym::Colon) || (self.invalid_rules && self.at_kind(TokenKind::Newline)))
         {
             if self
                 .header_colon("'match' statement", header, false)
@@ -1047,10 +1060,10 @@ impl<'a> Parser<'a> {
                 return false;
             }
             self.pos += 1;
-            if !self.at_kw("case") {
+            if !self.at(Sym::Case) {
                 return false;
             }
-            while self.at_kw("case") {
+            while self.at(Sym::Case) {
                 if self.case_block().is_none() {
                     return false;
                 }
@@ -1066,7 +1079,7 @@ impl<'a> Parser<'a> {
 
     fn subject_expr(&mut self) -> P<()> {
         self.star_named_expression()?;
-        while self.eat_op(",") {
+        while self.eat(Sym::Comma) {
             if !self.can_start_expression(true) {
                 break;
             }
@@ -1079,7 +1092,7 @@ impl<'a> Parser<'a> {
         let header = self.pos;
         self.pos += 1;
         self.patterns()?;
-        if self.eat_kw("if") {
+        if self.eat(Sym::If) {
             self.named_expression()?;
         }
         self.header_colon("'case' statement", header, false)?;
@@ -1088,8 +1101,8 @@ impl<'a> Parser<'a> {
 
     fn patterns(&mut self) -> P<()> {
         self.pattern()?;
-        while self.eat_op(",") {
-            if self.at_op(":") || self.at_kw("if") || self.at_op(")") || self.at_op("]") {
+        while self.eat(Sym::Comma) {
+            if self.at(Sym::Colon) || self.at(Sym::If) || self.at(Sym::RPar) || self.at(Sym::RSqb) {
                 break;
             }
             self.pattern()?;
@@ -1106,11 +1119,11 @@ impl<'a> Parser<'a> {
     fn pattern_inner(&mut self) -> P<()> {
         loop {
             self.closed_pattern()?;
-            if !self.eat_op("|") {
+            if !self.eat(Sym::VBar) {
                 break;
             }
         }
-        if self.eat_kw("as") {
+        if self.eat(Sym::As) {
             self.eat_name()?;
         }
         Some(())
@@ -1121,7 +1134,7 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Number => {
                 self.pos += 1;
-                if self.eat_op("+") || self.eat_op("-") {
+                if self.eat(Sym::Plus) || self.eat(Sym::Minus) {
                     return self.at_kind(TokenKind::Number).then(|| self.pos += 1);
                 }
                 Some(())
@@ -1133,65 +1146,68 @@ impl<'a> Parser<'a> {
                 Some(())
             }
             TokenKind::Name => {
-                let text = self.text(token);
-                if matches!(text, "None" | "True" | "False") {
+                if matches!(token.sym, Sym::None | Sym::True | Sym::False) {
                     self.pos += 1;
                     return Some(());
                 }
                 self.dotted_name()?;
-                if self.eat_op("(") {
-                    if self.eat_op(")") {
+                if self.eat(Sym::LPar) {
+                    if self.eat(Sym::RPar) {
                         return Some(());
                     }
                     loop {
-                        if self.at_name() && self.op_at(self.pos + 1, "=") {
+                        if self.at_name() && self.sym_is(self.pos + 1, Sym::Equal) {
                             self.pos += 2;
                         }
                         self.pattern()?;
-                        if !self.eat_op(",") || self.at_op(")") {
+                        if !self.eat(Sym::Comma) || self.at(Sym::RPar) {
                             break;
                         }
                     }
-                    self.expect_op(")")?;
+                    self.expect(Sym::RPar)?;
                 }
                 Some(())
             }
-            TokenKind::Op => match self.text(token) {
-                "-" => {
+            TokenKind::Op => match token.sym {
+                Sym::Minus => {
                     self.pos += 1;
                     self.at_kind(TokenKind::Number).then(|| self.pos += 1)?;
-                    if self.eat_op("+") || self.eat_op("-") {
+                    if self.eat(Sym::Plus) || self.eat(Sym::Minus) {
                         return self.at_kind(TokenKind::Number).then(|| self.pos += 1);
                     }
                     Some(())
                 }
-                "*" => {
+                Sym::Star => {
                     self.pos += 1;
                     self.eat_name()
                 }
-                "(" | "[" => {
-                    let close = if self.text(token) == "(" { ")" } else { "]" };
+                Sym::LPar | Sym::LSqb => {
+                    let close = if token.sym == Sym::LPar {
+                        Sym::RPar
+                    } else {
+                        Sym::RSqb
+                    };
                     self.pos += 1;
-                    if !self.at_op(close) {
+                    if !self.at(close) {
                         self.patterns()?;
                     }
-                    self.expect_op(close)
+                    self.expect(close)
                 }
-                "{" => {
+                Sym::LBrace => {
                     self.pos += 1;
-                    while !self.at_op("}") {
-                        if self.eat_op("**") {
+                    while !self.at(Sym::RBrace) {
+                        if self.eat(Sym::DoubleStar) {
                             self.eat_name()?;
                         } else {
                             self.closed_pattern()?;
-                            self.expect_op(":")?;
+                            self.expect(Sym::Colon)?;
                             self.pattern()?;
                         }
-                        if !self.eat_op(",") {
+                        if !self.eat(Sym::Comma) {
                             break;
                         }
                     }
-                    self.expect_op("}")
+                    self.expect(Sym::RBrace)
                 }
                 _ => None,
             },
@@ -1203,24 +1219,24 @@ impl<'a> Parser<'a> {
 
     /// Parameters of a `def` (up to, not including, `)`) or of a lambda (up to `:`).
     fn parameters(&mut self, lambda: bool) -> P<()> {
-        let close = if lambda { ":" } else { ")" };
+        let close = if lambda { Sym::Colon } else { Sym::RPar };
         let (mut seen_default, mut seen_star, mut seen_slash, mut seen_double_star, mut bare_star) =
             (false, false, false, false, false);
         let mut count = 0;
-        while !self.at_op(close) {
+        while !self.at(close) {
             if seen_double_star {
                 return None;
             }
-            if self.eat_op("/") {
+            if self.eat(Sym::Slash) {
                 if seen_slash || seen_star || count == 0 {
                     return None;
                 }
                 seen_slash = true;
-            } else if self.eat_op("**") {
+            } else if self.eat(Sym::DoubleStar) {
                 self.eat_name()?;
                 self.annotation(lambda, false)?;
                 seen_double_star = true;
-            } else if self.eat_op("*") {
+            } else if self.eat(Sym::Star) {
                 if seen_star {
                     return None;
                 }
@@ -1231,9 +1247,10 @@ impl<'a> Parser<'a> {
                 } else {
                     bare_star = true;
                     let star = self.pos - 1;
-                    let nothing_named = self.at_op(close)
-                        || (self.at_op(",")
-                            && (self.op_at(self.pos + 1, close) || self.op_at(self.pos + 1, "**")));
+                    let nothing_named = self.at(close)
+                        || (self.at(Sym::Comma)
+                            && (self.sym_is(self.pos + 1, close)
+                                || self.sym_is(self.pos + 1, Sym::DoubleStar)));
                     if self.invalid_rules && nothing_named {
                         let message = "named arguments must follow bare *";
                         if lambda {
@@ -1247,7 +1264,7 @@ impl<'a> Parser<'a> {
             } else if self.at_name() {
                 self.pos += 1;
                 self.annotation(lambda, false)?;
-                if self.eat_op("=") {
+                if self.eat(Sym::Equal) {
                     self.expression()?;
                     seen_default = true;
                 } else if seen_default && !seen_star {
@@ -1258,7 +1275,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             count += 1;
-            if !self.eat_op(",") {
+            if !self.eat(Sym::Comma) {
                 break;
             }
         }
@@ -1266,7 +1283,7 @@ impl<'a> Parser<'a> {
     }
 
     fn annotation(&mut self, lambda: bool, starred: bool) -> P<()> {
-        if !lambda && self.eat_op(":") {
+        if !lambda && self.eat(Sym::Colon) {
             if starred {
                 self.star_expression()?;
             } else {
@@ -1278,7 +1295,7 @@ impl<'a> Parser<'a> {
 
     /// Call arguments after `(`, through the closing `)`.
     fn arguments(&mut self) -> P<()> {
-        if self.eat_op(")") {
+        if self.eat(Sym::RPar) {
             return Some(());
         }
         let (mut seen_keyword, mut seen_double_star) = (false, false);
@@ -1288,7 +1305,7 @@ impl<'a> Parser<'a> {
         let mut misplaced: Option<&'static str> = None;
         loop {
             let item = self.pos;
-            if self.eat_op("*") {
+            if self.eat(Sym::Star) {
                 self.expression()?;
                 if seen_double_star && misplaced.is_none() {
                     if self.invalid_rules {
@@ -1300,27 +1317,27 @@ impl<'a> Parser<'a> {
                     }
                     return None;
                 }
-            } else if self.eat_op("**") {
+            } else if self.eat(Sym::DoubleStar) {
                 self.expression()?;
                 seen_double_star = true;
-            } else if self.at_name() && self.op_at(self.pos + 1, "=") {
+            } else if self.at_name() && self.sym_is(self.pos + 1, Sym::Equal) {
                 self.pos += 2;
                 self.expression()?;
                 seen_keyword = true;
             } else {
-                if self.at_name() && self.op_at(self.pos + 1, ":=") {
+                if self.at_name() && self.sym_is(self.pos + 1, Sym::ColonEqual) {
                     self.pos += 2;
                     self.expression()?;
                 } else {
                     let value = self.expression()?;
-                    if self.at_op(":=") {
+                    if self.at(Sym::ColonEqual) {
                         return None;
                     }
-                    if self.at_op("=") {
+                    if self.at(Sym::Equal) {
                         // invalid_kwarg: `f(a.b=1)`, `f(True=1)`.
                         if self.invalid_rules {
-                            let message = match self.tok(item).map(|t| self.text(t)) {
-                                Some(constant @ ("True" | "False" | "None")) if value.start + 1 == self.pos => {
+                            let message = match self.look(item).map(|t| self.text(t)) {
+                                Some(constant @ ("True" | "False" | "None")) if value.start() + 1 == self.pos => {
                                     format!("cannot assign to {constant}")
                                 }
                                 _ => "expression cannot contain assignment, perhaps you meant \"==\"?".to_string(),
@@ -1345,8 +1362,8 @@ impl<'a> Parser<'a> {
                     // A bare generator expression must be the only argument. CPython
                     // names the mistake when another argument precedes it or a comma
                     // follows it; anything else is a plain syntax error.
-                    if count > 0 || !self.at_op(")") {
-                        if self.invalid_rules && (count > 0 || self.at_op(",")) {
+                    if count > 0 || !self.at(Sym::RPar) {
+                        if self.invalid_rules && (count > 0 || self.at(Sym::Comma)) {
                             self.raise_at(
                                 item,
                                 "Generator expression must be parenthesized".into(),
@@ -1357,13 +1374,13 @@ impl<'a> Parser<'a> {
                 }
             }
             count += 1;
-            let more = self.eat_op(",") && !self.at_op(")");
+            let more = self.eat(Sym::Comma) && !self.at(Sym::RPar);
             if !more {
                 if let Some(message) = misplaced {
                     self.raise_at_furthest(message);
                     return None;
                 }
-                return self.expect_op(")");
+                return self.expect(Sym::RPar);
             }
         }
     }
@@ -1377,30 +1394,40 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Number | TokenKind::String => true,
             TokenKind::Name => {
-                let text = self.text(token);
-                !is_keyword(text)
-                    || matches!(text, "not" | "lambda" | "await" | "None" | "True" | "False")
+                !token.sym.is_keyword()
+                    || matches!(
+                        token.sym,
+                        Sym::Not | Sym::Lambda | Sym::Await | Sym::None | Sym::True | Sym::False
+                    )
             }
             TokenKind::Op => {
-                matches!(self.text(token), "(" | "[" | "{" | "-" | "+" | "~" | "...")
-                    || (star && self.text(token) == "*")
+                matches!(
+                    token.sym,
+                    Sym::LPar
+                        | Sym::LSqb
+                        | Sym::LBrace
+                        | Sym::Minus
+                        | Sym::Plus
+                        | Sym::Tilde
+                        | Sym::Ellipsis
+                ) || (star && token.sym == Sym::Star)
             }
             _ => false,
         }
     }
 
     fn can_start_target(&mut self) -> bool {
-        self.at_name() || self.at_op("(") || self.at_op("[") || self.at_op("*")
+        self.at_name() || self.at(Sym::LPar) || self.at(Sym::LSqb) || self.at(Sym::Star)
     }
 
     fn star_expressions(&mut self) -> P<Expr> {
         let first = self.star_expression()?;
-        if !self.at_op(",") {
+        if !self.at(Sym::Comma) {
             return Some(first);
         }
-        let mut tuple = Expr::new(first.start, Kind::Tuple);
+        let mut tuple = Expr::new(first.start(), Kind::Tuple);
         tuple.bad_target = first.bad_target;
-        while self.eat_op(",") {
+        while self.eat(Sym::Comma) {
             if !self.can_start_expression(true) {
                 break;
             }
@@ -1412,7 +1439,7 @@ impl<'a> Parser<'a> {
 
     fn star_expression(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.eat_op("*") {
+        if self.eat(Sym::Star) {
             let inner = self.bitwise_or()?;
             return Some(Expr {
                 bad_target: inner.bad_target,
@@ -1424,7 +1451,7 @@ impl<'a> Parser<'a> {
 
     fn star_named_expression(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.eat_op("*") {
+        if self.eat(Sym::Star) {
             let inner = self.bitwise_or()?;
             return Some(Expr {
                 bad_target: inner.bad_target,
@@ -1436,10 +1463,10 @@ impl<'a> Parser<'a> {
 
     fn named_expression(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.at_name() && self.op_at(start + 1, ":=") {
+        if self.at_name() && self.sym_is(start + 1, Sym::ColonEqual) {
             self.pos += 2;
             self.expression()?;
-            return Some(Expr::loose(start, "named expression"));
+            return Some(Expr::loose(start, What::NamedExpression));
         }
         let expr = self.expression()?;
         if self.invalid_rules {
@@ -1448,7 +1475,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
         }
-        if self.at_op(":=") {
+        if self.at(Sym::ColonEqual) {
             return None;
         }
         Some(expr)
@@ -1457,34 +1484,35 @@ impl<'a> Parser<'a> {
     /// `invalid_named_expression`, given the expression already parsed from `start`.
     fn invalid_named_expression(&mut self, start: usize, expr: Expr) {
         let after = self.pos;
-        if self.eat_op(":=") {
+        if self.eat(Sym::ColonEqual) {
             if self.expression().is_some() {
                 self.raise_at(
                     start,
                     format!("cannot use assignment expressions with {}", expr.what()),
                 );
             }
-        } else if self.at_op("=") && !expr.loose {
-            let first = self.tok(start);
+        } else if self.at(Sym::Equal) && !expr.loose {
+            let first = self.look(start);
             let single_name = expr.kind == Kind::Name && after == start + 1;
             // `!(list|tuple|genexp|'True'|'None'|'False')`: a lookahead on the first atom
             // only, so `(a) + b = c` is not excluded but `(a, b) = c` is.
-            let excluded = match first.map(|t| self.text(t)) {
-                Some("True" | "None" | "False") | None => true,
-                Some("(" | "[") => {
+            let excluded = match first.map(|t| t.sym) {
+                Some(Sym::True | Sym::None | Sym::False) | None => true,
+                Some(Sym::LPar | Sym::LSqb) => {
                     self.pos = start;
                     let atom = self.atom();
                     self.pos = after;
                     matches!(
                         atom.map(|a| a.kind),
-                        Some(Kind::Tuple | Kind::List | Kind::Other("generator expression"))
+                        Some(Kind::Tuple | Kind::List | Kind::Other(What::GeneratorExpression))
                     )
                 }
                 Some(_) => false,
             };
             if single_name || !excluded {
                 self.pos += 1;
-                if self.bitwise_or().is_some() && !self.at_op("=") && !self.at_op(":=") {
+                if self.bitwise_or().is_some() && !self.at(Sym::Equal) && !self.at(Sym::ColonEqual)
+                {
                     let message = if single_name {
                         "invalid syntax. Maybe you meant '==' or ':=' instead of '='?".to_string()
                     } else {
@@ -1510,7 +1538,7 @@ impl<'a> Parser<'a> {
 
     fn expression_inner(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.at_kw("lambda") {
+        if self.at(Sym::Lambda) {
             return self.lambdef();
         }
         let first = self.disjunction()?;
@@ -1520,13 +1548,13 @@ impl<'a> Parser<'a> {
                 return None;
             }
         }
-        if self.eat_kw("if") {
+        if self.eat(Sym::If) {
             self.disjunction()?;
-            if !self.eat_kw("else") {
+            if !self.eat(Sym::Else) {
                 return None;
             }
             self.expression()?;
-            return Some(Expr::loose(start, "conditional expression"));
+            return Some(Expr::loose(start, What::ConditionalExpression));
         }
         Some(first)
     }
@@ -1536,7 +1564,7 @@ impl<'a> Parser<'a> {
     /// Python 2's print statement.
     fn invalid_expression(&mut self, start: usize, first: Expr) {
         let after = self.pos;
-        let first_token = self.tok(start);
+        let first_token = self.look(start);
         let starts_excluded = match first_token {
             Some(t) if t.kind == TokenKind::Name => {
                 matches!(self.text(t), "_" | "case" | "match")
@@ -1568,9 +1596,9 @@ impl<'a> Parser<'a> {
             }
             self.pos = after;
         }
-        if self.at_kw("if") {
+        if self.at(Sym::If) {
             self.pos += 1;
-            if self.disjunction().is_some() && !self.at_kw("else") && !self.at_op(":") {
+            if self.disjunction().is_some() && !self.at(Sym::Else) && !self.at(Sym::Colon) {
                 self.raise_at(start, "expected 'else' after 'if' expression".into());
                 return;
             }
@@ -1579,7 +1607,7 @@ impl<'a> Parser<'a> {
             }
             self.pos = after;
         }
-        if legacy && !self.at_op("(") && self.can_start_expression(true) {
+        if legacy && !self.at(Sym::LPar) && self.can_start_expression(true) {
             if self.star_expressions().is_some() {
                 let name = first_token.map_or("print", |t| self.text(t));
                 self.raise_at(
@@ -1596,18 +1624,18 @@ impl<'a> Parser<'a> {
     }
 
     fn expression_without_invalid(&mut self) -> P<Expr> {
-        if self.at_kw("lambda") {
+        if self.at(Sym::Lambda) {
             return self.lambdef();
         }
         let start = self.pos;
         let first = self.disjunction()?;
-        if self.eat_kw("if") {
+        if self.eat(Sym::If) {
             self.disjunction()?;
-            if !self.eat_kw("else") {
+            if !self.eat(Sym::Else) {
                 return None;
             }
             self.expression()?;
-            return Some(Expr::loose(start, "conditional expression"));
+            return Some(Expr::loose(start, What::ConditionalExpression));
         }
         Some(first)
     }
@@ -1616,40 +1644,36 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.pos += 1;
         self.parameters(true)?;
-        self.expect_op(":")?;
+        self.expect(Sym::Colon)?;
         self.expression()?;
-        Some(Expr::loose(start, "lambda"))
+        Some(Expr::loose(start, What::Lambda))
     }
 
+    /// `disjunction` and `conjunction` in one loop: inversions joined by `or` and `and`
+    /// in any order parse the same, the two rules look at the same token after each
+    /// inversion, and either operator makes the same expression.
     fn disjunction(&mut self) -> P<Expr> {
-        let first = self.conjunction()?;
-        if !self.at_kw("or") {
-            return Some(first);
-        }
-        while self.eat_kw("or") {
-            self.conjunction()?;
-        }
-        Some(Expr::loose(first.start, "expression"))
-    }
-
-    fn conjunction(&mut self) -> P<Expr> {
         let first = self.inversion()?;
-        if !self.at_kw("and") {
-            return Some(first);
-        }
-        while self.eat_kw("and") {
+        let mut joined = false;
+        while matches!(self.sym_at(self.pos), Sym::Or | Sym::And) {
+            self.pos += 1;
             self.inversion()?;
+            joined = true;
         }
-        Some(Expr::loose(first.start, "expression"))
+        Some(if joined {
+            Expr::loose(first.start(), What::Expression)
+        } else {
+            first
+        })
     }
 
     fn inversion(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.eat_kw("not") {
+        if self.eat(Sym::Not) {
             self.enter()?;
             let inner = self.inversion();
             self.leave(inner)?;
-            return Some(Expr::loose(start, "expression"));
+            return Some(Expr::loose(start, What::Expression));
         }
         self.comparison()
     }
@@ -1658,13 +1682,17 @@ impl<'a> Parser<'a> {
         let first = self.bitwise_or()?;
         let mut compared = false;
         while let Some(token) = self.peek() {
-            let text = self.text(token);
-            let width = match (token.kind, text) {
-                (TokenKind::Op, "==" | "!=" | "<" | "<=" | ">" | ">=") => 1,
-                (TokenKind::Name, "in") => 1,
-                (TokenKind::Name, "not") if self.kw_at(self.pos + 1, "in") => 2,
-                (TokenKind::Name, "is") if self.kw_at(self.pos + 1, "not") => 2,
-                (TokenKind::Name, "is") => 1,
+            let width = match token.sym {
+                Sym::EqEqual
+                | Sym::NotEqual
+                | Sym::Less
+                | Sym::LessEqual
+                | Sym::Greater
+                | Sym::GreaterEqual
+                | Sym::In => 1,
+                Sym::Not if self.sym_is(self.pos + 1, Sym::In) => 2,
+                Sym::Is if self.sym_is(self.pos + 1, Sym::Not) => 2,
+                Sym::Is => 1,
                 _ => break,
             };
             self.pos += width;
@@ -1672,45 +1700,44 @@ impl<'a> Parser<'a> {
             compared = true;
         }
         Some(if compared {
-            Expr::loose(first.start, "comparison")
+            Expr::loose(first.start(), What::Comparison)
         } else {
             first
         })
     }
 
+    /// `bitwise_or` and the binary operators below it (`^`, `&`, shifts, `+ -`,
+    /// `* / // % @`). Their precedence shapes the tree, not what parses: every
+    /// sequence of factors joined by binary operators is accepted, and the grammar's
+    /// levels look at the same tokens, so one loop recognizes all six.
     fn bitwise_or(&mut self) -> P<Expr> {
-        self.binary(0)
-    }
-
-    /// Binary operators by precedence level: `|`, `^`, `&`, shifts, `+ -`, `* / // % @`.
-    fn binary(&mut self, level: u8) -> P<Expr> {
-        if level >= 6 {
-            return self.factor();
-        }
-        let first = self.binary(level + 1)?;
+        let first = self.factor()?;
         let mut combined = false;
-        while let Some(token) = self.peek() {
-            if token.kind != TokenKind::Op {
-                break;
-            }
+        loop {
             let is_operator = matches!(
-                (level, self.text(token)),
-                (0, "|")
-                    | (1, "^")
-                    | (2, "&")
-                    | (3, "<<" | ">>")
-                    | (4, "+" | "-")
-                    | (5, "*" | "/" | "//" | "%" | "@")
+                self.sym_at(self.pos),
+                Sym::VBar
+                    | Sym::Circumflex
+                    | Sym::Amper
+                    | Sym::LeftShift
+                    | Sym::RightShift
+                    | Sym::Plus
+                    | Sym::Minus
+                    | Sym::Star
+                    | Sym::Slash
+                    | Sym::DoubleSlash
+                    | Sym::Percent
+                    | Sym::At
             );
             if !is_operator {
                 break;
             }
             self.pos += 1;
-            self.binary(level + 1)?;
+            self.factor()?;
             combined = true;
         }
         Some(if combined {
-            Expr::other(first.start, "expression")
+            Expr::other(first.start(), What::Expression)
         } else {
             first
         })
@@ -1718,28 +1745,29 @@ impl<'a> Parser<'a> {
 
     fn factor(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.eat_op("+") || self.eat_op("-") || self.eat_op("~") {
+        if matches!(self.sym_at(start), Sym::Plus | Sym::Minus | Sym::Tilde) {
+            self.pos += 1;
             self.enter()?;
             let inner = self.factor();
             self.leave(inner)?;
-            return Some(Expr::other(start, "expression"));
+            return Some(Expr::other(start, What::Expression));
         }
         self.power()
     }
 
     fn power(&mut self) -> P<Expr> {
         let start = self.pos;
-        let base = if self.eat_kw("await") {
+        let base = if self.eat(Sym::Await) {
             self.primary()?;
-            Expr::other(start, "await expression")
+            Expr::other(start, What::AwaitExpression)
         } else {
             self.primary()?
         };
-        if self.eat_op("**") {
+        if self.eat(Sym::DoubleStar) {
             self.enter()?;
             let exponent = self.factor();
             self.leave(exponent)?;
-            return Some(Expr::other(start, "expression"));
+            return Some(Expr::other(start, What::Expression));
         }
         Some(base)
     }
@@ -1749,16 +1777,16 @@ impl<'a> Parser<'a> {
         let mut expr = self.atom()?;
         loop {
             let before = self.pos;
-            let extended = if self.at_op(".") {
+            let extended = if self.at(Sym::Dot) {
                 self.pos += 1;
                 self.eat_name().map(|_| Expr::new(start, Kind::AttrSub))
-            } else if self.at_op("(") {
+            } else if self.at(Sym::LPar) {
                 self.pos += 1;
                 self.enter()?;
                 let arguments = self.arguments();
                 self.leave(arguments)
-                    .map(|_| Expr::other(start, "function call"))
-            } else if self.at_op("[") {
+                    .map(|_| Expr::other(start, What::FunctionCall))
+            } else if self.at(Sym::LSqb) {
                 self.pos += 1;
                 self.enter()?;
                 let slices = self.slices();
@@ -1782,26 +1810,26 @@ impl<'a> Parser<'a> {
     /// Subscript contents after `[`, through the closing `]`.
     fn slices(&mut self) -> P<()> {
         loop {
-            if self.eat_op("*") {
+            if self.eat(Sym::Star) {
                 self.expression()?;
             } else {
-                if !self.at_op(":") {
+                if !self.at(Sym::Colon) {
                     self.named_expression()?;
                 }
-                if self.eat_op(":") {
+                if self.eat(Sym::Colon) {
                     if self.can_start_expression(false) {
                         self.expression()?;
                     }
-                    if self.eat_op(":") && self.can_start_expression(false) {
+                    if self.eat(Sym::Colon) && self.can_start_expression(false) {
                         self.expression()?;
                     }
                 }
             }
-            if !self.eat_op(",") || self.at_op("]") {
+            if !self.eat(Sym::Comma) || self.at(Sym::RSqb) {
                 break;
             }
         }
-        self.expect_op("]")
+        self.expect(Sym::RSqb)
     }
 
     fn atom(&mut self) -> P<Expr> {
@@ -1809,23 +1837,18 @@ impl<'a> Parser<'a> {
         let token = self.peek()?;
         match token.kind {
             TokenKind::Name => {
-                let text = self.text(token);
+                let expr = match token.sym {
+                    Sym::True | Sym::False => Expr::other(start, What::Literal),
+                    Sym::None => Expr::other(start, What::None),
+                    sym if sym.is_keyword() => return None,
+                    _ => Expr::new(start, Kind::Name),
+                };
                 self.pos += 1;
-                match text {
-                    "True" | "False" | "None" => Some(Expr::other(
-                        start,
-                        if text == "None" { "None" } else { "literal" },
-                    )),
-                    _ if is_keyword(text) => {
-                        self.pos -= 1;
-                        None
-                    }
-                    _ => Some(Expr::new(start, Kind::Name)),
-                }
+                Some(expr)
             }
             TokenKind::Number => {
                 self.pos += 1;
-                Some(Expr::other(start, "literal"))
+                Some(Expr::other(start, What::Literal))
             }
             TokenKind::String => {
                 let (mut bytes, mut text) = (false, false);
@@ -1844,7 +1867,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 for index in start..self.pos {
-                    let Some(&token) = self.tokens.get(index) else {
+                    let Some(token) = self.tokens.get(index) else {
                         break;
                     };
                     match fstring_error(self.text(token)) {
@@ -1862,41 +1885,38 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
-                Some(Expr::other(start, "literal"))
+                Some(Expr::other(start, What::Literal))
             }
-            TokenKind::Op => {
-                let result = match self.text(token) {
-                    "(" => self.parenthesized(),
-                    "[" => self.list_display(),
-                    "{" => self.brace_display(),
-                    "..." => {
-                        self.pos += 1;
-                        return Some(Expr::other(start, "ellipsis"));
-                    }
-                    _ => return None,
-                };
-                result
-            }
+            TokenKind::Op => match token.sym {
+                Sym::LPar => self.parenthesized(),
+                Sym::LSqb => self.list_display(),
+                Sym::LBrace => self.brace_display(),
+                Sym::Ellipsis => {
+                    self.pos += 1;
+                    Some(Expr::other(start, What::Ellipsis))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
 
     fn at_for_clause(&mut self) -> bool {
-        self.at_kw("for") || (self.at_kw("async") && self.kw_at(self.pos + 1, "for"))
+        self.at(Sym::For) || (self.at(Sym::Async) && self.sym_is(self.pos + 1, Sym::For))
     }
 
     fn for_if_clauses(&mut self) -> P<()> {
         while self.at_for_clause() {
-            if self.at_kw("async") {
+            if self.at(Sym::Async) {
                 self.pos += 1;
             }
             self.pos += 1;
             self.star_targets()?;
-            if !self.eat_kw("in") {
+            if !self.eat(Sym::In) {
                 return None;
             }
             self.disjunction()?;
-            while self.eat_kw("if") {
+            while self.eat(Sym::If) {
                 self.disjunction()?;
             }
         }
@@ -1905,22 +1925,22 @@ impl<'a> Parser<'a> {
 
     fn star_targets(&mut self) -> P<Expr> {
         let first = self.star_target()?;
-        if !self.at_op(",") {
+        if !self.at(Sym::Comma) {
             return Some(first);
         }
-        while self.eat_op(",") {
+        while self.eat(Sym::Comma) {
             if !self.can_start_target() {
                 break;
             }
             self.star_target()?;
         }
-        Some(Expr::new(first.start, Kind::Tuple))
+        Some(Expr::new(first.start(), Kind::Tuple))
     }
 
     fn star_target(&mut self) -> P<Expr> {
         let start = self.pos;
-        if self.eat_op("*") {
-            if self.at_op("*") {
+        if self.eat(Sym::Star) {
+            if self.at(Sym::Star) {
                 return None;
             }
             self.enter()?;
@@ -1944,37 +1964,37 @@ impl<'a> Parser<'a> {
     }
 
     fn parenthesized_inner(&mut self, start: usize) -> P<Expr> {
-        if self.eat_op(")") {
+        if self.eat(Sym::RPar) {
             return Some(Expr::new(start, Kind::Tuple));
         }
-        if self.at_kw("yield") {
+        if self.at(Sym::Yield) {
             self.yield_expr()?;
-            self.expect_op(")")?;
-            return Some(Expr::other(start, "yield expression"));
+            self.expect(Sym::RPar)?;
+            return Some(Expr::other(start, What::YieldExpression));
         }
         let first = self.star_named_expression()?;
         if self.at_for_clause() {
             self.for_if_clauses()?;
-            self.expect_op(")")?;
-            return Some(Expr::other(start, "generator expression"));
+            self.expect(Sym::RPar)?;
+            return Some(Expr::other(start, What::GeneratorExpression));
         }
-        if self.at_op(",") {
+        if self.at(Sym::Comma) {
             let mut tuple = Expr::new(start, Kind::Tuple);
             tuple.bad_target = first.bad_target;
-            while self.eat_op(",") {
-                if self.at_op(")") {
+            while self.eat(Sym::Comma) {
+                if self.at(Sym::RPar) {
                     break;
                 }
                 let item = self.star_named_expression()?;
                 tuple.bad_target = tuple.bad_target.or(item.bad_target);
             }
-            self.expect_op(")")?;
+            self.expect(Sym::RPar)?;
             return Some(tuple);
         }
-        self.expect_op(")")?;
+        self.expect(Sym::RPar)?;
         if first.kind == Kind::Starred {
             if self.invalid_rules {
-                self.raise_at(first.start, "cannot use starred expression here".into());
+                self.raise_at(first.start(), "cannot use starred expression here".into());
             }
             return None;
         }
@@ -1990,25 +2010,25 @@ impl<'a> Parser<'a> {
     }
 
     fn list_inner(&mut self, start: usize) -> P<Expr> {
-        if self.eat_op("]") {
+        if self.eat(Sym::RSqb) {
             return Some(Expr::new(start, Kind::List));
         }
         let first = self.star_named_expression()?;
         if self.at_for_clause() {
             self.for_if_clauses()?;
-            self.expect_op("]")?;
-            return Some(Expr::other(start, "list comprehension"));
+            self.expect(Sym::RSqb)?;
+            return Some(Expr::other(start, What::ListComprehension));
         }
         let mut list = Expr::new(start, Kind::List);
         list.bad_target = first.bad_target;
-        while self.eat_op(",") {
-            if self.at_op("]") {
+        while self.eat(Sym::Comma) {
+            if self.at(Sym::RSqb) {
                 break;
             }
             let item = self.star_named_expression()?;
             list.bad_target = list.bad_target.or(item.bad_target);
         }
-        self.expect_op("]")?;
+        self.expect(Sym::RSqb)?;
         Some(list)
     }
 
@@ -2021,15 +2041,15 @@ impl<'a> Parser<'a> {
     }
 
     fn brace_inner(&mut self, start: usize) -> P<Expr> {
-        if self.eat_op("}") {
-            return Some(Expr::other(start, "dict literal"));
+        if self.eat(Sym::RBrace) {
+            return Some(Expr::other(start, What::DictLiteral));
         }
-        let is_dict = if self.eat_op("**") {
+        let is_dict = if self.eat(Sym::DoubleStar) {
             self.bitwise_or()?;
             true
         } else {
             self.star_named_expression()?;
-            if self.eat_op(":") {
+            if self.eat(Sym::Colon) {
                 self.expression()?;
                 true
             } else {
@@ -2038,39 +2058,39 @@ impl<'a> Parser<'a> {
         };
         if self.at_for_clause() {
             self.for_if_clauses()?;
-            self.expect_op("}")?;
+            self.expect(Sym::RBrace)?;
             return Some(Expr::other(
                 start,
                 if is_dict {
-                    "dict comprehension"
+                    What::DictComprehension
                 } else {
-                    "set comprehension"
+                    What::SetComprehension
                 },
             ));
         }
-        while self.eat_op(",") {
-            if self.at_op("}") {
+        while self.eat(Sym::Comma) {
+            if self.at(Sym::RBrace) {
                 break;
             }
             if is_dict {
-                if self.eat_op("**") {
+                if self.eat(Sym::DoubleStar) {
                     self.bitwise_or()?;
                 } else {
                     self.expression()?;
-                    self.expect_op(":")?;
+                    self.expect(Sym::Colon)?;
                     self.expression()?;
                 }
             } else {
                 self.star_named_expression()?;
             }
         }
-        self.expect_op("}")?;
+        self.expect(Sym::RBrace)?;
         Some(Expr::other(
             start,
             if is_dict {
-                "dict literal"
+                What::DictLiteral
             } else {
-                "set display"
+                What::SetDisplay
             },
         ))
     }
@@ -2078,12 +2098,12 @@ impl<'a> Parser<'a> {
     fn yield_expr(&mut self) -> P<Expr> {
         let start = self.pos;
         self.pos += 1;
-        if self.eat_kw("from") {
+        if self.eat(Sym::From) {
             self.expression()?;
         } else if self.can_start_expression(true) {
             self.star_expressions()?;
         }
-        Some(Expr::other(start, "yield expression"))
+        Some(Expr::other(start, What::YieldExpression))
     }
 }
 

@@ -39,7 +39,232 @@ pub struct Token {
     pub line: usize,
     /// Bracket depth after the token (CPython's `tok->level`).
     pub level: usize,
+    /// Which keyword or operator the token is, so that the parser compares a byte
+    /// instead of the token's text.
+    pub sym: Sym,
 }
+
+/// The keywords and operators the grammar names, decided once per token by the
+/// tokenizer. Only NAME tokens carry a keyword and only OP tokens an operator, so a
+/// `Sym` also tells the token's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sym {
+    /// Any other token: a plain name, a number, a string, NEWLINE, an operator the
+    /// grammar never names (`<>`, `!`, `$`).
+    Other,
+    // Python 3.11's hard keywords (`async` and `await` included), kept together so
+    // that `is_keyword` is one range check.
+    False,
+    None,
+    True,
+    And,
+    As,
+    Assert,
+    Async,
+    Await,
+    Break,
+    Class,
+    Continue,
+    Def,
+    Del,
+    Elif,
+    Else,
+    Except,
+    Finally,
+    For,
+    From,
+    Global,
+    If,
+    Import,
+    In,
+    Is,
+    Lambda,
+    Nonlocal,
+    Not,
+    Or,
+    Pass,
+    Raise,
+    Return,
+    Try,
+    While,
+    With,
+    Yield,
+    // Soft keywords: names everywhere except where the grammar looks for them.
+    Match,
+    Case,
+    // Operators, with the names of CPython's `Grammar/Tokens`.
+    LPar,
+    RPar,
+    LSqb,
+    RSqb,
+    LBrace,
+    RBrace,
+    Colon,
+    Comma,
+    Semi,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    VBar,
+    Amper,
+    Less,
+    Greater,
+    Equal,
+    Dot,
+    Percent,
+    EqEqual,
+    NotEqual,
+    LessEqual,
+    GreaterEqual,
+    Tilde,
+    Circumflex,
+    LeftShift,
+    RightShift,
+    DoubleStar,
+    PlusEqual,
+    MinEqual,
+    StarEqual,
+    SlashEqual,
+    PercentEqual,
+    AmperEqual,
+    VBarEqual,
+    CircumflexEqual,
+    LeftShiftEqual,
+    RightShiftEqual,
+    DoubleStarEqual,
+    DoubleSlash,
+    DoubleSlashEqual,
+    At,
+    AtEqual,
+    RArrow,
+    Ellipsis,
+    ColonEqual,
+}
+
+impl Sym {
+    /// A hard keyword: never a name.
+    pub fn is_keyword(self) -> bool {
+        (Sym::False as u8..=Sym::Yield as u8).contains(&(self as u8))
+    }
+
+    fn of_name(text: &[u8]) -> Sym {
+        match text {
+            b"False" => Sym::False,
+            b"None" => Sym::None,
+            b"True" => Sym::True,
+            b"and" => Sym::And,
+            b"as" => Sym::As,
+            b"assert" => Sym::Assert,
+            b"async" => Sym::Async,
+            b"await" => Sym::Await,
+            b"break" => Sym::Break,
+            b"class" => Sym::Class,
+            b"continue" => Sym::Continue,
+            b"def" => Sym::Def,
+            b"del" => Sym::Del,
+            b"elif" => Sym::Elif,
+            b"else" => Sym::Else,
+            b"except" => Sym::Except,
+            b"finally" => Sym::Finally,
+            b"for" => Sym::For,
+            b"from" => Sym::From,
+            b"global" => Sym::Global,
+            b"if" => Sym::If,
+            b"import" => Sym::Import,
+            b"in" => Sym::In,
+            b"is" => Sym::Is,
+            b"lambda" => Sym::Lambda,
+            b"nonlocal" => Sym::Nonlocal,
+            b"not" => Sym::Not,
+            b"or" => Sym::Or,
+            b"pass" => Sym::Pass,
+            b"raise" => Sym::Raise,
+            b"return" => Sym::Return,
+            b"try" => Sym::Try,
+            b"while" => Sym::While,
+            b"with" => Sym::With,
+            b"yield" => Sym::Yield,
+            b"match" => Sym::Match,
+            b"case" => Sym::Case,
+            _ => Sym::Other,
+        }
+    }
+
+    fn of_operator(text: &[u8]) -> Sym {
+        match *text {
+            [c] => ONE_BYTE_OPERATORS[c as usize],
+            [a, b] => match (a, b) {
+                (b'=', b'=') => Sym::EqEqual,
+                (b'!', b'=') => Sym::NotEqual,
+                (b'<', b'=') => Sym::LessEqual,
+                (b'>', b'=') => Sym::GreaterEqual,
+                (b'<', b'<') => Sym::LeftShift,
+                (b'>', b'>') => Sym::RightShift,
+                (b'*', b'*') => Sym::DoubleStar,
+                (b'+', b'=') => Sym::PlusEqual,
+                (b'-', b'=') => Sym::MinEqual,
+                (b'*', b'=') => Sym::StarEqual,
+                (b'/', b'=') => Sym::SlashEqual,
+                (b'%', b'=') => Sym::PercentEqual,
+                (b'&', b'=') => Sym::AmperEqual,
+                (b'|', b'=') => Sym::VBarEqual,
+                (b'^', b'=') => Sym::CircumflexEqual,
+                (b'/', b'/') => Sym::DoubleSlash,
+                (b'@', b'=') => Sym::AtEqual,
+                (b'-', b'>') => Sym::RArrow,
+                (b':', b'=') => Sym::ColonEqual,
+                _ => Sym::Other,
+            },
+            [a, b, c] => match (a, b, c) {
+                (b'<', b'<', b'=') => Sym::LeftShiftEqual,
+                (b'>', b'>', b'=') => Sym::RightShiftEqual,
+                (b'*', b'*', b'=') => Sym::DoubleStarEqual,
+                (b'/', b'/', b'=') => Sym::DoubleSlashEqual,
+                (b'.', b'.', b'.') => Sym::Ellipsis,
+                _ => Sym::Other,
+            },
+            _ => Sym::Other,
+        }
+    }
+}
+
+/// The one-byte operators by byte: a table lookup, where a `match` compiles to a
+/// jump per operator.
+static ONE_BYTE_OPERATORS: [Sym; 256] = {
+    let pairs = [
+        (b'(', Sym::LPar),
+        (b')', Sym::RPar),
+        (b'[', Sym::LSqb),
+        (b']', Sym::RSqb),
+        (b'{', Sym::LBrace),
+        (b'}', Sym::RBrace),
+        (b':', Sym::Colon),
+        (b',', Sym::Comma),
+        (b';', Sym::Semi),
+        (b'+', Sym::Plus),
+        (b'-', Sym::Minus),
+        (b'*', Sym::Star),
+        (b'/', Sym::Slash),
+        (b'|', Sym::VBar),
+        (b'&', Sym::Amper),
+        (b'<', Sym::Less),
+        (b'>', Sym::Greater),
+        (b'=', Sym::Equal),
+        (b'.', Sym::Dot),
+        (b'%', Sym::Percent),
+        (b'~', Sym::Tilde),
+        (b'^', Sym::Circumflex),
+        (b'@', Sym::At),
+    ];
+    let mut table = [Sym::Other; 256];
+    let mut i = 0;
+    while i < pairs.len() {
+        table[pairs[i].0 as usize] = pairs[i].1;
+        i += 1;
+    }
+    table
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -135,12 +360,13 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
     let error = loop {
         match tokenizer.next_token() {
             Ok(token) => {
+                let end = token.kind == TokenKind::EndMarker;
                 tokens.push(token);
-                if token.kind == TokenKind::EndMarker {
+                if end {
                     break None;
                 }
             }
-            Err(error) => break Some(error),
+            Err(error) => break Some(*error),
         }
     };
     Tokens {
@@ -152,14 +378,19 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
 
 const EOF: i32 = -1;
 
+/// Boxed so that the tokenizer's results are no bigger than a token: each token is
+/// then copied once, into the list.
+type Failure = Box<TokenizerError>;
+
 struct Tokenizer<'a> {
     buf: &'a [u8],
     pos: usize,
     /// Number of `\n` consumed: the 0-based line of the next character.
     line: usize,
     at_line_start: bool,
-    indents: Vec<usize>,
-    alt_indents: Vec<usize>,
+    /// Open indentation levels: (column with tabs to 8, column with tabs to 1), one
+    /// stack so that a call allocates once for both.
+    indents: Vec<(usize, usize)>,
     /// Pending INDENT (> 0) or DEDENT (< 0) tokens.
     pending: isize,
     /// Open brackets: (char, 0-based line, byte offset).
@@ -169,15 +400,44 @@ struct Tokenizer<'a> {
     start_line: usize,
 }
 
-fn is_identifier_start(c: i32) -> bool {
-    (c >= b'a' as i32 && c <= b'z' as i32)
-        || (c >= b'A' as i32 && c <= b'Z' as i32)
-        || c == b'_' as i32
-        || c >= 128
+/// Any byte of a non-ASCII character may be part of a name (checked by
+/// `verify_identifier`).
+fn is_identifier_byte(b: u8) -> bool {
+    NAME_BYTES[b as usize] != 0
+}
+
+const ASCII_NAME_BYTE: u8 = 1;
+const NON_ASCII_BYTE: u8 = 2;
+
+/// What each byte can be in a name. A table, because the chain of range checks costs
+/// several times more in the loop that scans names (the most frequent bytes of a
+/// program).
+static NAME_BYTES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c >= 128 {
+            NON_ASCII_BYTE
+        } else if c.is_ascii_alphanumeric() || c == b'_' {
+            ASCII_NAME_BYTE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Space, tab and form feed, as a bit set over the bytes below 64.
+const BLANKS: u64 = 1 << b' ' | 1 << b'\t' | 1 << 0x0c;
+
+fn is_blank(b: u8) -> bool {
+    b < 64 && BLANKS & (1 << b) != 0
 }
 
 fn is_identifier_char(c: i32) -> bool {
-    is_identifier_start(c) || is_digit(c)
+    u8::try_from(c).is_ok_and(is_identifier_byte)
 }
 
 fn is_digit(c: i32) -> bool {
@@ -223,8 +483,7 @@ impl<'a> Tokenizer<'a> {
             pos: 0,
             line: 0,
             at_line_start: true,
-            indents: vec![0],
-            alt_indents: vec![0],
+            indents: vec![(0, 0)],
             pending: 0,
             brackets: Vec::new(),
             start: 0,
@@ -274,24 +533,18 @@ impl<'a> Tokenizer<'a> {
             .map(|&(c, line, offset)| (line, self.column(offset), c))
     }
 
-    fn error_at(
-        &self,
-        kind: ErrorKind,
-        line: usize,
-        column: usize,
-        message: String,
-    ) -> TokenizerError {
-        TokenizerError {
+    fn error_at(&self, kind: ErrorKind, line: usize, column: usize, message: String) -> Failure {
+        Box::new(TokenizerError {
             kind,
             line,
             column,
             message,
             open_bracket: self.innermost_bracket(),
-        }
+        })
     }
 
     /// A `syntaxerror()` at the current position.
-    fn raised(&self, message: impl Into<String>) -> TokenizerError {
+    fn raised(&self, message: impl Into<String>) -> Failure {
         self.error_at(
             ErrorKind::Raised,
             self.current_line(),
@@ -300,7 +553,7 @@ impl<'a> Tokenizer<'a> {
         )
     }
 
-    fn deferred(&self, message: impl Into<String>) -> TokenizerError {
+    fn deferred(&self, message: impl Into<String>) -> Failure {
         self.error_at(
             ErrorKind::Deferred,
             self.current_line(),
@@ -316,11 +569,20 @@ impl<'a> Tokenizer<'a> {
             end: self.pos,
             line: self.start_line,
             level: self.brackets.len(),
+            sym: Sym::Other,
+        }
+    }
+
+    #[inline]
+    fn operator_token(&self) -> Token {
+        Token {
+            sym: Sym::of_operator(&self.buf[self.start..self.pos]),
+            ..self.token(TokenKind::Op)
         }
     }
 
     /// After a `\`: the next character must be a newline, and a line must follow.
-    fn continuation_line(&mut self) -> Result<(), TokenizerError> {
+    fn continuation_line(&mut self) -> Result<(), Failure> {
         let c = self.nextc();
         if c != b'\n' as i32 {
             return Err(self.deferred("unexpected character after line continuation character"));
@@ -333,7 +595,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn unexpected_eof(&self) -> TokenizerError {
+    fn unexpected_eof(&self) -> Failure {
         match self.innermost_bracket() {
             Some((line, column, c)) => self.error_at(
                 ErrorKind::Deferred,
@@ -345,15 +607,13 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
-    fn next_token(&mut self) -> Result<Token, TokenizerError> {
+    fn next_token(&mut self) -> Result<Token, Failure> {
         'nextline: loop {
             let mut blank_line = false;
             if self.at_line_start {
                 self.at_line_start = false;
                 blank_line = self.read_indentation()?;
             }
-            self.start = self.pos;
-            self.start_line = self.current_line();
             if self.pending != 0 {
                 // INDENT/DEDENT sit where the next token starts.
                 let (offset, line) = self.peek_token_start();
@@ -372,113 +632,120 @@ impl<'a> Tokenizer<'a> {
                     end: offset,
                     line,
                     level: self.brackets.len(),
+                    sym: Sym::Other,
                 });
             }
+            // The hot loops below read `buf` directly instead of through `nextc`: none
+            // of them steps over a newline, so the line count needs no bookkeeping.
             'again: loop {
-                let mut c = self.nextc();
-                while c == b' ' as i32 || c == b'\t' as i32 || c == 0x0c {
-                    c = self.nextc();
+                let buf = self.buf;
+                let mut p = self.pos;
+                while buf.get(p).is_some_and(|&b| is_blank(b)) {
+                    p += 1;
                 }
-                self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
-                self.start_line = if c == b'\n' as i32 {
-                    self.line.saturating_sub(1)
-                } else {
-                    self.current_line()
+                if buf.get(p) == Some(&b'#') {
+                    p = find_any(buf, p, [b'\n']);
+                }
+                self.pos = p;
+                self.start = p;
+                let Some(&c) = buf.get(p) else {
+                    return self.end_of_file();
                 };
-                if c == b'#' as i32 {
-                    while c != EOF && c != b'\n' as i32 {
-                        c = self.nextc();
-                    }
-                    self.start = self.pos.saturating_sub(if c == EOF { 0 } else { 1 });
-                }
-                if c == EOF {
-                    if !self.brackets.is_empty() {
-                        return Err(self.unexpected_eof());
-                    }
-                    // Close the indentation blocks left open, then end.
-                    if self.indents.len() > 1 {
-                        self.indents.pop();
-                        self.alt_indents.pop();
-                        self.start = self.pos;
-                        self.start_line = self.current_line();
-                        return Ok(self.token(TokenKind::Dedent));
-                    }
-                    self.start = self.pos;
-                    self.start_line = self.current_line();
-                    return Ok(self.token(TokenKind::EndMarker));
-                }
-                if is_identifier_start(c) {
-                    return self.name_or_string(c);
-                }
-                if c == b'\n' as i32 {
+                if c == b'\n' {
+                    self.start_line = self.line;
+                    self.pos += 1;
+                    self.line += 1;
                     self.at_line_start = true;
                     if blank_line || !self.brackets.is_empty() {
                         continue 'nextline;
                     }
-                    let mut token = self.token(TokenKind::Newline);
-                    token.end = self.pos.saturating_sub(1);
-                    return Ok(token);
+                    return Ok(Token {
+                        end: p,
+                        ..self.token(TokenKind::Newline)
+                    });
                 }
-                if c == b'.' as i32 {
-                    let c2 = self.nextc();
-                    if is_digit(c2) {
-                        return self.fraction(c2);
-                    }
-                    if c2 == b'.' as i32 {
-                        let c3 = self.nextc();
-                        if c3 == b'.' as i32 {
-                            return Ok(self.token(TokenKind::Op));
+                self.pos += 1;
+                self.start_line = self.current_line();
+                match c {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'_' | 128..=255 => return self.name_or_string(),
+                    b'.' => {
+                        let next = buf.get(self.pos).copied().unwrap_or(0);
+                        if next.is_ascii_digit() {
+                            self.pos += 1;
+                            return self.fraction(next as i32);
                         }
-                        self.backup(c3);
+                        if next == b'.' && buf.get(self.pos + 1) == Some(&b'.') {
+                            self.pos += 2;
+                        }
+                        return Ok(self.operator_token());
                     }
-                    self.backup(c2);
-                    return Ok(self.token(TokenKind::Op));
+                    b'0'..=b'9' => return self.number(c as i32),
+                    b'\'' | b'"' => return self.string(c as i32),
+                    b'\\' => {
+                        self.continuation_line()?;
+                        continue 'again;
+                    }
+                    _ => return self.operator(c),
                 }
-                if is_digit(c) {
-                    return self.number(c);
-                }
-                if c == b'\'' as i32 || c == b'"' as i32 {
-                    return self.string(c);
-                }
-                if c == b'\\' as i32 {
-                    self.continuation_line()?;
-                    continue 'again;
-                }
-                return self.operator(c);
             }
         }
     }
 
+    /// End of file: close the indentation blocks left open, then ENDMARKER.
+    fn end_of_file(&mut self) -> Result<Token, Failure> {
+        if !self.brackets.is_empty() {
+            return Err(self.unexpected_eof());
+        }
+        self.start = self.pos;
+        self.start_line = self.current_line();
+        if self.indents.len() > 1 {
+            self.indents.pop();
+            return Ok(self.token(TokenKind::Dedent));
+        }
+        Ok(self.token(TokenKind::EndMarker))
+    }
+
     /// Reads the indentation of a new line and queues INDENT/DEDENT tokens. Returns
     /// whether the line is blank (only white space and/or a comment).
-    fn read_indentation(&mut self) -> Result<bool, TokenizerError> {
+    fn read_indentation(&mut self) -> Result<bool, Failure> {
         let mut col = 0usize;
         let mut alt_col = 0usize;
         let mut continued_col = 0usize;
+        // The character after the indentation is looked at, not consumed.
         let c = loop {
-            let c = self.nextc();
-            if c == b' ' as i32 {
-                col += 1;
-                alt_col += 1;
-            } else if c == b'\t' as i32 {
-                col = (col / TAB_SIZE + 1) * TAB_SIZE;
-                alt_col += 1;
-            } else if c == 0x0c {
-                // Form feed resets the column (for Emacs users, says CPython).
-                col = 0;
-                alt_col = 0;
-            } else if c == b'\\' as i32 {
-                // The first backslash fixes the indentation of what follows.
-                if continued_col == 0 {
-                    continued_col = col;
+            // Runs of spaces are most of the indentation.
+            let spaces = self.buf[self.pos..]
+                .iter()
+                .take_while(|&&b| b == b' ')
+                .count();
+            self.pos += spaces;
+            col += spaces;
+            alt_col += spaces;
+            let c = self.buf.get(self.pos).copied();
+            match c {
+                Some(b'\t') => {
+                    col = (col / TAB_SIZE + 1) * TAB_SIZE;
+                    alt_col += 1;
                 }
-                self.continuation_line()?;
-            } else {
-                break c;
+                Some(0x0c) => {
+                    // Form feed resets the column (for Emacs users, says CPython).
+                    col = 0;
+                    alt_col = 0;
+                }
+                Some(b'\\') => {
+                    // The first backslash fixes the indentation of what follows.
+                    if continued_col == 0 {
+                        continued_col = col;
+                    }
+                    self.pos += 1;
+                    self.continuation_line()?;
+                    continue;
+                }
+                _ => break c,
             }
+            self.pos += 1;
         };
-        self.backup(c);
-        let blank = c == b'#' as i32 || c == b'\n' as i32;
+        let blank = matches!(c, Some(b'#' | b'\n'));
         if blank || !self.brackets.is_empty() {
             return Ok(blank);
         }
@@ -486,8 +753,7 @@ impl<'a> Tokenizer<'a> {
             col = continued_col;
             alt_col = continued_col;
         }
-        let top = self.indents.last().copied().unwrap_or(0);
-        let alt_top = self.alt_indents.last().copied().unwrap_or(0);
+        let (top, alt_top) = self.indents.last().copied().unwrap_or((0, 0));
         if col == top {
             if alt_col != alt_top {
                 return Err(self.tab_error());
@@ -500,31 +766,30 @@ impl<'a> Tokenizer<'a> {
                 return Err(self.tab_error());
             }
             self.pending += 1;
-            self.indents.push(col);
-            self.alt_indents.push(alt_col);
+            self.indents.push((col, alt_col));
         } else {
-            while self.indents.len() > 1 && col < self.indents.last().copied().unwrap_or(0) {
+            while self.indents.len() > 1 && col < self.indents.last().map_or(0, |level| level.0) {
                 self.pending -= 1;
                 self.indents.pop();
-                self.alt_indents.pop();
             }
-            if col != self.indents.last().copied().unwrap_or(0) {
+            let (top, alt_top) = self.indents.last().copied().unwrap_or((0, 0));
+            if col != top {
                 return Err(self
                     .deferred_at_line_end("unindent does not match any outer indentation level"));
             }
-            if alt_col != self.alt_indents.last().copied().unwrap_or(0) {
+            if alt_col != alt_top {
                 return Err(self.tab_error());
             }
         }
         Ok(false)
     }
 
-    fn tab_error(&self) -> TokenizerError {
+    fn tab_error(&self) -> Failure {
         self.deferred_at_line_end("inconsistent use of tabs and spaces in indentation")
     }
 
     /// Indentation errors are reported on the offending line (CPython moves to its end).
-    fn deferred_at_line_end(&self, message: &str) -> TokenizerError {
+    fn deferred_at_line_end(&self, message: &str) -> Failure {
         let end = self.buf[self.pos.min(self.buf.len())..]
             .iter()
             .position(|&b| b == b'\n')
@@ -550,47 +815,40 @@ impl<'a> Tokenizer<'a> {
         (i, self.current_line())
     }
 
-    fn name_or_string(&mut self, first: i32) -> Result<Token, TokenizerError> {
-        // String prefixes: b, r, u, f in the combinations CPython accepts.
-        let (mut saw_b, mut saw_r, mut saw_u, mut saw_f) = (false, false, false, false);
-        let mut c = first;
-        loop {
-            let lower = if (b'A' as i32..=b'Z' as i32).contains(&c) {
-                c + 32
-            } else {
-                c
-            };
-            if !(saw_b || saw_u || saw_f) && lower == b'b' as i32 {
-                saw_b = true;
-            } else if !(saw_b || saw_u || saw_r || saw_f) && lower == b'u' as i32 {
-                saw_u = true;
-            } else if !(saw_r || saw_u) && lower == b'r' as i32 {
-                saw_r = true;
-            } else if !(saw_f || saw_b || saw_u) && lower == b'f' as i32 {
-                saw_f = true;
-            } else {
+    /// A name, or a string if the name is a string prefix and a quote follows.
+    fn name_or_string(&mut self) -> Result<Token, Failure> {
+        let buf = self.buf;
+        let mut end = self.pos;
+        let mut seen = NAME_BYTES[buf[self.start] as usize];
+        while let Some(&b) = buf.get(end) {
+            let class = NAME_BYTES[b as usize];
+            if class == 0 {
                 break;
             }
-            c = self.nextc();
-            if c == b'"' as i32 || c == b'\'' as i32 {
-                return self.string(c);
+            seen |= class;
+            end += 1;
+        }
+        let name = &buf[self.start..end];
+        if let Some(&quote @ (b'\'' | b'"')) = buf.get(end) {
+            if is_string_prefix(name) {
+                self.pos = end + 1;
+                return self.string(quote as i32);
             }
         }
-        let mut non_ascii = false;
-        while is_identifier_char(c) {
-            non_ascii |= c >= 128;
-            c = self.nextc();
-        }
-        self.backup(c);
-        if non_ascii {
+        self.pos = end;
+        if seen & NON_ASCII_BYTE != 0 {
             self.verify_identifier()?;
+            return Ok(self.token(TokenKind::Name));
         }
-        Ok(self.token(TokenKind::Name))
+        Ok(Token {
+            sym: Sym::of_name(name),
+            ..self.token(TokenKind::Name)
+        })
     }
 
     /// CPython's `verify_identifier`: the first character that cannot be part of an
     /// identifier is an "invalid character".
-    fn verify_identifier(&mut self) -> Result<(), TokenizerError> {
+    fn verify_identifier(&mut self) -> Result<(), Failure> {
         let bytes = &self.buf[self.start.min(self.pos)..self.pos];
         let text = String::from_utf8_lossy(bytes);
         for (i, (offset, ch)) in text.char_indices().enumerate() {
@@ -612,7 +870,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn string(&mut self, quote: i32) -> Result<Token, TokenizerError> {
+    fn string(&mut self, quote: i32) -> Result<Token, Failure> {
         let first_line = self.start_line;
         let mut quote_size = 1;
         let mut end_quote_size = 0;
@@ -628,35 +886,34 @@ impl<'a> Tokenizer<'a> {
         } else {
             self.backup(c);
         }
+        let buf = self.buf;
+        let quote = quote as u8;
         while end_quote_size != quote_size {
-            let c = self.nextc();
-            if c == EOF || (quote_size == 1 && c == b'\n' as i32) {
-                // Blamed on the opening quote; the message names where it was noticed.
-                let detected = if c == b'\n' as i32 {
-                    self.line.saturating_sub(1)
-                } else {
-                    self.current_line()
-                };
-                let message = if quote_size == 3 {
-                    format!(
-                        "unterminated triple-quoted string literal (detected at line {})",
-                        detected + 1
-                    )
-                } else {
-                    format!(
-                        "unterminated string literal (detected at line {})",
-                        detected + 1
-                    )
-                };
-                let column = self.column(self.start);
-                return Err(self.error_at(ErrorKind::Raised, first_line, column, message));
+            // Only quotes, backslashes and newlines matter inside a string.
+            let p = find_any(buf, self.pos, [quote, b'\\', b'\n']);
+            if p > self.pos {
+                end_quote_size = 0;
             }
+            self.pos = p;
+            let Some(&c) = buf.get(p) else {
+                return Err(self.unterminated(quote_size, self.current_line()));
+            };
+            self.pos += 1;
             if c == quote {
                 end_quote_size += 1;
-            } else {
-                end_quote_size = 0;
-                if c == b'\\' as i32 {
-                    self.nextc();
+                continue;
+            }
+            end_quote_size = 0;
+            if c == b'\n' {
+                self.line += 1;
+                if quote_size == 1 {
+                    return Err(self.unterminated(quote_size, self.line - 1));
+                }
+            } else if let Some(&escaped) = buf.get(self.pos) {
+                // After a backslash the next character is never the string's end.
+                self.pos += 1;
+                if escaped == b'\n' {
+                    self.line += 1;
                 }
             }
         }
@@ -665,8 +922,26 @@ impl<'a> Tokenizer<'a> {
         Ok(token)
     }
 
+    /// A string still open at a newline (single quotes) or at the end of the file,
+    /// `detected` on that line: blamed on the opening quote.
+    fn unterminated(&self, quote_size: usize, detected: usize) -> Failure {
+        let message = if quote_size == 3 {
+            format!(
+                "unterminated triple-quoted string literal (detected at line {})",
+                detected + 1
+            )
+        } else {
+            format!(
+                "unterminated string literal (detected at line {})",
+                detected + 1
+            )
+        };
+        let column = self.column(self.start);
+        self.error_at(ErrorKind::Raised, self.start_line, column, message)
+    }
+
     /// Digits with single underscores between them; returns the character after them.
-    fn decimal_tail(&mut self) -> Result<i32, TokenizerError> {
+    fn decimal_tail(&mut self) -> Result<i32, Failure> {
         loop {
             let mut c = self.nextc();
             while is_digit(c) {
@@ -685,7 +960,7 @@ impl<'a> Tokenizer<'a> {
 
     /// A number may not run into a name, except into the keywords that can follow a
     /// number in valid code (`1if x else y`: only a warning in 3.11).
-    fn verify_end_of_number(&mut self, c: i32, kind: &str) -> Result<(), TokenizerError> {
+    fn verify_end_of_number(&mut self, c: i32, kind: &str) -> Result<(), Failure> {
         let rest = self.buf.get(self.pos..).unwrap_or(&[]);
         let keyword_follows = match u8::try_from(c).unwrap_or(0) {
             b'a' => rest.starts_with(b"nd"),
@@ -703,7 +978,7 @@ impl<'a> Tokenizer<'a> {
         Ok(())
     }
 
-    fn number(&mut self, first: i32) -> Result<Token, TokenizerError> {
+    fn number(&mut self, first: i32) -> Result<Token, Failure> {
         let mut c;
         if first == b'0' as i32 {
             c = self.nextc();
@@ -823,7 +1098,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// After the `.` of a number; `c` is the character after the dot.
-    fn fraction(&mut self, mut c: i32) -> Result<Token, TokenizerError> {
+    fn fraction(&mut self, mut c: i32) -> Result<Token, Failure> {
         if is_digit(c) {
             c = self.decimal_tail()?;
         }
@@ -838,7 +1113,7 @@ impl<'a> Tokenizer<'a> {
         Ok(self.token(TokenKind::Number))
     }
 
-    fn exponent(&mut self, e: i32) -> Result<Token, TokenizerError> {
+    fn exponent(&mut self, e: i32) -> Result<Token, Failure> {
         let mut c = self.nextc();
         if c == b'+' as i32 || c == b'-' as i32 {
             c = self.nextc();
@@ -862,24 +1137,25 @@ impl<'a> Tokenizer<'a> {
         Ok(self.token(TokenKind::Number))
     }
 
-    fn imaginary(&mut self) -> Result<Token, TokenizerError> {
+    fn imaginary(&mut self) -> Result<Token, Failure> {
         let c = self.nextc();
         self.verify_end_of_number(c, "imaginary")?;
         self.backup(c);
         Ok(self.token(TokenKind::Number))
     }
 
-    fn operator(&mut self, c: i32) -> Result<Token, TokenizerError> {
-        let c2 = self.nextc();
-        if two_char_operator(c, c2) {
-            let c3 = self.nextc();
-            if !three_char_operator(c, c2, c3) {
-                self.backup(c3);
+    /// After the operator's first byte `byte`.
+    fn operator(&mut self, byte: u8) -> Result<Token, Failure> {
+        // 0 stands for the end of the file: it is in no operator.
+        let at = |i: usize| self.buf.get(i).copied().unwrap_or(0);
+        let c2 = at(self.pos);
+        if two_char_operator(byte, c2) {
+            self.pos += 1;
+            if three_char_operator(byte, c2, at(self.pos)) {
+                self.pos += 1;
             }
-            return Ok(self.token(TokenKind::Op));
+            return Ok(self.operator_token());
         }
-        self.backup(c2);
-        let byte = u8::try_from(c).unwrap_or(0);
         match byte {
             b'(' | b'[' | b'{' => {
                 if self.brackets.len() >= MAX_LEVEL {
@@ -912,17 +1188,57 @@ impl<'a> Tokenizer<'a> {
             }
             _ => {}
         }
-        if c < 0x20 || c == 0x7f {
-            return Err(self.raised(format!("invalid non-printable character U+{:04X}", c)));
+        if byte < 0x20 || byte == 0x7f {
+            return Err(self.raised(format!("invalid non-printable character U+{:04X}", byte)));
         }
-        Ok(self.token(TokenKind::Op))
+        Ok(self.operator_token())
     }
 }
 
-fn two_char_operator(c1: i32, c2: i32) -> bool {
-    let (Ok(a), Ok(b)) = (u8::try_from(c1), u8::try_from(c2)) else {
-        return false;
-    };
+/// The index of the first of `targets` in `buf` from `from` (`buf.len()` if none).
+/// Comments and string bodies are the longest runs of bytes the tokenizer skips, so
+/// it looks at eight bytes at a time: a byte of `word ^ broadcast(t)` is zero where
+/// the word has `t`, and `(x - 0x01..01) & !x & 0x80..80` marks zero bytes (exactly
+/// up to the first one, which is all that is used).
+fn find_any<const N: usize>(buf: &[u8], from: usize, targets: [u8; N]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let masks = targets.map(|t| u64::from_ne_bytes([t; 8]));
+    let mut i = from;
+    while let Some(chunk) = buf.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let found = masks
+            .iter()
+            .fold(0, |found, &mask| found | zero_bytes(word ^ mask));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while buf.get(i).is_some_and(|b| !targets.contains(b)) {
+        i += 1;
+    }
+    i
+}
+
+/// The string prefixes CPython accepts: `b`, `r`, `u`, `f` in either case, with `r`
+/// combined with `b` or `f` in either order.
+fn is_string_prefix(prefix: &[u8]) -> bool {
+    let (mut saw_b, mut saw_r, mut saw_u, mut saw_f) = (false, false, false, false);
+    for &c in prefix {
+        match c.to_ascii_lowercase() {
+            b'b' if !(saw_b || saw_u || saw_f) => saw_b = true,
+            b'u' if !(saw_b || saw_u || saw_r || saw_f) => saw_u = true,
+            b'r' if !(saw_r || saw_u) => saw_r = true,
+            b'f' if !(saw_f || saw_b || saw_u) => saw_f = true,
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn two_char_operator(a: u8, b: u8) -> bool {
     matches!(
         (a, b),
         (b'!', b'=')
@@ -948,10 +1264,7 @@ fn two_char_operator(c1: i32, c2: i32) -> bool {
     )
 }
 
-fn three_char_operator(c1: i32, c2: i32, c3: i32) -> bool {
-    let (Ok(a), Ok(b), Ok(c)) = (u8::try_from(c1), u8::try_from(c2), u8::try_from(c3)) else {
-        return false;
-    };
+fn three_char_operator(a: u8, b: u8, c: u8) -> bool {
     matches!(
         (a, b, c),
         (b'*', b'*', b'=') | (b'/', b'/', b'=') | (b'<', b'<', b'=') | (b'>', b'>', b'=')
@@ -1083,6 +1396,28 @@ mod tests {
             Some("inconsistent use of tabs and spaces in indentation".into())
         );
         assert_eq!(error("if x:\n\ty\n\tz\n"), None);
+    }
+
+    #[test]
+    fn find_any_agrees_with_a_plain_scan() {
+        // Each target followed by itself xor 1 (what the word trick flags wrongly
+        // after a match), non-ASCII bytes, and targets at every offset of a word.
+        let text = "x = '&\\]\n\u{b}' # é\n\"#\"\"a\nb\\\"\"\" + '''\n\n''' \u{80}\u{7f}\n'a'";
+        let buf = text.as_bytes();
+        let plain = |from: usize, targets: &[u8]| {
+            (from..buf.len())
+                .find(|&i| targets.contains(&buf[i]))
+                .unwrap_or(buf.len())
+        };
+        for from in 0..=buf.len() {
+            assert_eq!(find_any(buf, from, [b'\n']), plain(from, b"\n"));
+            for quote in [b'\'', b'"'] {
+                assert_eq!(
+                    find_any(buf, from, [quote, b'\\', b'\n']),
+                    plain(from, &[quote, b'\\', b'\n'])
+                );
+            }
+        }
     }
 
     #[test]
