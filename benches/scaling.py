@@ -5,7 +5,10 @@ Programs are real code not written by us: whole CPython stdlib modules of about 
 400 and 1,600 lines, and for about 25 lines the 25-line programs of the stdlib corpus
 (benches/corpus.py, first --short rows of 23-27 lines). Every program is one JSONL row
 (a fenced `response`); each tool runs on one worker with seed 1, and the CPU time of
-the process (os.wait4) divided by the samples written is the cost per sample. lintseq
+the process (os.wait4), less the tool's fixed cost, divided by the samples written is
+the cost per sample. The fixed cost (process start, imports, thread pool, output file)
+is the CPU time of a run on one one-line program; without it, sizes with few programs
+would carry a few milliseconds of start-up per sample. lintseq
 is timed --repeat times (min kept). pylintseq is measured only for the sizes in
 --pylintseq-sizes (a 1,600-line module costs it tens of minutes of CPU) and its results
 are cached in out/throughput/ (keyed by the input's SHA-256).
@@ -71,7 +74,7 @@ def time_tool(cmd_base, path, tmp, tag, repeat):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="out/corpus.jsonl")
-    ap.add_argument("--short", type=int, default=10, help="how many ~25-line corpus programs")
+    ap.add_argument("--short", type=int, default=100, help="how many ~25-line corpus programs")
     ap.add_argument("--lintseq", default="target/release/lintseq")
     ap.add_argument("--pylintseq", default="pylintseq")
     ap.add_argument("--pylintseq-sizes", default="25,100,400")
@@ -81,6 +84,12 @@ def main():
     lintseq = os.path.abspath(args.lintseq)
     table = []
     with tempfile.TemporaryDirectory() as tmp:
+        trivial = os.path.join(tmp, "fixed.jsonl")
+        with open(trivial, "w") as f:
+            f.write(json.dumps(fenced("x = 1")) + "\n")
+        fixed = time_tool([lintseq, "-q"], trivial, tmp, "rsfixed", max(args.repeat, 5))["cpu"]
+        print(f"lintseq fixed cost (one one-line program): {1000 * fixed:.1f} ms of CPU", flush=True)
+        py_fixed = None
         for size in (25, 100, 400, 1600):
             rows = rows_for(size, args)
             path = os.path.join(tmp, f"len{size}.jsonl")
@@ -90,7 +99,10 @@ def main():
             mean_lines = sum(map(lines_of, rows)) / len(rows)
             ours = time_tool([lintseq, "-q"], path, tmp, f"rs{size}", args.repeat)
             entry = {"size": size, "programs": len(rows), "mean_lines": mean_lines,
-                     "lintseq_ms_per_sample": 1000 * ours["cpu"] / max(ours["samples"], 1), "lintseq_samples": ours["samples"]}
+                     "lintseq_ms_per_sample": 1000 * max(ours["cpu"] - fixed, 0) / max(ours["samples"], 1), "lintseq_samples": ours["samples"]}
+            if size in py_sizes and py_fixed is None:
+                py_fixed = time_tool([args.pylintseq], trivial, tmp, "pyfixed", 1)["cpu"]
+                print(f"pylintseq fixed cost (one one-line program): {1000 * py_fixed:.0f} ms of CPU", flush=True)
             if size in py_sizes:
                 digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
                 cached = os.path.join(CACHE, f"scaling_pylintseq_{digest[:16]}.json")
@@ -104,7 +116,7 @@ def main():
                     os.makedirs(CACHE, exist_ok=True)
                     json.dump(theirs, open(cached, "w"), indent=1)
                 if "failed" not in theirs:
-                    entry["pylintseq_ms_per_sample"] = 1000 * theirs["cpu"] / max(theirs["samples"], 1)
+                    entry["pylintseq_ms_per_sample"] = 1000 * max(theirs["cpu"] - py_fixed, 0) / max(theirs["samples"], 1)
                     entry["pylintseq_samples"] = theirs["samples"]
             table.append(entry)
             print(json.dumps(entry), flush=True)
