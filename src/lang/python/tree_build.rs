@@ -135,6 +135,8 @@ struct Kinds {
     as_pattern_target: u16,
     not_in: u16,
     is_not: u16,
+    /// `_not_escape_sequence`: a backslash that starts no escape sequence.
+    backslash: u16,
 }
 
 static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
@@ -243,6 +245,7 @@ static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
         as_pattern_target: named("as_pattern_target"),
         not_in: anon("not in"),
         is_not: anon("is not"),
+        backslash: anon("\\"),
     }
 });
 
@@ -581,9 +584,11 @@ impl<'a> Builder<'a> {
                     _ => None,
                 },
                 "match" | "print" | "exec" | "type" => {
-                    // Soft keywords tree-sitter may read as statements of their own.
+                    // Soft keywords tree-sitter may read as statements of their own
+                    // (`type(x).y = z` is a `type_alias_statement` to it).
                     let next = self.peek(1);
-                    if next.kind == TokenKind::Op && matches!(self.text(next), "=" | "." | "(") {
+                    let word = self.text(t);
+                    if next.kind == TokenKind::Op && (matches!(self.text(next), "=" | ".") || self.text(next) == "(" && word != "type") {
                         self.simple_statements()
                     } else {
                         None
@@ -601,6 +606,10 @@ impl<'a> Builder<'a> {
     fn simple_statements(&mut self) -> Built {
         loop {
             self.simple_statement()?;
+            if self.at_kind(TokenKind::Newline) && self.text(self.toks[self.pos - 1]) == "," {
+                // tree-sitter may read on past a trailing comma at the end of a line.
+                return None;
+            }
             if self.at(";") {
                 self.keyword()?;
             } else if !self.at_kind(TokenKind::Newline) {
@@ -1267,7 +1276,6 @@ impl<'a> Builder<'a> {
                     self.keyword()?;
                     self.type_(f.type_)?;
                     if self.at("=") {
-                        self.out.set_field(name, f.name);
                         self.wrap(name, k.typed_default_parameter, f.name);
                         self.keyword()?;
                         self.expression(f.value)?;
@@ -1685,7 +1693,9 @@ impl<'a> Builder<'a> {
     }
 
     /// A string token: `string_start`, `string_content` (with its escape sequences),
-    /// `string_end`.
+    /// `string_end`. The content is cut where tree-sitter-python's scanner cuts it: a
+    /// last stretch that has only characters the scanner steps over without counting them
+    /// as content (`\\` in a raw string, `\N` in bytes) goes to `string_end`.
     fn string(&mut self, field: u16) -> Built<u32> {
         let k = &*KINDS;
         let t = self.tok();
@@ -1699,49 +1709,65 @@ impl<'a> Builder<'a> {
         let triple = text.len() >= prefix + 6 && text[prefix + 1] == quote && text[prefix + 2] == quote;
         let quotes = if triple { 3 } else { 1 };
         let start = t.start as u32;
-        let content_start = start + (prefix + quotes) as u32;
-        let content_end = t.end as u32 - quotes as u32;
+        let content_start = t.start + prefix + quotes;
+        let content_end = t.end - quotes;
         if content_end < content_start {
             return None;
         }
         let index = self.open(k.string, field);
-        self.piece(k.string_start, true, start, content_start);
-        if content_start < content_end {
-            self.out.open(k.string_content, 0, true, content_start, self.point(content_start));
-            let content = &self.src.as_bytes()[content_start as usize..content_end as usize];
-            let mut i = 0;
-            while i < content.len() {
-                let b = content[i];
-                if format && (b == b'{' || b == b'}') {
-                    if content.get(i + 1) != Some(&b) {
-                        return None;
-                    }
-                    let at = content_start + i as u32;
-                    self.piece(k.escape_interpolation, true, at, at + 2);
-                    i += 2;
-                } else if b == b'\\' && !raw {
-                    if bytes && matches!(content.get(i + 1), Some(b'N' | b'u' | b'U')) {
-                        i += 2;
-                        continue;
-                    }
-                    let len = escape_length(&content[i..]);
-                    if len > 0 {
-                        let at = content_start + i as u32;
-                        self.piece(k.escape_sequence, true, at, at + len as u32);
-                        i += len;
-                    } else {
-                        i += 1;
-                    }
-                } else if b == b'\\' {
-                    // Raw: the backslash takes the next character with it.
-                    i += 2;
-                } else {
+        self.piece(k.string_start, true, start, content_start as u32);
+        let src = self.src.as_bytes();
+        let before_content = self.out.mark();
+        self.out.open(k.string_content, 0, true, content_start as u32, self.point(content_start as u32));
+        // Where the scanner's current call started, and whether it has seen content.
+        let (mut chunk, mut has) = (content_start, false);
+        let mut i = content_start;
+        while i < content_end {
+            let b = src[i];
+            if format && (b == b'{' || b == b'}') {
+                if i + 1 >= content_end || src[i + 1] != b {
+                    return None;
+                }
+                self.piece(k.escape_interpolation, true, i as u32, i as u32 + 2);
+                i += 2;
+                (chunk, has) = (i, false);
+            } else if b == b'\\' && raw {
+                i += 1;
+                if i < content_end && (src[i] == quote || src[i] == b'\\') {
                     i += 1;
                 }
+                if i < content_end && src[i] == b'\n' {
+                    i += 1;
+                }
+            } else if b == b'\\' && bytes && matches!(src.get(i + 1), Some(b'N' | b'u' | b'U')) {
+                i += 2;
+            } else if b == b'\\' {
+                let len = escape_length(&src[i..content_end]);
+                if len > 0 {
+                    self.piece(k.escape_sequence, true, i as u32, (i + len) as u32);
+                    i += len;
+                } else {
+                    self.piece(k.backslash, false, i as u32, i as u32 + 1);
+                    i += 1;
+                }
+                (chunk, has) = (i, false);
+            } else if b == quote && triple {
+                while i < content_end && src[i] == quote {
+                    i += 1;
+                }
+                (chunk, has) = (i, false);
+            } else {
+                i += 1;
+                has = true;
             }
-            self.out.close(content_end, self.point(content_end));
         }
-        self.piece(k.string_end, true, content_end, t.end as u32);
+        let end_start = if has { content_end } else { chunk } as u32;
+        if end_start as usize == content_start {
+            self.out.truncate(before_content);
+        } else {
+            self.out.close(end_start, self.point(end_start));
+        }
+        self.piece(k.string_end, true, end_start, t.end as u32);
         self.last_end = t.end as u32;
         self.pos += 1;
         self.close();
@@ -2062,6 +2088,38 @@ mod tests {
         out
     }
 
+    /// Where the builder gave up on `state`: the line and the token, or why.
+    fn bail_point(state: &str, tokens: &super::Tokens) -> String {
+        let Some(mut builder) = super::Builder::new(state, &tokens.tokens) else { return "gap".into() };
+        if builder.module().is_some() {
+            return "built".into();
+        }
+        let t = builder.tok();
+        let line = state[..t.start.min(state.len())].lines().count();
+        format!("{:?} {:?} | {}", t.kind, builder.text(t), state.lines().nth(line.saturating_sub(1)).unwrap_or(""))
+    }
+
+    #[test]
+    #[ignore]
+    fn where_the_builder_gives_up() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let path = std::env::var("CORPUS").unwrap_or_else(|_| format!("{root}/fixtures/corpus/stdlib_sample.jsonl"));
+        for (i, program) in programs(&path).iter().enumerate() {
+            for state in states(program, i as u64).into_iter().take(1) {
+                let Ok(tokens) = syntax::check_keeping_tokens(&state) else { continue };
+                let point = bail_point(&state, &tokens);
+                if point != "built" {
+                    println!("{point}");
+                    *counts.entry(point.split(" | ").next().unwrap().to_string()).or_default() += 1;
+                }
+            }
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+        println!("{counts:?}");
+    }
+
     #[derive(Default, Debug)]
     struct Tally {
         valid: usize,
@@ -2084,7 +2142,8 @@ mod tests {
             if let Some(i) = ours.raw().iter().zip(theirs.raw()).position(|(a, b)| !same(a, b)) {
                 difference = format!("node {i}: ours {:?} {:?} vs {:?} {:?}", kind_name(ours.raw()[i].kind), ours.raw()[i], kind_name(theirs.raw()[i].kind), theirs.raw()[i]);
             }
-            if report.len() < 5 {
+            let category = difference.split(" Raw").next().unwrap_or("").split(": ").nth(1).unwrap_or("").to_string();
+            if report.len() < 8 && !report.iter().any(|r| r.contains(&category)) {
                 report.push(format!("{difference}\n--- source:\n{state}\n--- ours:\n{}--- tree-sitter:\n{}", dump(&ours), dump(&theirs)));
             }
         }
