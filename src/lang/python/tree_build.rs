@@ -326,20 +326,41 @@ static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     }
 });
 
-/// The anonymous kind id of a keyword or operator token, by its text.
+/// The keyword and operator tokens the builder adds as anonymous leaves.
+const TOKENS: [&str; 79] = [
+        "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "->", "@", "*", "**", "/", "//", "%", "+", "-",
+        "~", "<<", ">>", "&", "|", "^", "<", ">", "<=", ">=", "==", "!=", ":=", "+=", "-=", "*=", "/=", "@=",
+        "//=", "%=", "**=", ">>=", "<<=", "&=", "^=", "|=", "if", "elif", "else", "for", "in", "while", "try",
+        "except", "finally", "with", "as", "def", "class", "return", "pass", "break", "continue", "import",
+        "from", "global", "nonlocal", "del", "assert", "raise", "lambda", "not", "and", "or", "is", "yield",
+        "await", "async", "__future__",
+];
+
+/// Their kind ids, in the order of [`TOKENS`].
+static TOKEN_KINDS: LazyLock<[u16; TOKENS.len()]> =
+    LazyLock::new(|| TOKENS.map(|text| super::fields::kind_id(text, false)));
+
+/// The index of `text` in [`TOKENS`] (a `match` compiles to a switch on the length).
+fn token_index(text: &str) -> Option<usize> {
+    Some(match text {
+        "(" => 0, ")" => 1, "[" => 2, "]" => 3, "{" => 4, "}" => 5, "," => 6, ":" => 7, ";" => 8, "." => 9,
+        "=" => 10, "->" => 11, "@" => 12, "*" => 13, "**" => 14, "/" => 15, "//" => 16, "%" => 17, "+" => 18,
+        "-" => 19, "~" => 20, "<<" => 21, ">>" => 22, "&" => 23, "|" => 24, "^" => 25, "<" => 26, ">" => 27,
+        "<=" => 28, ">=" => 29, "==" => 30, "!=" => 31, ":=" => 32, "+=" => 33, "-=" => 34, "*=" => 35,
+        "/=" => 36, "@=" => 37, "//=" => 38, "%=" => 39, "**=" => 40, ">>=" => 41, "<<=" => 42, "&=" => 43,
+        "^=" => 44, "|=" => 45, "if" => 46, "elif" => 47, "else" => 48, "for" => 49, "in" => 50,
+        "while" => 51, "try" => 52, "except" => 53, "finally" => 54, "with" => 55, "as" => 56, "def" => 57,
+        "class" => 58, "return" => 59, "pass" => 60, "break" => 61, "continue" => 62, "import" => 63,
+        "from" => 64, "global" => 65, "nonlocal" => 66, "del" => 67, "assert" => 68, "raise" => 69,
+        "lambda" => 70, "not" => 71, "and" => 72, "or" => 73, "is" => 74, "yield" => 75, "await" => 76,
+        "async" => 77, "__future__" => 78,
+        _ => return None,
+    })
+}
+
+/// The anonymous kind id of a keyword or operator token, by its text (0 for none).
 fn token_kind(text: &str) -> u16 {
-    static TABLE: LazyLock<Vec<(&'static str, u16)>> = LazyLock::new(|| {
-        const TOKENS: &[&str] = &[
-            "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "->", "@", "*", "**", "/", "//", "%", "+",
-            "-", "~", "<<", ">>", "&", "|", "^", "<", ">", "<=", ">=", "==", "!=", ":=", "+=", "-=", "*=",
-            "/=", "@=", "//=", "%=", "**=", ">>=", "<<=", "&=", "^=", "|=", "if", "elif", "else", "for", "in",
-            "while", "try", "except", "finally", "with", "as", "def", "class", "return", "pass", "break",
-            "continue", "import", "from", "global", "nonlocal", "del", "assert", "raise", "lambda", "not",
-            "and", "or", "is", "yield", "await", "async", "__future__",
-        ];
-        TOKENS.iter().map(|&t| (t, super::fields::kind_id(t, false))).collect()
-    });
-    TABLE.iter().find(|(t, _)| *t == text).map_or(0, |&(_, id)| id)
+    token_index(text).map_or(0, |i| TOKEN_KINDS[i])
 }
 
 /// tree-sitter's precedence of a binary operator (its `PREC` table), with whether it
@@ -410,7 +431,7 @@ impl<'a> Builder<'a> {
         let bytes = src.as_bytes();
         let mut lines = Vec::with_capacity(src.len() / 24 + 2);
         lines.push(0);
-        lines.extend(memchr_newlines(bytes).map(|i| i as u32 + 1));
+        lines.extend(newline_offsets(bytes).map(|i| i as u32 + 1));
         // Comments live in the gaps between tokens (strings are tokens), with
         // whitespace; anything else there (a backslash continuation) is not handled.
         let mut comments = Vec::new();
@@ -448,9 +469,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Whether the current token is the operator or keyword `s`.
+    #[inline]
     fn at(&self, s: &str) -> bool {
         let t = self.tok();
-        matches!(t.kind, TokenKind::Op | TokenKind::Name) && self.text(t) == s
+        t.end - t.start == s.len()
+            && matches!(t.kind, TokenKind::Op | TokenKind::Name)
+            && self.src.as_bytes().get(t.start..t.end) == Some(s.as_bytes())
     }
 
     fn at_kind(&self, kind: TokenKind) -> bool {
@@ -2110,7 +2134,7 @@ fn is_keyword(text: &str) -> bool {
 }
 
 /// Offsets of the newlines of `bytes`.
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+fn newline_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     bytes.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i)
 }
 
@@ -2245,6 +2269,14 @@ mod tests {
         let mut counts: Vec<_> = counts.into_iter().collect();
         counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         println!("{counts:?}");
+    }
+
+    #[test]
+    fn every_token_has_its_kind() {
+        for (i, text) in super::TOKENS.iter().enumerate() {
+            assert_eq!(super::token_index(text), Some(i), "{text}");
+            assert_ne!(super::TOKEN_KINDS[i], 0, "{text}");
+        }
     }
 
     #[derive(Default, Debug)]
