@@ -401,9 +401,7 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
             return None;
         }
     }
-    if source.contains('\r') {
-        return None;
-    }
+    // (`\r` is translated, so a source with one never passes.)
     let mut builder = Builder::new(source, &tokens.tokens)?;
     builder.module()?;
     Some(builder.out.finish())
@@ -421,8 +419,9 @@ struct Builder<'a> {
     next_comment: usize,
     /// Byte offset of the start of each line.
     lines: Vec<u32>,
-    /// End of the last token or comment emitted.
+    /// End of the last token or comment emitted, and a guess at its line.
     last_end: u32,
+    last_row: usize,
     out: TreeBuilder,
 }
 
@@ -446,7 +445,7 @@ impl<'a> Builder<'a> {
         if gap_start < bytes.len() {
             scan_gap(bytes, gap_start, bytes.len(), false, &mut comments)?;
         }
-        Some(Builder { src, toks, pos: 0, comments, next_comment: 0, lines, last_end: 0, out: TreeBuilder::new() })
+        Some(Builder { src, toks, pos: 0, comments, next_comment: 0, lines, last_end: 0, last_row: 0, out: TreeBuilder::new() })
     }
 
     // ---- positions, tokens ---------------------------------------------------------
@@ -454,6 +453,17 @@ impl<'a> Builder<'a> {
     fn point(&self, offset: u32) -> Point {
         let row = self.lines.partition_point(|&start| start <= offset) - 1;
         Point { row, column: (offset - self.lines[row]) as usize }
+    }
+
+    /// [`Builder::point`] for an offset that is probably on line `row`.
+    #[inline]
+    fn point_near(&self, row: usize, offset: u32) -> Point {
+        match (self.lines.get(row), self.lines.get(row + 1)) {
+            (Some(&start), next) if start <= offset && next.is_none_or(|&next| offset < next) => {
+                Point { row, column: (offset - start) as usize }
+            }
+            _ => self.point(offset),
+        }
     }
 
     fn tok(&self) -> Token {
@@ -523,8 +533,9 @@ impl<'a> Builder<'a> {
         let t = self.tok();
         self.flush(t.start);
         let (start, end) = (t.start as u32, t.end as u32);
-        let index = self.out.leaf(kind, field, named, start, end, self.point(start), self.point(end));
+        let index = self.out.leaf(kind, field, named, start, end, self.point_near(t.line, start), self.point_near(t.line, end));
         self.last_end = end;
+        self.last_row = t.line;
         self.pos += 1;
         index
     }
@@ -536,16 +547,16 @@ impl<'a> Builder<'a> {
 
     /// Opens a node at the current token.
     fn open(&mut self, kind: u16, field: u16) -> u32 {
-        let start = self.tok().start;
-        self.flush(start);
-        let start = start as u32;
-        self.out.open(kind, field, true, start, self.point(start))
+        let t = self.tok();
+        self.flush(t.start);
+        let start = t.start as u32;
+        self.out.open(kind, field, true, start, self.point_near(t.line, start))
     }
 
     /// Closes the innermost open node at the end of what was emitted last.
     fn close(&mut self) {
         let end = self.last_end;
-        self.out.close(end, self.point(end));
+        self.out.close(end, self.point_near(self.last_row, end));
     }
 
     /// Wraps the nodes from `first` to the last one added in a new node of kind `kind`
@@ -1879,6 +1890,7 @@ impl<'a> Builder<'a> {
             next_comment: 0,
             lines: std::mem::take(&mut self.lines),
             last_end: open as u32 + 1,
+            last_row: 0,
             out: std::mem::take(&mut self.out),
         };
         let parsed = inner.expressions(f.expression).filter(|_| inner.at_kind(TokenKind::Newline));
