@@ -301,6 +301,11 @@ impl TreeBuilder {
         index
     }
 
+    /// How many nodes are open.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
     /// An added node (its `next` is final only once it is closed).
     pub fn node(&self, index: u32) -> &Raw {
         &self.nodes[index as usize]

@@ -378,6 +378,10 @@ fn binary_precedence(op: &str) -> Option<(u8, bool)> {
     })
 }
 
+/// How deep the builder goes into nested nodes before it leaves the program to
+/// tree-sitter.
+const MAX_DEPTH: usize = 400;
+
 /// Precedence of unary operators and `await`: their operand binds only `**`.
 const PREC_UNARY: u8 = 20;
 /// Below every binary operator.
@@ -637,7 +641,13 @@ impl<'a> Builder<'a> {
                     // (`type(x).y = z` is a `type_alias_statement` to it).
                     let next = self.peek(1);
                     let word = self.text(t);
-                    if next.kind == TokenKind::Op && (matches!(self.text(next), "=" | ".") || self.text(next) == "(" && word != "type") {
+                    let plain = next.kind == TokenKind::Op
+                        && match self.text(next) {
+                            "=" | "." => true,
+                            "(" => word != "type" || !self.assigns(),
+                            _ => false,
+                        };
+                    if plain {
                         self.simple_statements()
                     } else {
                         None
@@ -649,6 +659,14 @@ impl<'a> Builder<'a> {
             TokenKind::Indent | TokenKind::Dedent | TokenKind::Newline | TokenKind::EndMarker => None,
             _ => self.simple_statements(),
         }
+    }
+
+    /// Whether the simple statement at the current token has an `=` outside brackets.
+    fn assigns(&self) -> bool {
+        self.toks[self.pos..]
+            .iter()
+            .take_while(|t| t.kind != TokenKind::Newline && !(t.level == 0 && self.text(**t) == ";"))
+            .any(|t| t.level == 0 && t.kind == TokenKind::Op && self.text(*t) == "=")
     }
 
     /// `_simple_statements`: statements separated by `;`, then the (hidden) newline.
@@ -1428,6 +1446,10 @@ impl<'a> Builder<'a> {
 
     /// `expression`: everything but a bare tuple, with conditionals and lambdas.
     fn expression(&mut self, field: u16) -> Built<u32> {
+        // Deep nesting is left to tree-sitter rather than to this thread's stack.
+        if self.out.depth() > MAX_DEPTH {
+            return None;
+        }
         let k = &*KINDS;
         if self.at("lambda") {
             return self.lambda(field);
@@ -2389,23 +2411,5 @@ mod tests {
             );
         }
         out
-    }
-
-    #[test]
-    #[ignore]
-    fn dump_snippets() {
-        let text = std::fs::read_to_string("/tmp/astx/snips.py").unwrap();
-        for snip in text.split("----\n") {
-            let tree = SyntaxTree::from_tree_sitter(&super::super::parse(snip));
-            println!("=== {snip:?}\n{}", dump(&tree));
-            let tokens = super::super::tokenizer::tokenize(snip);
-            match super::build(snip, &tokens) {
-                Some(ours) => match ours.first_difference(&tree) {
-                    None => println!("SAME"),
-                    Some(d) => println!("DIFF {d}\n{}", dump(&ours)),
-                },
-                None => println!("NONE"),
-            }
-        }
     }
 }
