@@ -6,22 +6,27 @@
 //! are already there, and a recursive-descent pass over them that emits the nodes
 //! tree-sitter-python would give costs a fraction of a tree-sitter parse plus the copy
 //! into [`SyntaxTree`]. [`build`] mirrors the grammar rule by rule (one method per rule,
-//! named after it) and returns `None` wherever it is not sure the tree would be the same
-//! (the caller then asks tree-sitter): constructs it does not know, shapes where
-//! tree-sitter's conflict resolution is unusual, backslash continuations, tabs or form
-//! feeds in indentation, `\r`.
+//! named after it, with tree-sitter's precedences, which are not Python's for `&` and
+//! `^`) and returns `None` wherever it is not sure the tree would be the same; the caller
+//! then asks tree-sitter. It gives up on constructs it does not know (`match`, `except*`,
+//! parenthesized `with` items, `f"{x=}"`, nested format specifiers), on shapes where
+//! tree-sitter's conflict resolution surprises (`type(x).y = z`, a trailing comma at the
+//! end of a statement, `List[int] | None`), on places where tree-sitter's own parse of
+//! valid Python breaks (see `Builder::flush`), on tabs and form feeds between tokens,
+//! and on `\r`.
 //!
-//! Three things are not in CPython's tokens and are rebuilt here:
-//! - Comments. tree-sitter's comments are extras, and an extra ends up in the deepest
-//!   node that has children on both sides of it. Emitting pending comments just before a
-//!   node is opened or a token is added gives that placement, since a node is opened at
-//!   its first token and its wrapper (`a + b` once `+` is seen) starts at its first child.
+//! What is not in CPython's tokens is rebuilt here:
+//! - Extras (comments, line continuations). An extra ends up in the deepest node that has
+//!   children on both sides of it. Emitting pending extras just before a node is opened
+//!   or a token is added gives that placement, since a node is opened at its first token
+//!   and a node known only later (`a + b` once `+` is seen) wraps from its first child.
 //! - The scanner's zero-width `_newline`, `_indent` and `_dedent` tokens, which decide
 //!   where blocks end: a block ends at its last statement, or at the last comment before
 //!   its dedent (comment lines indented at least as deep as the block, up to the first
 //!   that is not).
-//! - String pieces: `string_start`, `string_content` with its `escape_sequence`s,
-//!   `string_end`.
+//! - String pieces: `string_start`, `string_content` with its `escape_sequence`s, cut
+//!   where the scanner cuts them, `interpolation`s (their expressions are tokenized on
+//!   their own), `string_end`.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -414,14 +419,15 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
     Some(builder.out.finish())
 }
 
-/// Why a build stopped: the construct is not handled (the caller falls back).
+/// `None`: the builder is not sure of tree-sitter's tree (the caller falls back).
 type Built<T = ()> = Option<T>;
 
 struct Builder<'a> {
     src: &'a str,
     toks: &'a [Token],
     pos: usize,
-    /// Comments (byte ranges), in order; `next_comment` is the first not yet emitted.
+    /// Extras, comments and line continuations (byte ranges), in order; `next_comment` is
+    /// the first not yet emitted.
     comments: Vec<(u32, u32)>,
     next_comment: usize,
     /// Byte offset of the start of each line.
@@ -429,7 +435,7 @@ struct Builder<'a> {
     /// The indentation of the innermost block.
     indent: usize,
     /// Set when a comment is where tree-sitter's parse may break (see
-    /// [`Builder::flush`]).
+    /// `Builder::flush`).
     unsure: bool,
     /// End of the last token or comment emitted, and a guess at its line.
     last_end: u32,
@@ -443,8 +449,7 @@ impl<'a> Builder<'a> {
         let mut lines = Vec::with_capacity(src.len() / 24 + 2);
         lines.push(0);
         lines.extend(newline_offsets(bytes).map(|i| i as u32 + 1));
-        // Comments live in the gaps between tokens (strings are tokens), with
-        // whitespace; anything else there (a backslash continuation) is not handled.
+        // Extras live in the gaps between tokens (strings are tokens).
         let mut comments = Vec::new();
         let mut gap_start = 0usize;
         for token in toks {
@@ -538,7 +543,7 @@ impl<'a> Builder<'a> {
 
     // ---- emitting ----------------------------------------------------------------
 
-    /// Emits the comments that start before `offset` as children of the innermost open
+    /// Emits the extras that start before `offset` as children of the innermost open
     /// node.
     ///
     /// A comment on a line of its own, indented less than the block, inside a statement
