@@ -2242,7 +2242,10 @@ fn scan_gap(bytes: &[u8], start: usize, end: usize, before_string: bool, comment
                 // tree-sitter errs on a continued line indented less than its first.
                 let line_start = bytes[..i].iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
                 let indent = |from: usize| bytes[from..].iter().take_while(|&&b| b == b' ').count();
-                if indent(i + 2) < indent(line_start) {
+                // ... and on one continued by a blank line.
+                let next_line = &bytes[i + 2..];
+                let blank = next_line.iter().take_while(|&&b| b != b'\n').all(|&b| b == b' ');
+                if blank || indent(i + 2) < indent(line_start) {
                     return None;
                 }
                 if !before_string {
@@ -2339,7 +2342,20 @@ mod tests {
                 lines.insert(at, format!("{:column$}# note", ""));
                 let end = next(lines.len());
                 if !lines[end].ends_with('\\') {
-                    lines[end].push_str("  # end");
+                    lines[end].push_str(["  # end", "  "][next(2)]);
+                }
+                let blank = next(lines.len());
+                lines.insert(blank, " ".repeat(next(9)));
+                // A line continued with a backslash at one of its spaces.
+                let split = next(lines.len());
+                let line = lines[split].clone();
+                let indent = line.len() - line.trim_start().len();
+                let spaces: Vec<usize> = line.match_indices(' ').map(|(i, _)| i).filter(|&i| i > indent).collect();
+                if !spaces.is_empty() && !line.contains(['#', '\'', '"', '\\']) {
+                    let at = spaces[next(spaces.len())];
+                    let extra = [0, 4, 8][next(3)];
+                    lines[split] = format!("{} \\", &line[..at]);
+                    lines.insert(split + 1, format!("{:w$}{}", "", &line[at + 1..], w = indent + extra));
                 }
             }
             out.push(lines.join("\n"));
