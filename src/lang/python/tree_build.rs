@@ -2408,6 +2408,43 @@ mod tests {
         }
     }
 
+    /// Constructs the corpora have few of.
+    const SNIPPETS: &[&str] = &[
+        "a = 1; b = 2;  # c\nif a: b; a  # d\nelse: pass\n",
+        "async def f(x, /, y=1, *args, z: int = 2, **kw) -> 'T':\n    async with a as b, c:\n        await x ** 2\n    async for i in y: yield\n    return [j async for j in x if j]\n",
+        "def g():\n    global a, b\n    def h():\n        nonlocal c\n        del a[0], b.c\n    assert x, 'm'\n    raise E('x') from None\n",
+        "try:\n    pass\nexcept (A, B) as e:\n    raise\nexcept C:\n    pass\nelse:\n    x = 1\nfinally:\n    y = 2\n",
+        "while x:\n    break\nelse:\n    continue\nfor a, (b, c) in d: pass\nelse: pass\n",
+        "@dec(1, k=2)\n@other.attr\nclass A(B, metaclass=M):\n    x: int\n    y: List[int] = []\n    def f(self): ...\n",
+        "x = {k: v for k, v in d.items()}, {i for i in s}, (i for i in s), [*a, *b], {**c}\n",
+        "y = lambda a, b=1, *c, **d: a if b else c\nz = a[1:2, ::3, :], a[...], a[-1]\n",
+        r#"s = b'\x00\N' rb'\d' u'\u1234'"#,
+        "s = f'{x!r:>10}' f'{a}{b!s}{{}}'\n",
+        "s = F'''{x}\\n'''\n",
+        "if (n := len(a)) > 10 and not b or c is not d and e not in f: pass\n",
+        "print(x, end='')\nexec('x')\nmatch = 1\ntype = 2\nprint >> f\n",
+        "from ... import x\nfrom .a.b import (c as d, e,)\nimport a.b.c as d, e\n",
+        "x = [\n    1,  # one\n    # two\n    2,\n]\ny = (a  # c\n     + b)\n",
+        "class A:\n    def f(self):\n        pass\n        # inner\n    # outer\n# top\n\n    def g(self): pass\n",
+        "x = 1 + \\\n    2\nif a and \\\n   b:\n    pass\n",
+        "t = 1,\nu = -x ** -y, ~a & b ^ c | d << e >> f // g % h @ i\n",
+        "\u{e9}t\u{e9} = '\u{e9}'\nx = r'\\\\' + r'\\'' + '\\\n'\n",
+        "",
+        "# only a comment\n",
+        "\n\n\n",
+    ];
+
+    #[test]
+    fn the_built_tree_is_tree_sitters_on_rare_constructs() {
+        let (mut tally, mut report) = (Tally::default(), Vec::new());
+        for snippet in SNIPPETS {
+            compare(snippet, &mut tally, &mut report);
+        }
+        eprintln!("{tally:?}");
+        assert!(report.is_empty(), "{tally:?}\n{}", report.join("\n\n"));
+        assert!(tally.built * 10 >= tally.valid * 7, "{tally:?}");
+    }
+
     #[derive(Default, Debug)]
     struct Tally {
         valid: usize,
