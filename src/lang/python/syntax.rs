@@ -169,7 +169,7 @@ fn analyze(tokens: &Tokens) -> Option<Diagnostic> {
 }
 
 /// Python 3.11's hard keywords (`async` and `await` included).
-fn is_keyword(text: &str) -> bool {
+pub(super) fn is_keyword(text: &str) -> bool {
     // A `match` on strings compiles to a length switch, cheaper than a list scan.
     matches!(
         text,

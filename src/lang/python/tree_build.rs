@@ -33,6 +33,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::Point;
 
+use super::syntax::is_keyword;
 use super::tokenizer::{Token, TokenKind, Tokens};
 use super::tree::{SyntaxTree, TreeBuilder};
 
@@ -2211,17 +2212,6 @@ impl<'a> Builder<'a> {
         self.close();
         Some(index)
     }
-}
-
-/// Python 3.11's hard keywords.
-fn is_keyword(text: &str) -> bool {
-    matches!(
-        text,
-        "False" | "None" | "True" | "and" | "as" | "assert" | "async" | "await" | "break" | "class" | "continue"
-            | "def" | "del" | "elif" | "else" | "except" | "finally" | "for" | "from" | "global" | "if" | "import"
-            | "in" | "is" | "lambda" | "nonlocal" | "not" | "or" | "pass" | "raise" | "return" | "try" | "while"
-            | "with" | "yield"
-    )
 }
 
 /// Offsets of the newlines of `bytes`.
