@@ -42,17 +42,13 @@ pub fn check(source: &str) -> Option<Diagnostic> {
 /// [`check`], keeping the tokens of a program without a syntax error (for
 /// [`super::tree_build`]): the tokenizer runs once.
 pub fn check_keeping_tokens(source: &str) -> Result<Tokens<'_>, Diagnostic> {
-    let (tokens, error) = cpython_error(source);
-    match error {
-        Some(mut diagnostic) => {
-            // pylint reports "... on line N" errors on line N (the header, the opening bracket).
-            if let Some(line) = named_line(&diagnostic.message) {
-                diagnostic.line = line;
-            }
-            Err(diagnostic)
+    cpython_error(source).map_err(|mut diagnostic| {
+        // pylint reports "... on line N" errors on line N (the header, the opening bracket).
+        if let Some(line) = named_line(&diagnostic.message) {
+            diagnostic.line = line;
         }
-        None => Ok(tokens.expect("a program without an error was tokenized")),
-    }
+        diagnostic
+    })
 }
 
 /// N - 1 for a message ending in "on line N".
@@ -61,24 +57,23 @@ fn named_line(message: &str) -> Option<usize> {
     number.parse::<usize>().ok()?.checked_sub(1)
 }
 
-/// CPython's error, on CPython's line, with the tokens when the source was tokenized.
-fn cpython_error(source: &str) -> (Option<Tokens<'_>>, Option<Diagnostic>) {
+/// CPython's error, on CPython's line, or the tokens of a program without one.
+fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     if let Some(offset) = source.find('\0') {
         // ast.parse refuses these before tokenizing (a ValueError in 3.11).
         let line = source[..offset].matches('\n').count();
-        return (
-            None,
-            Some(Diagnostic::new(
-                line,
-                0,
-                CODE,
-                "source code string cannot contain null bytes",
-            )),
-        );
+        return Err(Diagnostic::new(
+            line,
+            0,
+            CODE,
+            "source code string cannot contain null bytes",
+        ));
     }
     let tokens = tokenize(source);
-    let error = analyze(&tokens);
-    (Some(tokens), error)
+    match analyze(&tokens) {
+        Some(error) => Err(error),
+        None => Ok(tokens),
+    }
 }
 
 /// A custom error raised by a grammar rule.
