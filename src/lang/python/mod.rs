@@ -1,5 +1,6 @@
-//! Python: tree-sitter-python parse -> CPython-faithful syntax check -> semantic model ->
-//! small checks. Verdicts never depend on what is installed: imports are not resolved.
+//! Python: CPython-faithful syntax check -> tree-sitter-python's syntax tree (built from
+//! the same tokens, or parsed by tree-sitter) -> semantic model -> small checks.
+//! Verdicts never depend on what is installed: imports are not resolved.
 
 pub mod checks;
 pub mod fields;
@@ -7,6 +8,7 @@ pub mod model;
 pub mod syntax;
 pub mod tokenizer;
 pub mod tree;
+pub mod tree_build;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -102,10 +104,14 @@ pub fn parse_reusing(source: &str) -> Tree {
 pub fn lint(source: &str) -> Vec<Diagnostic> {
     // The syntax check reads only the source (its own CPython-faithful tokenizer and
     // parser), so a program with a syntax error needs no tree-sitter parse at all.
-    if let Some(error) = syntax::check(source) {
-        return vec![error];
-    }
-    let tree = tree::SyntaxTree::from_tree_sitter(&parse_reusing(source));
+    let tokens = match syntax::check_keeping_tokens(source) {
+        Ok(tokens) => tokens,
+        Err(error) => return vec![error],
+    };
+    // Most valid programs get their tree from the same tokens; tree-sitter parses the
+    // rest.
+    let tree = tree_build::build(source, &tokens)
+        .unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
     let model = model::Model::build(source, &tree);
     let ctx = checks::Context::new(source, &tree, &model);
     let mut out = checks::run_all(&ctx);

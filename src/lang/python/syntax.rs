@@ -36,12 +36,19 @@ pub fn first_error(source: &str, _tree: &Tree) -> Option<Diagnostic> {
 
 /// [`first_error`] without a tree-sitter parse.
 pub fn check(source: &str) -> Option<Diagnostic> {
-    let mut diagnostic = cpython_error(source)?;
-    // pylint reports "... on line N" errors on line N (the header, the opening bracket).
-    if let Some(line) = named_line(&diagnostic.message) {
-        diagnostic.line = line;
-    }
-    Some(diagnostic)
+    check_keeping_tokens(source).err()
+}
+
+/// [`check`], keeping the tokens of a program without a syntax error (for
+/// [`super::tree_build`]): the tokenizer runs once.
+pub fn check_keeping_tokens(source: &str) -> Result<Tokens<'_>, Diagnostic> {
+    cpython_error(source).map_err(|mut diagnostic| {
+        // pylint reports "... on line N" errors on line N (the header, the opening bracket).
+        if let Some(line) = named_line(&diagnostic.message) {
+            diagnostic.line = line;
+        }
+        diagnostic
+    })
 }
 
 /// N - 1 for a message ending in "on line N".
@@ -50,12 +57,12 @@ fn named_line(message: &str) -> Option<usize> {
     number.parse::<usize>().ok()?.checked_sub(1)
 }
 
-/// CPython's error, on CPython's line.
-fn cpython_error(source: &str) -> Option<Diagnostic> {
+/// CPython's error, on CPython's line, or the tokens of a program without one.
+fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     if let Some(offset) = source.find('\0') {
         // ast.parse refuses these before tokenizing (a ValueError in 3.11).
         let line = source[..offset].matches('\n').count();
-        return Some(Diagnostic::new(
+        return Err(Diagnostic::new(
             line,
             0,
             CODE,
@@ -63,7 +70,10 @@ fn cpython_error(source: &str) -> Option<Diagnostic> {
         ));
     }
     let tokens = tokenize(source);
-    analyze(&tokens)
+    match analyze(&tokens) {
+        Some(error) => Err(error),
+        None => Ok(tokens),
+    }
 }
 
 /// A custom error raised by a grammar rule.

@@ -297,6 +297,24 @@ impl TreeBuilder {
         debug_assert!(self.open.is_empty(), "every opened node is closed");
         SyntaxTree::from_raw(self.nodes)
     }
+
+    /// [`TreeBuilder::wrap`], leaving the wrapper open: the nodes added next are its
+    /// children until [`TreeBuilder::close`].
+    pub fn wrap_open(&mut self, first: u32, kind: u16, field: u16, named: bool) -> u32 {
+        let index = self.wrap(first, kind, field, named);
+        self.open.push(index);
+        index
+    }
+
+    /// How many nodes are open.
+    pub fn depth(&self) -> usize {
+        self.open.len()
+    }
+
+    /// An added node (its `next` is final only once it is closed).
+    pub fn node(&self, index: u32) -> &Raw {
+        &self.nodes[index as usize]
+    }
 }
 
 /// A node of a [`SyntaxTree`]; cheap to copy.
