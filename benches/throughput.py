@@ -78,8 +78,10 @@ def measure_pylintseq(args, subset, digest):
     """pylintseq's per-row CPU seconds, from benches/pylintseq_driver.py (cached)."""
     exe = ensure_pylintseq(args)
     prefix = args.pylintseq_result or os.path.join(CACHE, f"pylintseq_{digest[:16]}_seed{args.seed}")
+    measured_now = False
     if not os.path.exists(prefix + ".json") or args.fresh_pylintseq:
         if not os.path.exists(prefix + ".jsonl") or args.fresh_pylintseq:
+            measured_now = True
             os.makedirs(os.path.dirname(prefix), exist_ok=True)
             py = os.path.join(os.path.dirname(exe), "python3")
             py = py if os.path.exists(py) else sys.executable
@@ -99,7 +101,8 @@ def measure_pylintseq(args, subset, digest):
         with open(prefix + ".rss.json") as f:
             rss = json.load(f)["rss_mb"]
     return {"samples": len(ok), "cpu": sum(rows[i]["cpu"] for i in ok), "wall": float("nan"), "rss_mb": rss or float("nan"),
-            "ok_rows": ok, "crashed_rows": crashed, "rows_run": len(rows), "cached": prefix, "version": pylintseq_version(exe)}
+            "ok_rows": ok, "crashed_rows": crashed, "rows_run": len(rows), "result": prefix, "cached": not measured_now,
+            "version": pylintseq_version(exe)}
 
 
 def measure_lintseq(args, subset, tmp, threads):
