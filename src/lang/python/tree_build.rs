@@ -1546,22 +1546,20 @@ impl<'a> Builder<'a> {
 
     /// `or` and `and` (`boolean_operator`), over `not`.
     fn disjunction(&mut self, field: u16) -> Built<u32> {
-        let first = self.conjunction(field)?;
-        while self.at("or") {
-            self.wrap(first, KINDS.boolean_operator, FIELDS.left);
-            self.keyword_in(FIELDS.operator)?;
-            self.conjunction(FIELDS.right)?;
-            self.close();
-        }
-        Some(first)
+        self.boolean_chain(field, "or", Self::conjunction)
     }
 
     fn conjunction(&mut self, field: u16) -> Built<u32> {
-        let first = self.inversion(field)?;
-        while self.at("and") {
+        self.boolean_chain(field, "and", Self::inversion)
+    }
+
+    /// `operand (keyword operand)*`, nested to the left as tree-sitter nests it.
+    fn boolean_chain(&mut self, field: u16, keyword: &str, operand: fn(&mut Self, u16) -> Built<u32>) -> Built<u32> {
+        let first = operand(self, field)?;
+        while self.at(keyword) {
             self.wrap(first, KINDS.boolean_operator, FIELDS.left);
             self.keyword_in(FIELDS.operator)?;
-            self.inversion(FIELDS.right)?;
+            operand(self, FIELDS.right)?;
             self.close();
         }
         Some(first)
