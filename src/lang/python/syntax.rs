@@ -21,9 +21,11 @@
 //! [`super::tokenizer`], written so that it looks at the same furthest token as
 //! CPython's PEG parser, with the `invalid_*` rules that real edits trigger.
 
+mod memo;
+
 use tree_sitter::Tree;
 
-use super::tokenizer::{tokenize, ErrorKind, Sym, Token, TokenKind, Tokens};
+use super::tokenizer::{tokenize, ErrorKind, Kept, Sym, Token, TokenKind, Tokens};
 use crate::lang::Diagnostic;
 
 const CODE: &str = "E0001";
@@ -51,6 +53,21 @@ pub fn check_keeping_tokens(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     })
 }
 
+/// [`check`] without reusing anything from earlier checks (to test the reuse against).
+pub fn check_fresh(source: &str) -> Option<Diagnostic> {
+    if source.contains('\0') {
+        return check(source);
+    }
+    let tokens = tokenize(source);
+    let (verdict, _) = analyze(&tokens, &Default::default());
+    verdict.map(|mut diagnostic| {
+        if let Some(line) = named_line(&diagnostic.message) {
+            diagnostic.line = line;
+        }
+        diagnostic
+    })
+}
+
 /// N - 1 for a message ending in "on line N".
 fn named_line(message: &str) -> Option<usize> {
     let (_, number) = message.rsplit_once("on line ")?;
@@ -69,10 +86,23 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
             "source code string cannot contain null bytes",
         ));
     }
-    let tokens = tokenize(source);
-    match analyze(&tokens) {
-        Some(error) => Err(error),
-        None => Ok(tokens),
+    let (tokens, known) = memo::tokenize(source);
+    let (verdict, fresh) = analyze(&tokens, &known);
+    match verdict {
+        Some(error) => {
+            memo::keep(Kept::from_tokens(tokens), known, fresh);
+            Err(error)
+        }
+        None => {
+            let kept = Kept {
+                text: tokens.text.to_string(),
+                tokens: tokens.tokens.clone(),
+                error: None,
+                indent_log: tokens.indent_log.clone(),
+            };
+            memo::keep(kept, known, fresh);
+            Ok(tokens)
+        }
     }
 }
 
@@ -122,17 +152,25 @@ fn tokenizer_override(tokens: &Tokens, furthest_line: usize) -> Option<Diagnosti
     }
 }
 
-fn analyze(tokens: &Tokens) -> Option<Diagnostic> {
-    let mut first = Parser::new(tokens, false, 0);
+/// The verdict on `tokens`, reusing the parses in `known` of statements that did not
+/// change since the last check; also returns the statements parsed now.
+fn analyze(tokens: &Tokens, known: &memo::Known) -> (Option<Diagnostic>, memo::Known) {
+    let mut first = Parser::new(tokens, false, 0, &known[0]);
     let parsed = first.file();
+    let mut fresh = [std::mem::take(&mut first.fresh), Vec::new()];
     match first.stop {
-        Some(Stop::Tokenizer) => return diagnostic_from_tokenizer(tokens),
-        Some(Stop::Raised) => return Some(first.custom_error(tokens)),
-        None if parsed => return None,
+        Some(Stop::Tokenizer) => return (diagnostic_from_tokenizer(tokens), fresh),
+        Some(Stop::Raised) => return (Some(first.custom_error(tokens)), fresh),
+        None if parsed => return (None, fresh),
         None => {}
     }
-    let mut second = Parser::new(tokens, true, first.max_seen);
+    let mut second = Parser::new(tokens, true, first.max_seen, &known[1]);
     second.file();
+    fresh[1] = std::mem::take(&mut second.fresh);
+    (second_pass_verdict(tokens, &first, &second), fresh)
+}
+
+fn second_pass_verdict(tokens: &Tokens, first: &Parser, second: &Parser) -> Option<Diagnostic> {
     match second.stop {
         Some(Stop::Tokenizer) => return diagnostic_from_tokenizer(tokens),
         Some(Stop::Raised) => return Some(second.custom_error(tokens)),
@@ -297,12 +335,19 @@ struct Parser<'a> {
     stop: Option<Stop>,
     raised: Option<Raised>,
     depth: usize,
+    /// The furthest token looked at before the statements being parsed began (see
+    /// [`Parser::statement`]): `max_seen` restarts at each statement.
+    floor: usize,
+    /// Statements parsed by the last check that are unchanged in this one.
+    known: &'a [memo::Parsed],
+    /// Statements parsed without raising in this check.
+    fresh: Vec<memo::Parsed>,
 }
 
 type P<T> = Option<T>;
 
 impl<'a> Parser<'a> {
-    fn new(tokens: &'a Tokens, invalid_rules: bool, max_seen: usize) -> Self {
+    fn new(tokens: &'a Tokens, invalid_rules: bool, max_seen: usize, known: &'a [memo::Parsed]) -> Self {
         Parser {
             tokens: &tokens.tokens,
             live: &tokens.tokens,
@@ -314,6 +359,9 @@ impl<'a> Parser<'a> {
             stop: None,
             raised: None,
             depth: 0,
+            floor: 0,
+            known,
+            fresh: Vec::new(),
         }
     }
 
@@ -461,7 +509,7 @@ impl<'a> Parser<'a> {
 
     /// `RAISE_SYNTAX_ERROR` without a location: CPython blames the furthest token.
     fn raise_at_furthest(&mut self, message: &str) {
-        self.raise_at(self.max_seen, message.to_string())
+        self.raise_at(self.max_seen.max(self.floor), message.to_string())
     }
 
     fn raise_on_line(&mut self, line: usize, message: String) {
@@ -502,7 +550,33 @@ impl<'a> Parser<'a> {
         self.stop.is_none()
     }
 
+    /// One statement, stepped over when the last check parsed the same tokens. Its own
+    /// furthest token is tracked apart (`max_seen` restarts, `floor` keeps the furthest
+    /// before it) so that a statement parsed now can be kept for the next check.
     fn statement(&mut self) -> bool {
+        let start = self.pos;
+        if self.stop.is_none() {
+            if let Some(parsed) = memo::find(self.known, start) {
+                self.pos = parsed.end;
+                self.max_seen = self.max_seen.max(parsed.furthest);
+                return true;
+            }
+        }
+        debug_assert_eq!(self.depth, 0, "statements start outside expressions");
+        let (outer_max, outer_floor) = (self.max_seen, self.floor);
+        self.floor = outer_floor.max(outer_max);
+        self.max_seen = 0;
+        let parsed = self.statement_uncached();
+        let furthest = self.max_seen;
+        self.max_seen = outer_max.max(furthest);
+        self.floor = outer_floor;
+        if parsed && self.stop.is_none() {
+            self.fresh.push(memo::Parsed { start, end: self.pos, furthest });
+        }
+        parsed
+    }
+
+    fn statement_uncached(&mut self) -> bool {
         let Some(token) = self.peek() else {
             return false;
         };
@@ -2347,7 +2421,7 @@ fn fstring_expression_parses(expression: &[u8]) -> bool {
     if tokens.error.is_some() {
         return false;
     }
-    let mut parser = Parser::new(&tokens, false, 0);
+    let mut parser = Parser::new(&tokens, false, 0, &[]);
     parser.star_expressions().is_some()
         && parser.eat_newline()
         && parser.at_kind(TokenKind::EndMarker)

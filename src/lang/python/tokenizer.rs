@@ -293,7 +293,14 @@ pub struct Tokens<'a> {
     pub text: Cow<'a, str>,
     pub tokens: Vec<Token>,
     pub error: Option<TokenizerError>,
+    /// Every INDENT (with the level it opens) and DEDENT, by token index: the
+    /// indentation stack at any line start, for [`retokenize`].
+    pub indent_log: IndentLog,
 }
+
+/// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
+/// (`None`), by token index, in order.
+pub type IndentLog = Vec<(usize, Option<(usize, usize)>)>;
 
 impl Tokens<'_> {
     pub fn text_of(&self, token: &Token) -> &str {
@@ -357,23 +364,163 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
     let text = normalize(source);
     let mut tokenizer = Tokenizer::new(text.as_bytes());
     let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
-    let error = loop {
-        match tokenizer.next_token() {
-            Ok(token) => {
-                let end = token.kind == TokenKind::EndMarker;
-                tokens.push(token);
-                if end {
-                    break None;
-                }
-            }
-            Err(error) => break Some(*error),
-        }
-    };
+    let mut indent_log = Vec::new();
+    let error = tokenizer.run(&mut tokens, &mut indent_log, |_, _| false).err();
     Tokens {
         text,
         tokens,
         error,
+        indent_log,
     }
+}
+
+/// A tokenization kept so that the next program can reuse it (see [`retokenize`]).
+#[derive(Debug, Default)]
+pub struct Kept {
+    pub text: String,
+    pub tokens: Vec<Token>,
+    pub error: Option<TokenizerError>,
+    pub indent_log: IndentLog,
+}
+
+impl Kept {
+    pub fn from_tokens(tokens: Tokens) -> Kept {
+        Kept { text: tokens.text.into_owned(), tokens: tokens.tokens, error: tokens.error, indent_log: tokens.indent_log }
+    }
+}
+
+/// Which tokens [`retokenize`] took over from the kept tokenization unchanged: the
+/// first `head`, and the old ones from `tail_old` on, which are the new ones from
+/// `tail_new` on (moved, same kinds and texts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reused {
+    pub head: usize,
+    pub tail_old: usize,
+    pub tail_new: usize,
+}
+
+/// The indentation stack after the tokens before index `upto`, from an indent log.
+fn stack_at(log: &[(usize, Option<(usize, usize)>)], upto: usize) -> Vec<(usize, usize)> {
+    let mut stack = vec![(0, 0)];
+    for &(_, level) in log.iter().take_while(|(i, _)| *i < upto) {
+        match level {
+            Some(level) => stack.push(level),
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    stack
+}
+
+/// Bytes the two texts share at the start (compared 16 at a time).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n && a[i..i + 16] == b[i..i + 16] {
+        i += 16;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Bytes the two texts share at the end, at most `room`.
+fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + 16 <= room && a[la - i - 16..la - i] == b[lb - i - 16..lb - i] {
+        i += 16;
+    }
+    while i < room && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
+/// [`tokenize`], reusing `kept`, the tokenization of a program that differs from
+/// `source` in one region: the tokens up to the last line start before the region are
+/// copied, the tokenizer restarts there (with the indentation stack it had), and once
+/// it reaches a line start after the region with the same indentation stack as the
+/// kept tokenization had there, the rest is the kept tokens, moved. The result is
+/// exactly what [`tokenize`] gives: the tokenizer reads nothing past the newline of a
+/// NEWLINE token before returning it, and from the same state and the same text it
+/// makes the same tokens.
+pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
+    let text = normalize(source);
+    let (old_text, new_text) = (kept.text.as_bytes(), text.as_bytes());
+    let old = &kept.tokens;
+    let prefix = common_prefix(old_text, new_text);
+    let room = old_text.len().min(new_text.len()) - prefix;
+    let suffix = common_suffix(old_text, new_text, room);
+    // Restart after the last NEWLINE whose newline is in the common prefix.
+    let before = old.partition_point(|t| t.end + 1 < prefix);
+    let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
+    let mut tokens = Vec::with_capacity(old.len() + 16);
+    tokens.extend_from_slice(&old[..head]);
+    let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
+    let mut tokenizer = Tokenizer::new(new_text);
+    if head > 0 {
+        let newline = old[head - 1];
+        tokenizer.pos = newline.end + 1;
+        tokenizer.line = newline.line + 1;
+        tokenizer.indents = stack_at(&indent_log, head);
+    }
+    // Line starts from `sync_from` on are in the common suffix; the kept tokenization is
+    // followed along (index and indentation stack) to find its line start there.
+    let sync_from = new_text.len() - suffix;
+    let shift = |offset: usize| offset + new_text.len() - old_text.len();
+    let mut old_index = head;
+    let mut old_stack = tokenizer.indents.clone();
+    let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
+    let mut synced = None;
+    let error = tokenizer
+        .run(&mut tokens, &mut indent_log, |tokenizer, newline| {
+            let line_start = newline.end + 1;
+            if line_start <= sync_from || kept.error.is_some() {
+                return false;
+            }
+            // The kept NEWLINE ending at the same distance from the end, if any.
+            let old_end = line_start + old_text.len() - new_text.len() - 1;
+            while old_index < old.len() && old[old_index].end < old_end {
+                while let Some(&&(i, level)) = old_log.peek() {
+                    if i > old_index {
+                        break;
+                    }
+                    match level {
+                        Some(level) => old_stack.push(level),
+                        None => {
+                            old_stack.pop();
+                        }
+                    }
+                    old_log.next();
+                }
+                old_index += 1;
+            }
+            let found = old.get(old_index).is_some_and(|t| t.kind == TokenKind::Newline && t.end == old_end);
+            if found && old_stack == tokenizer.indents {
+                synced = Some((old_index + 1, newline.line as isize - old[old_index].line as isize));
+                return true;
+            }
+            false
+        })
+        .err();
+    let Some((tail_old, line_shift)) = synced else {
+        let reused = Reused { head, tail_old: old.len(), tail_new: tokens.len() };
+        return (Tokens { text, tokens, error, indent_log }, reused);
+    };
+    let tail_new = tokens.len();
+    let moved = |t: &Token| Token {
+        start: shift(t.start),
+        end: shift(t.end),
+        line: (t.line as isize + line_shift) as usize,
+        ..*t
+    };
+    tokens.extend(old[tail_old..].iter().map(moved));
+    indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
+    let reused = Reused { head, tail_old, tail_new };
+    (Tokens { text, tokens, error: None, indent_log }, reused)
 }
 
 const EOF: i32 = -1;
@@ -477,6 +624,36 @@ fn is_combining_mark(c: char) -> bool {
 }
 
 impl<'a> Tokenizer<'a> {
+    /// Tokenizes until ENDMARKER, an error, or `stop` (asked after each NEWLINE token)
+    /// says to, appending the tokens and logging INDENTs and DEDENTs.
+    fn run(
+        &mut self,
+        tokens: &mut Vec<Token>,
+        log: &mut IndentLog,
+        mut stop: impl FnMut(&Tokenizer, &Token) -> bool,
+    ) -> Result<(), TokenizerError> {
+        loop {
+            let token = self.next_token().map_err(|error| *error)?;
+            match token.kind {
+                TokenKind::EndMarker => {
+                    tokens.push(token);
+                    return Ok(());
+                }
+                TokenKind::Indent => log.push((tokens.len(), self.indents.last().copied())),
+                TokenKind::Dedent => log.push((tokens.len(), None)),
+                TokenKind::Newline => {
+                    tokens.push(token);
+                    if stop(self, &token) {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            tokens.push(token);
+        }
+    }
+
     fn new(buf: &'a [u8]) -> Self {
         Tokenizer {
             buf,

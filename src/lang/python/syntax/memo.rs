@@ -1,0 +1,212 @@
+//! Tokens and statement parses kept from one syntax check to the next.
+//!
+//! The sampler checks many states of one program, each a few lines away from the last,
+//! and a long module's states are mostly the same statements again. The tokens are
+//! re-made only around the edit ([`retokenize`]). A statement's parse (accepted or not,
+//! where it ends, the furthest token it looked at) depends only on the tokens from its
+//! first to its furthest one: their kinds, keywords and operators, bracket levels and
+//! texts. Line numbers and offsets only ever go into error messages, and only a
+//! statement that raised nothing is kept. So when a statement's tokens were taken over
+//! unchanged from the last check, so is its parse, and the parser steps over it. Each
+//! pass (plain, then with the `invalid_*` rules) keeps its own statements: the second
+//! pass may raise in a statement the first accepted.
+
+use std::cell::RefCell;
+
+use super::super::tokenizer::{retokenize, Kept, Reused, Tokens};
+
+/// A statement that parsed without raising: token indices of its first token, of the
+/// token after it, and of the furthest token the parse looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Parsed {
+    pub start: usize,
+    pub end: usize,
+    pub furthest: usize,
+}
+
+/// The parses of the statements of one token list, sorted by `start`, one list per pass.
+pub(super) type Known = [Vec<Parsed>; 2];
+
+/// What the last check on this thread leaves to the next.
+#[derive(Default)]
+struct Last {
+    kept: Kept,
+    known: Known,
+}
+
+thread_local! {
+    static LAST: RefCell<Last> = RefCell::new(Last::default());
+}
+
+/// Tokenizes `source` reusing the last check's tokens, and returns the last check's
+/// statement parses that are still valid, moved to the new token indices.
+pub(super) fn tokenize(source: &str) -> (Tokens<'_>, Known) {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let (tokens, reused) = retokenize(source, &last.kept);
+        let known = std::mem::take(&mut last.known);
+        (tokens, known.map(|parsed| carry(parsed, reused)))
+    })
+}
+
+fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
+    let moved = |i: usize| i + reused.tail_new - reused.tail_old;
+    parsed.retain_mut(|p| {
+        if p.furthest < reused.head {
+            true
+        } else if p.start >= reused.tail_old {
+            *p = Parsed { start: moved(p.start), end: moved(p.end), furthest: moved(p.furthest) };
+            true
+        } else {
+            false
+        }
+    });
+    parsed
+}
+
+/// Keeps the tokens and `known` (the carried-over statements plus those parsed now)
+/// for the next check.
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known) {
+    for (list, mut new) in known.iter_mut().zip(fresh) {
+        if new.is_empty() {
+            continue;
+        }
+        list.append(&mut new);
+        list.sort_unstable_by_key(|p| p.start);
+        list.dedup_by_key(|p| p.start);
+    }
+    LAST.with(|last| *last.borrow_mut() = Last { kept, known });
+}
+
+/// The kept parse of the statement starting at token `start`, if any.
+pub(super) fn find(known: &[Parsed], start: usize) -> Option<Parsed> {
+    known.binary_search_by_key(&start, |p| p.start).ok().map(|i| known[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::super::super::tokenizer::{tokenize, Kept};
+    use super::super::{check, check_fresh};
+    use super::retokenize;
+    use crate::lang::{python, CheckInfo, Diagnostic, Language};
+    use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
+
+    /// Python, but every lint call also checks that the reused tokens and verdict are
+    /// exactly the ones made from scratch.
+    struct Checked {
+        kept: Mutex<Kept>,
+        calls: Mutex<usize>,
+    }
+
+    impl Checked {
+        fn compare(&self, source: &str) {
+            let mut kept = self.kept.lock().unwrap();
+            let (again, _) = retokenize(source, &kept);
+            let full = tokenize(source);
+            assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
+            assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
+            assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
+            *kept = Kept::from_tokens(full);
+            assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
+            *self.calls.lock().unwrap() += 1;
+        }
+    }
+
+    impl Language for Checked {
+        fn name(&self) -> &'static str {
+            "checked-python"
+        }
+        fn aliases(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn fence_tags(&self) -> &'static [&'static str] {
+            &["python"]
+        }
+        fn extensions(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn comment_prefixes(&self) -> &'static [&'static str] {
+            &["#"]
+        }
+        fn checks(&self) -> &'static [CheckInfo] {
+            &[]
+        }
+        fn grammar(&self) -> tree_sitter::Language {
+            tree_sitter_python::LANGUAGE.into()
+        }
+        fn lint(&self, source: &str) -> Vec<Diagnostic> {
+            self.compare(source);
+            python::lint(source)
+        }
+    }
+
+    fn programs() -> Vec<String> {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut out = Vec::new();
+        for path in ["fixtures/corpus/stdlib_sample.jsonl", "fixtures/humaneval.jsonl"] {
+            let text = std::fs::read_to_string(format!("{root}/{path}")).expect("fixture");
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let row: serde_json::Value = serde_json::from_str(line).expect("a JSON row");
+                let code = row["response"].as_str().or_else(|| row["completion"].as_str()).unwrap_or("");
+                out.push(crate::lintseq::fence::strip_chain_of_thought(code, &["python"]).into_owned());
+            }
+        }
+        out
+    }
+
+    /// The sampler's own sequences of states, on every fixture program with three seeds:
+    /// tokens and verdicts with reuse equal those made from scratch.
+    #[test]
+    fn reuse_gives_what_a_fresh_check_gives_on_sampled_states() {
+        let lang = Checked { kept: Mutex::new(Kept::default()), calls: Mutex::new(0) };
+        let cfg = SamplerConfig::default();
+        for (row, program) in programs().iter().enumerate() {
+            for seed in 0..3 {
+                let _ = sample_deletions(&lang, program, &cfg, &mut path_rng(seed, row as u64, 0));
+            }
+        }
+        let calls = *lang.calls.lock().unwrap();
+        assert!(calls > 5_000, "only {calls} lint calls compared");
+    }
+
+    /// Edits the sampler never makes (insertions, changed indentation, brackets and
+    /// strings opened and closed, text swapped between programs): still exact.
+    #[test]
+    fn reuse_gives_what_a_fresh_check_gives_on_arbitrary_edits() {
+        let lang = Checked { kept: Mutex::new(Kept::default()), calls: Mutex::new(0) };
+        let programs = programs();
+        let mut rng = 7u64;
+        let mut next = |bound: usize| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((rng >> 33) as usize) % bound.max(1)
+        };
+        let pieces = ["(", ")", "'''", "\"", "\\", "    ", "\t", "if x:", "else:", "# c", "\n", "\n    ", "\n\n", "def f():\n", "x = [\n"];
+        for program in programs.iter().take(80) {
+            let mut state = program.clone();
+            for _ in 0..12 {
+                let mut at = next(state.len() + 1);
+                while !state.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match next(3) {
+                    0 => state.insert_str(at, pieces[next(pieces.len())]),
+                    1 => {
+                        let mut end = (at + next(40)).min(state.len());
+                        while !state.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        state.replace_range(at..end, "");
+                    }
+                    _ => {
+                        let lines: Vec<&str> = state.split('\n').collect();
+                        let drop = next(lines.len());
+                        state = lines.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+                    }
+                }
+                lang.compare(&state);
+            }
+        }
+    }
+}
