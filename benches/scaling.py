@@ -9,7 +9,10 @@ the process (os.wait4), less the tool's fixed cost, divided by the samples writt
 the cost per sample. The fixed cost (process start, imports, thread pool, output file)
 is the CPU time of a run on one one-line program; without it, sizes with few programs
 would carry a few milliseconds of start-up per sample. lintseq
-is timed --repeat times (min kept). pylintseq is measured only for the sizes in
+is timed --repeat times (min kept), on the programs repeated in turn (p1 p2 .. pk p1 p2 ..)
+until a run does about --work rows' worth of work, so that its CPU time is far above the
+kernel's accounting granularity (a few ms): a 100-row run of 25-line programs takes
+about 20 ms, too short to time on its own. pylintseq is measured only for the sizes in
 --pylintseq-sizes (a 1,600-line module costs it tens of minutes of CPU) and its results
 are cached in out/throughput/ (keyed by the input's SHA-256).
 
@@ -79,9 +82,12 @@ def main():
     ap.add_argument("--pylintseq", default="pylintseq")
     ap.add_argument("--pylintseq-sizes", default="25,100,400")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--copies", default="20,200,40,4",
+                    help="how many times lintseq's input repeats the programs, per size (25,100,400,1600)")
     args = ap.parse_args()
     py_sizes = {int(s) for s in args.pylintseq_sizes.split(",") if s}
     lintseq = os.path.abspath(args.lintseq)
+    copies = dict(zip((25, 100, 400, 1600), (int(c) for c in args.copies.split(","))))
     table = []
     with tempfile.TemporaryDirectory() as tmp:
         trivial = os.path.join(tmp, "fixed.jsonl")
@@ -97,7 +103,12 @@ def main():
                 for row in rows:
                     f.write(json.dumps(row) + "\n")
             mean_lines = sum(map(lines_of, rows)) / len(rows)
-            ours = time_tool([lintseq, "-q"], path, tmp, f"rs{size}", args.repeat)
+            repeated = os.path.join(tmp, f"len{size}_x{copies[size]}.jsonl")
+            with open(repeated, "w") as f:
+                for _ in range(copies[size]):
+                    for row in rows:
+                        f.write(json.dumps(row) + "\n")
+            ours = time_tool([lintseq, "-q"], repeated, tmp, f"rs{size}", args.repeat)
             entry = {"size": size, "programs": len(rows), "mean_lines": mean_lines,
                      "lintseq_ms_per_sample": 1000 * max(ours["cpu"] - fixed, 0) / max(ours["samples"], 1), "lintseq_samples": ours["samples"]}
             if size in py_sizes and py_fixed is None:

@@ -41,6 +41,8 @@ pub struct Deletions {
 /// A program split into lines the way LintSeq addresses them (`code.split("\n")`).
 pub struct Program<'a> {
     pub lines: Vec<&'a str>,
+    /// Bytes of the whole program (the most any state takes).
+    len: usize,
     indents: Vec<usize>,
     dependent_ends: Vec<usize>,
 }
@@ -50,14 +52,14 @@ impl<'a> Program<'a> {
         let lines: Vec<&str> = code.split('\n').collect();
         let indents = line_indents(&lines);
         let dependent_ends = lang.dependent_ends(&lines);
-        Program { lines, indents, dependent_ends }
+        Program { lines, len: code.len(), indents, dependent_ends }
     }
 
     /// The text of the program with the lines marked in `deleted` removed, and for each
     /// line of that text its index in the original program.
     pub fn render(&self, deleted: &[bool]) -> (String, Vec<usize>) {
-        let mut text = String::new();
-        let mut origin = Vec::new();
+        let mut text = String::with_capacity(self.len);
+        let mut origin = Vec::with_capacity(self.lines.len());
         for (i, line) in self.lines.iter().enumerate() {
             if deleted[i] {
                 continue;

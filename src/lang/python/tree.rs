@@ -160,7 +160,12 @@ pub struct TreeBuilder {
 
 impl TreeBuilder {
     pub fn new() -> Self {
-        TreeBuilder { nodes: Vec::with_capacity(256), open: Vec::with_capacity(32) }
+        Self::with_capacity(256)
+    }
+
+    /// A builder with room for `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Self {
+        TreeBuilder { nodes: Vec::with_capacity(nodes), open: Vec::with_capacity(32) }
     }
 
     /// Starts a node at byte `start` (row and byte column `position`). Its end is set by

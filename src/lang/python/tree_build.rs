@@ -462,6 +462,7 @@ impl<'a> Builder<'a> {
         if gap_start < bytes.len() {
             scan_gap(bytes, gap_start, bytes.len(), false, &mut comments)?;
         }
+        let comments_len = comments.len();
         Some(Builder {
             src,
             toks,
@@ -473,7 +474,8 @@ impl<'a> Builder<'a> {
             unsure: false,
             last_end: 0,
             last_row: 0,
-            out: TreeBuilder::new(),
+            // Trees have about twice as many nodes as tokens (comments included).
+            out: TreeBuilder::with_capacity(2 * toks.len() + comments_len + 16),
         })
     }
 
