@@ -110,11 +110,18 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     };
     // Most valid programs get their tree from the same tokens; tree-sitter parses the
     // rest.
-    let tree = tree_build::build(source, &tokens)
-        .unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
-    let model = model::Model::build(source, &tree);
-    let ctx = checks::Context::new(source, &tree, &model);
-    let mut out = checks::run_all(&ctx);
+    let built = tree_build::build(source, &tokens);
+    let ours = built.is_some();
+    let tree = built.unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
+    let mut out = {
+        let model = model::Model::build(source, &tree);
+        let ctx = checks::Context::new(source, &tree, &model);
+        checks::run_all(&ctx)
+    };
+    if ours {
+        // The next state's tree copies this one's unchanged statements.
+        tree_build::keep(tree);
+    }
     out.sort();
     out.dedup();
     out

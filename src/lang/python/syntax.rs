@@ -86,11 +86,11 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
             "source code string cannot contain null bytes",
         ));
     }
-    let (tokens, known) = memo::tokenize(source);
+    let (mut tokens, known, reused) = memo::tokenize(source);
     let (verdict, fresh) = analyze(&tokens, &known);
     match verdict {
         Some(error) => {
-            memo::keep(Kept::from_tokens(tokens), known, fresh);
+            memo::keep(Kept::from_tokens(tokens), known, fresh, reused, false);
             Err(error)
         }
         None => {
@@ -100,7 +100,7 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
                 error: None,
                 indent_log: tokens.indent_log.clone(),
             };
-            memo::keep(kept, known, fresh);
+            (tokens.since_last_valid, tokens.generation) = memo::keep(kept, known, fresh, reused, true);
             Ok(tokens)
         }
     }

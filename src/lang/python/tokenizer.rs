@@ -296,6 +296,12 @@ pub struct Tokens<'a> {
     /// Every INDENT (with the level it opens) and DEDENT, by token index: the
     /// indentation stack at any line start, for [`retokenize`].
     pub indent_log: IndentLog,
+    /// Set by the syntax check on a program without a syntax error: which of these
+    /// tokens are those of the last such program checked on this thread (its
+    /// `generation`, and the tokens taken over unchanged).
+    pub since_last_valid: Option<(u64, Reused)>,
+    /// Which program without a syntax error these tokens are (0: none).
+    pub generation: u64,
 }
 
 /// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
@@ -371,6 +377,8 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         tokens,
         error,
         indent_log,
+        since_last_valid: None,
+        generation: 0,
     }
 }
 
@@ -397,6 +405,35 @@ pub struct Reused {
     pub head: usize,
     pub tail_old: usize,
     pub tail_new: usize,
+}
+
+impl Reused {
+    /// Every one of `len` tokens, unchanged.
+    pub fn all(len: usize) -> Reused {
+        Reused { head: len, tail_old: 0, tail_new: 0 }
+    }
+
+    /// This mapping (old -> middle) followed by `next` (middle -> new): the old tokens
+    /// that are new tokens through both.
+    pub fn then(self, next: Reused) -> Reused {
+        let middle = self.tail_new.max(next.tail_old);
+        Reused {
+            head: self.head.min(next.head),
+            tail_old: self.tail_old + (middle - self.tail_new),
+            tail_new: next.tail_new + (middle - next.tail_old),
+        }
+    }
+
+    /// The old index of new token `index`, when it is one taken over.
+    pub fn old_index(&self, index: usize) -> Option<usize> {
+        if index < self.head {
+            Some(index)
+        } else if index >= self.tail_new {
+            Some(index - self.tail_new + self.tail_old)
+        } else {
+            None
+        }
+    }
 }
 
 /// The indentation stack after the tokens before index `upto`, from an indent log.
@@ -508,7 +545,7 @@ pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
         .err();
     let Some((tail_old, line_shift)) = synced else {
         let reused = Reused { head, tail_old: old.len(), tail_new: tokens.len() };
-        return (Tokens { text, tokens, error, indent_log }, reused);
+        return (Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused);
     };
     let tail_new = tokens.len();
     let moved = |t: &Token| Token {
@@ -520,7 +557,7 @@ pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
     tokens.extend(old[tail_old..].iter().map(moved));
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    (Tokens { text, tokens, error: None, indent_log }, reused)
+    (Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused)
 }
 
 const EOF: i32 = -1;

@@ -131,6 +131,11 @@ impl SyntaxTree {
         &self.nodes
     }
 
+    /// The nodes, for [`TreeBuilder::append_moved`].
+    pub fn into_raw(self) -> Vec<Raw> {
+        self.nodes
+    }
+
     /// The first difference from `other`, as a readable line, or `None` when the trees
     /// are the same (same nodes, kinds, fields, flags, ranges and positions).
     pub fn first_difference(&self, other: &SyntaxTree) -> Option<String> {
@@ -309,6 +314,26 @@ impl TreeBuilder {
         let index = self.wrap(first, kind, field, named);
         self.open.push(index);
         index
+    }
+
+    /// Appends `nodes`, indices `first..` of another tree, moved `node_shift` indices,
+    /// `byte_shift` bytes and `row_shift` rows; those whose parent is not among them
+    /// become children of the innermost open node.
+    pub fn append_moved(&mut self, nodes: &[Raw], first: u32, node_shift: i64, byte_shift: i64, row_shift: i64) {
+        let parent = self.open.last().copied().unwrap_or(NONE);
+        let last = first + nodes.len() as u32;
+        let index = |i: u32| (i as i64 + node_shift) as u32;
+        let byte = |b: u32| (b as i64 + byte_shift) as u32;
+        let row = |r: u32| (r as i64 + row_shift) as u32;
+        self.nodes.extend(nodes.iter().map(|n| Raw {
+            start: byte(n.start),
+            end: byte(n.end),
+            start_row: row(n.start_row),
+            end_row: row(n.end_row),
+            parent: if (first..last).contains(&n.parent) { index(n.parent) } else { parent },
+            next: index(n.next),
+            ..*n
+        }));
     }
 
     /// How many nodes are open.

@@ -29,12 +29,13 @@
 //!   their own), `string_end`.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use tree_sitter::Point;
 
-use super::tokenizer::{Token, TokenKind, Tokens};
-use super::tree::{SyntaxTree, TreeBuilder};
+use super::tokenizer::{Reused, Token, TokenKind, Tokens};
+use super::tree::{Raw, SyntaxTree, TreeBuilder};
 
 /// Kind ids of the nodes the builder emits, looked up once.
 struct Kinds {
@@ -411,12 +412,113 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         }
     }
     // (`\r` is translated, so a source with one never passes.)
+    let previous = LAST_TREE.with(|last| {
+        let mut last = last.borrow_mut();
+        let (generation, map) = tokens.since_last_valid?;
+        if generation != last.generation {
+            return None;
+        }
+        Some(Previous { nodes: last.nodes.take()?, statements: std::mem::take(&mut last.statements), map })
+    });
+    let built = Builder::new(source, &tokens.tokens).and_then(|mut builder| {
+        builder.previous = previous;
+        builder.module()?;
+        (!builder.unsure).then_some(builder)
+    });
+    LAST_TREE.with(|last| {
+        let mut last = last.borrow_mut();
+        *last = LastTree::default();
+        if let Some(builder) = &built {
+            last.generation = tokens.generation;
+            last.statements = builder.statements.clone();
+            last.statements.sort_unstable_by_key(|s| s.start);
+        }
+    });
+    Some(built?.out.finish())
+}
+
+/// [`build`] without copying from the last tree (to test the copying against).
+#[cfg(test)]
+fn build_fresh(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
     let mut builder = Builder::new(source, &tokens.tokens)?;
     builder.module()?;
-    if builder.unsure {
-        return None;
+    (!builder.unsure).then(|| builder.out.finish())
+}
+
+/// Hands the tree [`build`] returned back, so that the next build (of a program a few
+/// lines away) can copy the statements that did not change.
+pub fn keep(tree: SyntaxTree) {
+    LAST_TREE.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.generation != 0 {
+            last.nodes = Some(tree.into_raw());
+        }
+    });
+}
+
+/// A statement of the last tree built on this thread, as [`Builder::statement`] built it.
+///
+/// What the builder makes of a statement depends only on its tokens, the text between
+/// them, the token after it (where a block's trailing comments go depends on it), the
+/// indentation of the enclosing block and how deep the statement is; positions shift with
+/// the text. So a statement whose tokens through the one after it were taken over
+/// unchanged (see [`Tokens::since_last_valid`]), at the same indentation and depth, is
+/// copied from the last tree, moved, instead of built again.
+#[derive(Debug, Clone, Copy)]
+struct Statement {
+    /// Its first token and the token after it.
+    start: usize,
+    end: usize,
+    /// Its nodes (the statements of a line of `;`-separated ones, and their comments):
+    /// indices `nodes.0..nodes.1` of the tree.
+    nodes: (u32, u32),
+    /// How many comments and line continuations it emitted.
+    comments: usize,
+    indent: usize,
+    depth: usize,
+    /// Byte and row of its first token; end and row of what it emitted last.
+    start_byte: u32,
+    start_row: usize,
+    last_end: u32,
+    last_row: usize,
+}
+
+impl Statement {
+    /// The same statement `tokens` tokens, `bytes` bytes and `rows` rows further on, its
+    /// nodes `nodes` further on.
+    fn moved(self, tokens: isize, nodes: i64, bytes: i64, rows: i64) -> Statement {
+        Statement {
+            start: self.start.wrapping_add_signed(tokens),
+            end: self.end.wrapping_add_signed(tokens),
+            nodes: ((self.nodes.0 as i64 + nodes) as u32, (self.nodes.1 as i64 + nodes) as u32),
+            start_byte: (self.start_byte as i64 + bytes) as u32,
+            start_row: (self.start_row as i64 + rows) as usize,
+            last_end: (self.last_end as i64 + bytes) as u32,
+            last_row: (self.last_row as i64 + rows) as usize,
+            ..self
+        }
     }
-    Some(builder.out.finish())
+}
+
+/// The last tree built on this thread (once handed back by [`keep`]), its statements,
+/// and the number of the program it is the tree of.
+#[derive(Default)]
+struct LastTree {
+    generation: u64,
+    nodes: Option<Vec<Raw>>,
+    statements: Vec<Statement>,
+}
+
+thread_local! {
+    static LAST_TREE: RefCell<LastTree> = RefCell::new(LastTree::default());
+}
+
+/// What a build may copy from: the last tree, its statements (sorted by first token),
+/// and which of its tokens are which of the new ones.
+struct Previous {
+    nodes: Vec<Raw>,
+    statements: Vec<Statement>,
+    map: Reused,
 }
 
 /// `None`: the builder is not sure of tree-sitter's tree (the caller falls back).
@@ -441,6 +543,10 @@ struct Builder<'a> {
     last_end: u32,
     last_row: usize,
     out: TreeBuilder,
+    /// The last tree, to copy unchanged statements from.
+    previous: Option<Previous>,
+    /// The statements of this tree (built or copied).
+    statements: Vec<Statement>,
 }
 
 impl<'a> Builder<'a> {
@@ -476,6 +582,8 @@ impl<'a> Builder<'a> {
             last_row: 0,
             // Trees have about twice as many nodes as tokens (comments included).
             out: TreeBuilder::with_capacity(2 * toks.len() + comments_len + 16),
+            previous: None,
+            statements: Vec::new(),
         })
     }
 
@@ -666,7 +774,76 @@ impl<'a> Builder<'a> {
         Some(())
     }
 
+    /// One statement: copied from the last tree when it is unchanged, else built (and
+    /// recorded for the next build). The comments before it go to the enclosing node
+    /// first, as the statement's first node would flush them.
     fn statement(&mut self) -> Built {
+        let t = self.tok();
+        self.flush(t.start);
+        if self.copy_statement() {
+            return Some(());
+        }
+        let (start, first, comments, indent, depth) =
+            (self.pos, self.out.len() as u32, self.next_comment, self.indent, self.out.depth());
+        self.statement_uncached()?;
+        if !self.unsure {
+            self.statements.push(Statement {
+                start,
+                end: self.pos,
+                nodes: (first, self.out.len() as u32),
+                comments: self.next_comment - comments,
+                indent,
+                depth,
+                start_byte: t.start as u32,
+                start_row: t.line,
+                last_end: self.last_end,
+                last_row: self.last_row,
+            });
+        }
+        Some(())
+    }
+
+    /// Copies the statement at the current token from the last tree, if it is there
+    /// unchanged (see [`Statement`]).
+    fn copy_statement(&mut self) -> bool {
+        let Some(previous) = &self.previous else {
+            return false;
+        };
+        let map = previous.map;
+        let Some(old_start) = map.old_index(self.pos) else {
+            return false;
+        };
+        let Ok(at) = previous.statements.binary_search_by_key(&old_start, |s| s.start) else {
+            return false;
+        };
+        let s = previous.statements[at];
+        if s.indent != self.indent || s.depth != self.out.depth() {
+            return false;
+        }
+        // Its tokens through the one after it, all taken over from one side.
+        let token_shift = if s.end < map.head {
+            0
+        } else if s.start >= map.tail_old {
+            map.tail_new as isize - map.tail_old as isize
+        } else {
+            return false;
+        };
+        let t = self.toks[self.pos];
+        let byte_shift = t.start as i64 - s.start_byte as i64;
+        let row_shift = t.line as i64 - s.start_row as i64;
+        let node_shift = self.out.len() as i64 - s.nodes.0 as i64;
+        let nodes = &previous.nodes[s.nodes.0 as usize..s.nodes.1 as usize];
+        self.out.append_moved(nodes, s.nodes.0, node_shift, byte_shift, row_shift);
+        let inner = previous.statements[at..].iter().take_while(|inner| inner.start < s.end);
+        self.statements.extend(inner.map(|inner| inner.moved(token_shift, node_shift, byte_shift, row_shift)));
+        self.pos = s.end.wrapping_add_signed(token_shift);
+        self.next_comment += s.comments;
+        self.last_end = (s.last_end as i64 + byte_shift) as u32;
+        self.last_row = (s.last_row as i64 + row_shift) as usize;
+        true
+    }
+
+    fn statement_uncached(&mut self) -> Built {
         let t = self.tok();
         match t.kind {
             TokenKind::Name => match self.text(t) {
@@ -1970,6 +2147,8 @@ impl<'a> Builder<'a> {
             last_end: open as u32 + 1,
             last_row: 0,
             out: std::mem::take(&mut self.out),
+            previous: None,
+            statements: Vec::new(),
         };
         let parsed = inner.expressions(f.expression).filter(|_| inner.at_kind(TokenKind::Newline));
         self.out = std::mem::take(&mut inner.out);
@@ -2273,9 +2452,82 @@ fn escape_length(text: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::super::fields::kind_name;
     use super::super::tree::SyntaxTree;
     use super::super::{parse, syntax};
+    use crate::lang::{python, CheckInfo, Diagnostic, Language};
+    use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
+
+    /// Python, but every lint call on a state without a syntax error also builds its tree
+    /// copying from the last one and from scratch, and checks that the two are the same
+    /// (and tree-sitter's).
+    struct Compared {
+        built: Mutex<(usize, usize)>,
+    }
+
+    impl Language for Compared {
+        fn name(&self) -> &'static str {
+            "compared-python"
+        }
+        fn aliases(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn fence_tags(&self) -> &'static [&'static str] {
+            &["python"]
+        }
+        fn extensions(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn comment_prefixes(&self) -> &'static [&'static str] {
+            &["#"]
+        }
+        fn checks(&self) -> &'static [CheckInfo] {
+            &[]
+        }
+        fn grammar(&self) -> tree_sitter::Language {
+            tree_sitter_python::LANGUAGE.into()
+        }
+        fn lint(&self, source: &str) -> Vec<Diagnostic> {
+            if let Ok(tokens) = syntax::check_keeping_tokens(source) {
+                let copied = super::build(source, &tokens);
+                let fresh = super::build_fresh(source, &tokens);
+                assert_eq!(copied.as_ref().map(|t| t.raw().to_vec()), fresh.as_ref().map(|t| t.raw().to_vec()), "{source:?}");
+                let mut built = self.built.lock().unwrap();
+                built.0 += 1;
+                if let Some(tree) = copied {
+                    let theirs = SyntaxTree::from_tree_sitter(&parse(source));
+                    assert_eq!(tree.first_difference(&theirs), None, "{source:?}");
+                    built.1 += 1;
+                    super::keep(tree);
+                }
+            }
+            python::lint(source)
+        }
+    }
+
+    /// The sampler's own sequences of states on every fixture program, three seeds each:
+    /// a tree that copies the unchanged statements of the last one is the tree built from
+    /// scratch, and tree-sitter's.
+    #[test]
+    fn copied_statements_give_the_tree_built_from_scratch() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let lang = Compared { built: Mutex::new((0, 0)) };
+        let cfg = SamplerConfig::default();
+        let mut row = 0;
+        for path in ["fixtures/corpus/stdlib_sample.jsonl", "fixtures/humaneval.jsonl"] {
+            for program in programs(&format!("{root}/{path}")) {
+                for seed in 0..3 {
+                    let _ = sample_deletions(&lang, &program, &cfg, &mut path_rng(seed, row, 0));
+                }
+                row += 1;
+            }
+        }
+        let (valid, ours) = *lang.built.lock().unwrap();
+        eprintln!("{valid} valid states, {ours} trees built by us");
+        assert!(ours > 2_000 && ours * 100 >= valid * 95, "{ours} of {valid}");
+    }
 
     /// The programs of a JSONL file (the code of `response`, or of `completion`).
     fn programs(path: &str) -> Vec<String> {

@@ -32,6 +32,10 @@ pub(super) type Known = [Vec<Parsed>; 2];
 struct Last {
     kept: Kept,
     known: Known,
+    /// The tokens of the last program without a syntax error that are still those of the
+    /// last check, and that program's number (see [`Tokens::since_last_valid`]).
+    since_valid: Option<Reused>,
+    generation: u64,
 }
 
 thread_local! {
@@ -39,13 +43,14 @@ thread_local! {
 }
 
 /// Tokenizes `source` reusing the last check's tokens, and returns the last check's
-/// statement parses that are still valid, moved to the new token indices.
-pub(super) fn tokenize(source: &str) -> (Tokens<'_>, Known) {
+/// statement parses that are still valid, moved to the new token indices, and which
+/// tokens were taken over.
+pub(super) fn tokenize(source: &str) -> (Tokens<'_>, Known, Reused) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let (tokens, reused) = retokenize(source, &last.kept);
         let known = std::mem::take(&mut last.known);
-        (tokens, known.map(|parsed| carry(parsed, reused)))
+        (tokens, known.map(|parsed| carry(parsed, reused)), reused)
     })
 }
 
@@ -65,8 +70,9 @@ fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
 }
 
 /// Keeps the tokens and `known` (the carried-over statements plus those parsed now)
-/// for the next check.
-pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known) {
+/// for the next check. For a program without a syntax error (`valid`), returns its
+/// number and its link to the last such program (for [`Tokens::since_last_valid`]).
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: bool) -> (Option<(u64, Reused)>, u64) {
     for (list, mut new) in known.iter_mut().zip(fresh) {
         if new.is_empty() {
             continue;
@@ -75,7 +81,21 @@ pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known) {
         list.sort_unstable_by_key(|p| p.start);
         list.dedup_by_key(|p| p.start);
     }
-    LAST.with(|last| *last.borrow_mut() = Last { kept, known });
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        let since = last.since_valid.map(|m| m.then(reused));
+        let tokens = kept.tokens.len();
+        last.kept = kept;
+        last.known = known;
+        if !valid {
+            last.since_valid = since;
+            return (None, 0);
+        }
+        let link = since.map(|m| (last.generation, m));
+        last.generation += 1;
+        last.since_valid = Some(Reused::all(tokens));
+        (link, last.generation)
+    })
 }
 
 /// The kept parse of the statement starting at token `start`, if any.
