@@ -371,7 +371,7 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
     let mut tokenizer = Tokenizer::new(text.as_bytes());
     let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
     let mut indent_log = Vec::new();
-    let error = tokenizer.run(&mut tokens, &mut indent_log, |_, _| false).err();
+    let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
     Tokens {
         text,
         tokens,
@@ -484,18 +484,20 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 /// exactly what [`tokenize`] gives: the tokenizer reads nothing past the newline of a
 /// NEWLINE token before returning it, and from the same state and the same text it
 /// makes the same tokens.
-pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
+pub fn retokenize(source: &str, kept: Kept) -> (Tokens<'_>, Reused) {
     let text = normalize(source);
     let (old_text, new_text) = (kept.text.as_bytes(), text.as_bytes());
-    let old = &kept.tokens;
+    // The kept tokens become the new ones in place: the head stays, the middle is
+    // replaced and the tail moved.
+    let mut tokens = kept.tokens;
+    let old = &tokens;
     let prefix = common_prefix(old_text, new_text);
     let room = old_text.len().min(new_text.len()) - prefix;
     let suffix = common_suffix(old_text, new_text, room);
     // Restart after the last NEWLINE whose newline is in the common prefix.
     let before = old.partition_point(|t| t.end + 1 < prefix);
     let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
-    let mut tokens = Vec::with_capacity(old.len() + 16);
-    tokens.extend_from_slice(&old[..head]);
+    let mut middle = Vec::new();
     let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
     let mut tokenizer = Tokenizer::new(new_text);
     if head > 0 {
@@ -513,7 +515,7 @@ pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
     let mut synced = None;
     let error = tokenizer
-        .run(&mut tokens, &mut indent_log, |tokenizer, newline| {
+        .run(head, &mut middle, &mut indent_log, |tokenizer, newline| {
             let line_start = newline.end + 1;
             if line_start <= sync_from || kept.error.is_some() {
                 return false;
@@ -543,18 +545,20 @@ pub fn retokenize<'a>(source: &'a str, kept: &Kept) -> (Tokens<'a>, Reused) {
             false
         })
         .err();
+    let old_len = old.len();
     let Some((tail_old, line_shift)) = synced else {
-        let reused = Reused { head, tail_old: old.len(), tail_new: tokens.len() };
+        tokens.truncate(head);
+        tokens.append(&mut middle);
+        let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
         return (Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused);
     };
-    let tail_new = tokens.len();
-    let moved = |t: &Token| Token {
-        start: shift(t.start),
-        end: shift(t.end),
-        line: (t.line as isize + line_shift) as usize,
-        ..*t
-    };
-    tokens.extend(old[tail_old..].iter().map(moved));
+    let tail_new = head + middle.len();
+    tokens.splice(head..tail_old, middle);
+    for t in &mut tokens[tail_new..] {
+        t.start = shift(t.start);
+        t.end = shift(t.end);
+        t.line = (t.line as isize + line_shift) as usize;
+    }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
     (Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused)
@@ -663,8 +667,10 @@ fn is_combining_mark(c: char) -> bool {
 impl<'a> Tokenizer<'a> {
     /// Tokenizes until ENDMARKER, an error, or `stop` (asked after each NEWLINE token)
     /// says to, appending the tokens and logging INDENTs and DEDENTs.
+    /// The tokens' indices (in the log) start at `base`.
     fn run(
         &mut self,
+        base: usize,
         tokens: &mut Vec<Token>,
         log: &mut IndentLog,
         mut stop: impl FnMut(&Tokenizer, &Token) -> bool,
@@ -676,8 +682,8 @@ impl<'a> Tokenizer<'a> {
                     tokens.push(token);
                     return Ok(());
                 }
-                TokenKind::Indent => log.push((tokens.len(), self.indents.last().copied())),
-                TokenKind::Dedent => log.push((tokens.len(), None)),
+                TokenKind::Indent => log.push((base + tokens.len(), self.indents.last().copied())),
+                TokenKind::Dedent => log.push((base + tokens.len(), None)),
                 TokenKind::Newline => {
                     tokens.push(token);
                     if stop(self, &token) {

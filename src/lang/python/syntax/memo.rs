@@ -48,7 +48,7 @@ thread_local! {
 pub(super) fn tokenize(source: &str) -> (Tokens<'_>, Known, Reused) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        let (tokens, reused) = retokenize(source, &last.kept);
+        let (tokens, reused) = retokenize(source, std::mem::take(&mut last.kept));
         let known = std::mem::take(&mut last.known);
         (tokens, known.map(|parsed| carry(parsed, reused)), reused)
     })
@@ -123,7 +123,7 @@ mod tests {
     impl Checked {
         fn compare(&self, source: &str) {
             let mut kept = self.kept.lock().unwrap();
-            let (again, _) = retokenize(source, &kept);
+            let (again, _) = retokenize(source, std::mem::take(&mut *kept));
             let full = tokenize(source);
             assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
             assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
