@@ -76,17 +76,14 @@ fn named_line(message: &str) -> Option<usize> {
 
 /// CPython's error, on CPython's line, or the tokens of a program without one.
 fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
-    if let Some(offset) = source.find('\0') {
-        // ast.parse refuses these before tokenizing (a ValueError in 3.11).
-        let line = source[..offset].matches('\n').count();
-        return Err(Diagnostic::new(
-            line,
-            0,
-            CODE,
-            "source code string cannot contain null bytes",
-        ));
-    }
-    let (mut tokens, known, reused) = memo::tokenize(source);
+    let (mut tokens, known, reused) = match memo::tokenize(source) {
+        Ok(tokenized) => tokenized,
+        Err(offset) => {
+            // ast.parse refuses these before tokenizing (a ValueError in 3.11).
+            let line = source[..offset].matches('\n').count();
+            return Err(Diagnostic::new(line, 0, CODE, "source code string cannot contain null bytes"));
+        }
+    };
     let (verdict, fresh) = analyze(&tokens, &known);
     match verdict {
         Some(error) => {

@@ -463,6 +463,12 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
+/// Bytes the two texts share at the start, and then at the end.
+fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
+    let prefix = common_prefix(a, b);
+    (prefix, common_suffix(a, b, a.len().min(b.len()) - prefix))
+}
+
 /// Bytes the two texts share at the end, at most `room`.
 fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
     let (la, lb) = (a.len(), b.len());
@@ -484,16 +490,30 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 /// exactly what [`tokenize`] gives: the tokenizer reads nothing past the newline of a
 /// NEWLINE token before returning it, and from the same state and the same text it
 /// makes the same tokens.
-pub fn retokenize(source: &str, kept: Kept) -> (Tokens<'_>, Reused) {
-    let text = normalize(source);
-    let (old_text, new_text) = (kept.text.as_bytes(), text.as_bytes());
+///
+/// `kept` must come from a text without NUL bytes (the syntax check never tokenizes
+/// one). `Err` is the offset of the first NUL byte of `source`: only the bytes that
+/// differ from the kept text are scanned for NUL and `\r`.
+pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usize> {
+    // What `normalize` gives when `source` has no `\r` (checked below, where it differs
+    // from the kept text, which has none).
+    let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
+    let mut text = if needs_newline { Cow::Owned(format!("{source}\n")) } else { Cow::Borrowed(source) };
+    let old_text = kept.text.as_bytes();
+    let (mut prefix, mut suffix) = common_ends(old_text, text.as_bytes());
+    let middle = &text.as_bytes()[prefix..text.len() - suffix];
+    if let Some(nul) = middle.iter().position(|&b| b == 0) {
+        return Err(prefix + nul);
+    }
+    if middle.contains(&b'\r') {
+        text = normalize(source);
+        (prefix, suffix) = common_ends(old_text, text.as_bytes());
+    }
+    let new_text = text.as_bytes();
     // The kept tokens become the new ones in place: the head stays, the middle is
     // replaced and the tail moved.
     let mut tokens = kept.tokens;
     let old = &tokens;
-    let prefix = common_prefix(old_text, new_text);
-    let room = old_text.len().min(new_text.len()) - prefix;
-    let suffix = common_suffix(old_text, new_text, room);
     // Restart after the last NEWLINE whose newline is in the common prefix.
     let before = old.partition_point(|t| t.end + 1 < prefix);
     let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
@@ -550,7 +570,7 @@ pub fn retokenize(source: &str, kept: Kept) -> (Tokens<'_>, Reused) {
         tokens.truncate(head);
         tokens.append(&mut middle);
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return (Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused);
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle);
@@ -561,7 +581,7 @@ pub fn retokenize(source: &str, kept: Kept) -> (Tokens<'_>, Reused) {
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    (Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused)
+    Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused))
 }
 
 const EOF: i32 = -1;

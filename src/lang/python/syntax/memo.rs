@@ -44,13 +44,21 @@ thread_local! {
 
 /// Tokenizes `source` reusing the last check's tokens, and returns the last check's
 /// statement parses that are still valid, moved to the new token indices, and which
-/// tokens were taken over.
-pub(super) fn tokenize(source: &str) -> (Tokens<'_>, Known, Reused) {
+/// tokens were taken over; or the offset of a NUL byte in `source`.
+pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usize> {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        let (tokens, reused) = retokenize(source, std::mem::take(&mut last.kept));
+        let last = &mut *last;
+        let (tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept)) {
+            Ok(done) => done,
+            Err(nul) => {
+                // Nothing was kept: the next check starts afresh.
+                *last = Last { generation: last.generation, ..Last::default() };
+                return Err(nul);
+            }
+        };
         let known = std::mem::take(&mut last.known);
-        (tokens, known.map(|parsed| carry(parsed, reused)), reused)
+        Ok((tokens, known.map(|parsed| carry(parsed, reused)), reused))
     })
 }
 
@@ -123,7 +131,13 @@ mod tests {
     impl Checked {
         fn compare(&self, source: &str) {
             let mut kept = self.kept.lock().unwrap();
-            let (again, _) = retokenize(source, std::mem::take(&mut *kept));
+            if source.contains('\0') {
+                // Refused before tokenizing, and nothing is kept.
+                assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
+                *kept = Kept::default();
+                return;
+            }
+            let (again, _) = retokenize(source, std::mem::take(&mut *kept)).expect("no NUL byte");
             let full = tokenize(source);
             assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
             assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
@@ -203,7 +217,7 @@ mod tests {
             rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((rng >> 33) as usize) % bound.max(1)
         };
-        let pieces = ["(", ")", "'''", "\"", "\\", "    ", "\t", "if x:", "else:", "# c", "\n", "\n    ", "\n\n", "def f():\n", "x = [\n"];
+        let pieces = ["(", ")", "'''", "\"", "\\", "    ", "\t", "if x:", "else:", "# c", "\n", "\n    ", "\n\n", "def f():\n", "x = [\n", "\r\n", "\r", "\0"];
         for program in programs.iter().take(80) {
             let mut state = program.clone();
             for _ in 0..12 {
