@@ -154,3 +154,54 @@ impl Language for Python {
         tree_sitter_python::LANGUAGE.into()
     }
 }
+
+/// Python with a test's own look at every state it lints first: for the tests that
+/// compare what reuse between lint calls gives with what a fresh start gives, on the
+/// states the real sampler makes.
+#[cfg(test)]
+pub(crate) struct Watched<W: Fn(&str) + Send + Sync + 'static>(pub W);
+
+#[cfg(test)]
+impl<W: Fn(&str) + Send + Sync + 'static> Language for Watched<W> {
+    fn name(&self) -> &'static str {
+        "watched-python"
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn fence_tags(&self) -> &'static [&'static str] {
+        Python.fence_tags()
+    }
+    fn extensions(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn comment_prefixes(&self) -> &'static [&'static str] {
+        Python.comment_prefixes()
+    }
+    fn checks(&self) -> &'static [CheckInfo] {
+        Python.checks()
+    }
+    fn grammar(&self) -> tree_sitter::Language {
+        Python.grammar()
+    }
+    fn lint(&self, source: &str) -> Vec<Diagnostic> {
+        (self.0)(source);
+        lint(source)
+    }
+}
+
+/// The Python programs of the fixtures (the stdlib sample and HumanEval), fences removed.
+#[cfg(test)]
+pub(crate) fn fixture_programs() -> Vec<String> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut out = Vec::new();
+    for path in ["fixtures/corpus/stdlib_sample.jsonl", "fixtures/humaneval.jsonl"] {
+        let text = std::fs::read_to_string(format!("{root}/{path}")).expect("fixture");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let row: serde_json::Value = serde_json::from_str(line).expect("a JSON row");
+            let code = row["response"].as_str().or_else(|| row["completion"].as_str()).unwrap_or("");
+            out.push(crate::lintseq::fence::strip_chain_of_thought(code, &["python"]).into_owned());
+        }
+    }
+    out
+}

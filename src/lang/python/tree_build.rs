@@ -2452,59 +2452,27 @@ fn escape_length(text: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     use super::super::fields::kind_name;
     use super::super::tree::SyntaxTree;
-    use super::super::{parse, syntax};
-    use crate::lang::{python, CheckInfo, Diagnostic, Language};
+    use super::super::{fixture_programs, parse, syntax, Watched};
     use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
 
-    /// Python, but every lint call on a state without a syntax error also builds its tree
-    /// copying from the last one and from scratch, and checks that the two are the same
-    /// (and tree-sitter's).
-    struct Compared {
-        built: Mutex<(usize, usize)>,
-    }
-
-    impl Language for Compared {
-        fn name(&self) -> &'static str {
-            "compared-python"
-        }
-        fn aliases(&self) -> &'static [&'static str] {
-            &[]
-        }
-        fn fence_tags(&self) -> &'static [&'static str] {
-            &["python"]
-        }
-        fn extensions(&self) -> &'static [&'static str] {
-            &[]
-        }
-        fn comment_prefixes(&self) -> &'static [&'static str] {
-            &["#"]
-        }
-        fn checks(&self) -> &'static [CheckInfo] {
-            &[]
-        }
-        fn grammar(&self) -> tree_sitter::Language {
-            tree_sitter_python::LANGUAGE.into()
-        }
-        fn lint(&self, source: &str) -> Vec<Diagnostic> {
-            if let Ok(tokens) = syntax::check_keeping_tokens(source) {
-                let copied = super::build(source, &tokens);
-                let fresh = super::build_fresh(source, &tokens);
-                assert_eq!(copied.as_ref().map(|t| t.raw().to_vec()), fresh.as_ref().map(|t| t.raw().to_vec()), "{source:?}");
-                let mut built = self.built.lock().unwrap();
-                built.0 += 1;
-                if let Some(tree) = copied {
-                    let theirs = SyntaxTree::from_tree_sitter(&parse(source));
-                    assert_eq!(tree.first_difference(&theirs), None, "{source:?}");
-                    built.1 += 1;
-                    super::keep(tree);
-                }
-            }
-            python::lint(source)
-        }
+    /// On a state without a syntax error: builds its tree copying from the last one and
+    /// from scratch, checks that the two are the same and tree-sitter's, and hands the
+    /// tree back. Returns whether the builder made a tree.
+    fn copy_and_compare(source: &str) -> Option<bool> {
+        let tokens = syntax::check_keeping_tokens(source).ok()?;
+        let copied = super::build(source, &tokens);
+        let fresh = super::build_fresh(source, &tokens);
+        assert_eq!(copied.as_ref().map(|t| t.raw().to_vec()), fresh.as_ref().map(|t| t.raw().to_vec()), "{source:?}");
+        let Some(tree) = copied else { return Some(false) };
+        let theirs = SyntaxTree::from_tree_sitter(&parse(source));
+        assert_eq!(tree.first_difference(&theirs), None, "{source:?}");
+        super::keep(tree);
+        Some(true)
     }
 
     /// The sampler's own sequences of states on every fixture program, three seeds each:
@@ -2512,19 +2480,21 @@ mod tests {
     /// scratch, and tree-sitter's.
     #[test]
     fn copied_statements_give_the_tree_built_from_scratch() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let lang = Compared { built: Mutex::new((0, 0)) };
+        let counts = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let seen = counts.clone();
+        let lang = Watched(move |source: &str| {
+            if let Some(ours) = copy_and_compare(source) {
+                seen[0].fetch_add(1, Ordering::Relaxed);
+                seen[1].fetch_add(ours as usize, Ordering::Relaxed);
+            }
+        });
         let cfg = SamplerConfig::default();
-        let mut row = 0;
-        for path in ["fixtures/corpus/stdlib_sample.jsonl", "fixtures/humaneval.jsonl"] {
-            for program in programs(&format!("{root}/{path}")) {
-                for seed in 0..3 {
-                    let _ = sample_deletions(&lang, &program, &cfg, &mut path_rng(seed, row, 0));
-                }
-                row += 1;
+        for (row, program) in fixture_programs().iter().enumerate() {
+            for seed in 0..3 {
+                let _ = sample_deletions(&lang, program, &cfg, &mut path_rng(seed, row as u64, 0));
             }
         }
-        let (valid, ours) = *lang.built.lock().unwrap();
+        let (valid, ours) = (counts[0].load(Ordering::Relaxed), counts[1].load(Ordering::Relaxed));
         eprintln!("{valid} valid states, {ours} trees built by us");
         assert!(ours > 2_000 && ours * 100 >= valid * 95, "{ours} of {valid}");
     }

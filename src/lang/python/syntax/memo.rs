@@ -113,112 +113,68 @@ pub(super) fn find(known: &[Parsed], start: usize) -> Option<Parsed> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
 
     use super::super::super::tokenizer::{tokenize, Kept};
     use super::super::{check, check_fresh};
     use super::retokenize;
-    use crate::lang::{python, CheckInfo, Diagnostic, Language};
+    use crate::lang::python::{fixture_programs, Watched};
     use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
 
-    /// Python, but every lint call also checks that the reused tokens and verdict are
-    /// exactly the ones made from scratch.
-    struct Checked {
-        kept: Mutex<Kept>,
-        calls: Mutex<usize>,
-    }
-
-    impl Checked {
-        fn compare(&self, source: &str) {
-            let mut kept = self.kept.lock().unwrap();
-            if source.contains('\0') {
-                // Refused before tokenizing, and nothing is kept.
-                assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
-                *kept = Kept::default();
-                return;
-            }
-            let (again, _) = retokenize(source, std::mem::take(&mut *kept)).expect("no NUL byte");
-            let full = tokenize(source);
-            assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
-            assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
-            assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
-            *kept = Kept::from_tokens(full);
+    /// Checks that the tokens re-made from `kept` and the verdict with reuse are exactly
+    /// the ones made from scratch, then keeps `source`'s tokens.
+    fn compare(kept: &Mutex<Kept>, source: &str) {
+        let mut kept = kept.lock().unwrap();
+        if source.contains('\0') {
+            // Refused before tokenizing, and nothing is kept.
             assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
-            *self.calls.lock().unwrap() += 1;
+            *kept = Kept::default();
+            return;
         }
-    }
-
-    impl Language for Checked {
-        fn name(&self) -> &'static str {
-            "checked-python"
-        }
-        fn aliases(&self) -> &'static [&'static str] {
-            &[]
-        }
-        fn fence_tags(&self) -> &'static [&'static str] {
-            &["python"]
-        }
-        fn extensions(&self) -> &'static [&'static str] {
-            &[]
-        }
-        fn comment_prefixes(&self) -> &'static [&'static str] {
-            &["#"]
-        }
-        fn checks(&self) -> &'static [CheckInfo] {
-            &[]
-        }
-        fn grammar(&self) -> tree_sitter::Language {
-            tree_sitter_python::LANGUAGE.into()
-        }
-        fn lint(&self, source: &str) -> Vec<Diagnostic> {
-            self.compare(source);
-            python::lint(source)
-        }
-    }
-
-    fn programs() -> Vec<String> {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let mut out = Vec::new();
-        for path in ["fixtures/corpus/stdlib_sample.jsonl", "fixtures/humaneval.jsonl"] {
-            let text = std::fs::read_to_string(format!("{root}/{path}")).expect("fixture");
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                let row: serde_json::Value = serde_json::from_str(line).expect("a JSON row");
-                let code = row["response"].as_str().or_else(|| row["completion"].as_str()).unwrap_or("");
-                out.push(crate::lintseq::fence::strip_chain_of_thought(code, &["python"]).into_owned());
-            }
-        }
-        out
+        let (again, _) = retokenize(source, std::mem::take(&mut *kept)).expect("no NUL byte");
+        let full = tokenize(source);
+        assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
+        assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
+        assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
+        *kept = Kept::from_tokens(full);
+        assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
     }
 
     /// The sampler's own sequences of states, on every fixture program with three seeds:
     /// tokens and verdicts with reuse equal those made from scratch.
     #[test]
     fn reuse_gives_what_a_fresh_check_gives_on_sampled_states() {
-        let lang = Checked { kept: Mutex::new(Kept::default()), calls: Mutex::new(0) };
+        let kept = Arc::new(Mutex::new(Kept::default()));
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (watched_kept, watched_calls) = (kept.clone(), calls.clone());
+        let lang = Watched(move |source: &str| {
+            compare(&watched_kept, source);
+            watched_calls.fetch_add(1, Ordering::Relaxed);
+        });
         let cfg = SamplerConfig::default();
-        for (row, program) in programs().iter().enumerate() {
+        for (row, program) in fixture_programs().iter().enumerate() {
             for seed in 0..3 {
                 let _ = sample_deletions(&lang, program, &cfg, &mut path_rng(seed, row as u64, 0));
             }
         }
-        let calls = *lang.calls.lock().unwrap();
+        let calls = calls.load(Ordering::Relaxed);
         eprintln!("{calls} lint calls compared");
         assert!(calls > 5_000, "only {calls} lint calls compared");
     }
 
     /// Edits the sampler never makes (insertions, changed indentation, brackets and
-    /// strings opened and closed, text swapped between programs): still exact.
+    /// strings opened and closed, `\r`, NUL, text swapped between programs): still exact.
     #[test]
     fn reuse_gives_what_a_fresh_check_gives_on_arbitrary_edits() {
-        let lang = Checked { kept: Mutex::new(Kept::default()), calls: Mutex::new(0) };
-        let programs = programs();
+        let kept = Mutex::new(Kept::default());
         let mut rng = 7u64;
         let mut next = |bound: usize| {
             rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((rng >> 33) as usize) % bound.max(1)
         };
         let pieces = ["(", ")", "'''", "\"", "\\", "    ", "\t", "if x:", "else:", "# c", "\n", "\n    ", "\n\n", "def f():\n", "x = [\n", "\r\n", "\r", "\0"];
-        for program in programs.iter().take(80) {
+        for program in fixture_programs().iter().take(80) {
             let mut state = program.clone();
             for _ in 0..12 {
                 let mut at = next(state.len() + 1);
@@ -240,7 +196,7 @@ mod tests {
                         state = lines.iter().enumerate().filter(|(i, _)| *i != drop).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
                     }
                 }
-                lang.compare(&state);
+                compare(&kept, &state);
             }
         }
     }
