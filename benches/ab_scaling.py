@@ -8,11 +8,17 @@ run does ~0.5 s of work; each binary runs 5 times per size and its fastest CPU t
 (user + system, os.wait4) divided by the rows is printed, in ms per sample.
 
     python3 benches/ab_scaling.py OLD/lintseq NEW/lintseq [--corpus out/corpus.jsonl]
+
+With --callgrind each binary runs once per size under `valgrind --tool=callgrind` and the
+instructions per sample are printed instead: slow (minutes), but the same on every run
+whatever else the machine is doing.
 """
 
 import argparse
 import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 
@@ -29,6 +35,7 @@ def main():
     ap.add_argument("--corpus", default="out/corpus.jsonl")
     ap.add_argument("--short", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--callgrind", action="store_true", help="count instructions instead of timing")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for size, copies in COPIES.items():
@@ -38,14 +45,27 @@ def main():
                 for _ in range(copies):
                     for row in rows:
                         f.write(json.dumps(row) + "\n")
+            n = copies * len(rows)
+            if args.callgrind:
+                counts = {b: instructions(b, path, tmp) for b in args.binaries}
+                print(f"{size:>5} lines: " + "  ".join(f"{b}: {counts[b] / n / 1e6:.3f} M instructions" for b in args.binaries), flush=True)
+                continue
             best = {b: float("inf") for b in args.binaries}
             for _ in range(args.repeat):
                 for b in args.binaries:
                     out = tempfile.mkdtemp(dir=tmp)
                     r = run([os.path.abspath(b), "-q", "-p", path, "-d", os.path.join(out, "o"), "-c", "1", "-s", "1", "--seed", "1"], out)
                     best[b] = min(best[b], r["cpu"])
-            n = copies * len(rows)
             print(f"{size:>5} lines: " + "  ".join(f"{b}: {1000 * best[b] / n:.3f} ms" for b in args.binaries), flush=True)
+
+
+def instructions(binary, path, tmp):
+    """Instructions a one-worker run of `binary` on `path` executes (callgrind)."""
+    out = tempfile.mkdtemp(dir=tmp)
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", os.path.abspath(binary),
+           "-q", "-p", path, "-d", os.path.join(out, "o"), "-c", "1", "-s", "1", "--seed", "1"]
+    err = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     // Most valid programs get their tree from the same tokens; tree-sitter parses the
     // rest.
     let built = tree_build::build(source, &tokens);
+    syntax::give_back(tokens);
     let ours = built.is_some();
     let tree = built.unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
     let mut out = {

@@ -38,11 +38,20 @@ pub fn first_error(source: &str, _tree: &Tree) -> Option<Diagnostic> {
 
 /// [`first_error`] without a tree-sitter parse.
 pub fn check(source: &str) -> Option<Diagnostic> {
-    check_keeping_tokens(source).err()
+    match check_keeping_tokens(source) {
+        Ok(tokens) => {
+            give_back(tokens);
+            None
+        }
+        Err(error) => Some(error),
+    }
 }
 
+pub use memo::give_back;
+
 /// [`check`], keeping the tokens of a program without a syntax error (for
-/// [`super::tree_build`]): the tokenizer runs once.
+/// [`super::tree_build`]): the tokenizer runs once. Handing them back afterwards
+/// ([`give_back`]) lets the next check reuse them.
 pub fn check_keeping_tokens(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     cpython_error(source).map_err(|mut diagnostic| {
         // pylint reports "... on line N" errors on line N (the header, the opening bracket).
@@ -87,17 +96,13 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     let (verdict, fresh) = analyze(&tokens, &known);
     match verdict {
         Some(error) => {
-            memo::keep(Kept::from_tokens(tokens), known, fresh, reused, false);
+            memo::keep(Kept::from_tokens(tokens), known, fresh, reused, None);
             Err(error)
         }
         None => {
-            let kept = Kept {
-                text: tokens.text.to_string(),
-                tokens: tokens.tokens.clone(),
-                error: None,
-                indent_log: tokens.indent_log.clone(),
-            };
-            (tokens.since_last_valid, tokens.generation) = memo::keep(kept, known, fresh, reused, true);
+            // The tokens go to the caller, who may give them back (`give_back`).
+            let count = Some(tokens.tokens.len());
+            (tokens.since_last_valid, tokens.generation) = memo::keep(Kept::default(), known, fresh, reused, count);
             Ok(tokens)
         }
     }
@@ -554,6 +559,8 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         if self.stop.is_none() {
             if let Some(parsed) = memo::find(self.known, start) {
+                #[cfg(test)]
+                memo::STEPPED_OVER.with(|n| n.set(n.get() + 1));
                 self.pos = parsed.end;
                 self.max_seen = self.max_seen.max(parsed.furthest);
                 return true;

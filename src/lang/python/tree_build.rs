@@ -420,7 +420,7 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         }
         Some(Previous { nodes: last.nodes.take()?, statements: std::mem::take(&mut last.statements), map })
     });
-    let built = Builder::new(source, &tokens.tokens).and_then(|mut builder| {
+    let mut built = Builder::new(source, &tokens.tokens).and_then(|mut builder| {
         builder.previous = previous;
         builder.module()?;
         (!builder.unsure).then_some(builder)
@@ -428,9 +428,9 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
     LAST_TREE.with(|last| {
         let mut last = last.borrow_mut();
         *last = LastTree::default();
-        if let Some(builder) = &built {
+        if let Some(builder) = &mut built {
             last.generation = tokens.generation;
-            last.statements = builder.statements.clone();
+            last.statements = std::mem::take(&mut builder.statements);
             last.statements.sort_unstable_by_key(|s| s.start);
         }
     });
@@ -511,6 +511,12 @@ struct LastTree {
 
 thread_local! {
     static LAST_TREE: RefCell<LastTree> = RefCell::new(LastTree::default());
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Statements copied on this thread (for the test that copying happens at all).
+    static COPIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// What a build may copy from: the last tree, its statements (sorted by first token),
@@ -840,6 +846,8 @@ impl<'a> Builder<'a> {
         self.next_comment += s.comments;
         self.last_end = (s.last_end as i64 + byte_shift) as u32;
         self.last_row = (s.last_row as i64 + row_shift) as usize;
+        #[cfg(test)]
+        COPIED.with(|copied| copied.set(copied.get() + 1));
         true
     }
 
@@ -2458,6 +2466,7 @@ mod tests {
     use super::super::fields::kind_name;
     use super::super::tree::SyntaxTree;
     use super::super::{fixture_programs, parse, syntax, Watched};
+    use crate::lang::python;
     use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
 
     /// On a state without a syntax error: builds its tree copying from the last one and
@@ -2467,12 +2476,31 @@ mod tests {
         let tokens = syntax::check_keeping_tokens(source).ok()?;
         let copied = super::build(source, &tokens);
         let fresh = super::build_fresh(source, &tokens);
+        syntax::give_back(tokens);
         assert_eq!(copied.as_ref().map(|t| t.raw().to_vec()), fresh.as_ref().map(|t| t.raw().to_vec()), "{source:?}");
         let Some(tree) = copied else { return Some(false) };
         let theirs = SyntaxTree::from_tree_sitter(&parse(source));
         assert_eq!(tree.first_difference(&theirs), None, "{source:?}");
         super::keep(tree);
         Some(true)
+    }
+
+    /// Reuse must not silently stop: linting a long program and then the same program
+    /// without one blank line in its middle copies every statement but the one around
+    /// that line (and its enclosing ones).
+    #[test]
+    fn a_state_one_line_away_copies_its_unchanged_statements() {
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let lines: Vec<&str> = program.split('\n').collect();
+        let blank = (lines.len() / 2..lines.len()).find(|&i| lines[i].trim().is_empty()).expect("a blank line");
+        let state: String = lines.iter().enumerate().filter(|(i, _)| *i != blank).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        python::lint(program);
+        let before = super::COPIED.with(|c| c.get());
+        python::lint(&state);
+        let copied = super::COPIED.with(|c| c.get()) - before;
+        let statements = lines.iter().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
+        assert!(copied * 4 >= statements, "{copied} statements copied of a {statements}-line program");
     }
 
     /// The sampler's own sequences of states on every fixture program, three seeds each:

@@ -36,10 +36,19 @@ struct Last {
     /// last check, and that program's number (see [`Tokens::since_last_valid`]).
     since_valid: Option<Reused>,
     generation: u64,
+    /// The number of the valid program whose tokens its caller still has (see
+    /// [`give_back`]): until they come back, `kept` is empty and `known` waits for them.
+    lent: Option<u64>,
 }
 
 thread_local! {
     static LAST: RefCell<Last> = RefCell::new(Last::default());
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Statements stepped over on this thread (for the test that reuse happens at all).
+    pub(super) static STEPPED_OVER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Tokenizes `source` reusing the last check's tokens, and returns the last check's
@@ -49,6 +58,10 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usiz
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let last = &mut *last;
+        if last.lent.take().is_some() {
+            // The tokens did not come back: start afresh.
+            *last = Last { generation: last.generation, ..Last::default() };
+        }
         let (tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept)) {
             Ok(done) => done,
             Err(nul) => {
@@ -78,9 +91,11 @@ fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
 }
 
 /// Keeps the tokens and `known` (the carried-over statements plus those parsed now)
-/// for the next check. For a program without a syntax error (`valid`), returns its
-/// number and its link to the last such program (for [`Tokens::since_last_valid`]).
-pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: bool) -> (Option<(u64, Reused)>, u64) {
+/// for the next check. For a program without a syntax error (`valid`: its number of
+/// tokens), whose tokens go to the caller (`kept` is then empty; see [`give_back`]),
+/// returns its number and its link to the last such program (for
+/// [`Tokens::since_last_valid`]).
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: Option<usize>) -> (Option<(u64, Reused)>, u64) {
     for (list, mut new) in known.iter_mut().zip(fresh) {
         if new.is_empty() {
             continue;
@@ -92,18 +107,30 @@ pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, v
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let since = last.since_valid.map(|m| m.then(reused));
-        let tokens = kept.tokens.len();
         last.kept = kept;
         last.known = known;
-        if !valid {
+        let Some(tokens) = valid else {
             last.since_valid = since;
             return (None, 0);
-        }
+        };
         let link = since.map(|m| (last.generation, m));
         last.generation += 1;
         last.since_valid = Some(Reused::all(tokens));
+        last.lent = Some(last.generation);
         (link, last.generation)
     })
+}
+
+/// Takes back the tokens of a program without a syntax error once the caller is done
+/// with them, so that the next check can reuse them without a copy.
+pub fn give_back(tokens: Tokens) {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.lent == Some(tokens.generation) {
+            last.kept = Kept::from_tokens(tokens);
+            last.lent = None;
+        }
+    });
 }
 
 /// The kept parse of the statement starting at token `start`, if any.
@@ -139,6 +166,30 @@ mod tests {
         assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
         *kept = Kept::from_tokens(full);
         assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
+    }
+
+    /// Reuse must not silently stop: after a long program, the same program with a syntax
+    /// error near its end (a line cut in half) is re-tokenized from near the cut only,
+    /// and the parser steps over the statements before it.
+    #[test]
+    fn a_state_one_line_away_reuses_tokens_and_parses() {
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let lines: Vec<&str> = program.split('\n').collect();
+        let cut = (0..lines.len()).rev().find(|&i| lines[i].trim_end().ends_with(')')).expect("a line ending in ')'");
+        let mut broken = lines.clone();
+        let half = lines[cut].trim_end().trim_end_matches(')');
+        broken[cut] = half;
+        let state = broken.join("\n");
+        assert!(check(program).is_none(), "the fixture program is valid");
+        let kept = Kept::from_tokens(tokenize(program));
+        let (_, reused) = retokenize(&state, kept).expect("no NUL byte");
+        let before = super::STEPPED_OVER.with(|n| n.get());
+        assert!(check(&state).is_some(), "a cut call is a syntax error");
+        let stepped = super::STEPPED_OVER.with(|n| n.get()) - before;
+        let statements = lines[..cut].iter().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
+        assert!(reused.head * 2 > tokenize(program).tokens.len(), "{reused:?}");
+        assert!(stepped * 4 >= statements, "{stepped} statements stepped over before line {cut}");
     }
 
     /// The sampler's own sequences of states, on every fixture program with three seeds:
