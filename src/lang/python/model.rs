@@ -291,8 +291,12 @@ pub struct Model {
     names: Vec<(u32, u32)>,
     source: Box<str>,
     symbols: HashMap<(ScopeId, NameId), Symbol>,
-    /// Name ids sorted by their text (for [`Model::name_id`]'s binary search).
-    sorted_names: Vec<NameId>,
+    /// Name ids by the hash of their text (for [`Model::name_id`]).
+    name_index: hashbrown::HashTable<NameId>,
+    /// The bindings of each name, in the order of `bindings`: those of name `i` are
+    /// `named[named_from[i]..named_from[i + 1]]`.
+    named_from: Vec<u32>,
+    named: Vec<BindingId>,
     /// `(start, end, scope)` of every scope but the module, sorted (for
     /// [`Model::scope_of_node`]).
     scope_ranges: Vec<(u32, u32, ScopeId)>,
@@ -332,6 +336,13 @@ impl Iterator for Holding<'_> {
 
 pub const MODULE_SCOPE: ScopeId = ScopeId(0);
 
+/// The hash [`Model::name_id`] looks names up by (fixed, so a model never depends on
+/// the process).
+fn name_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one(text)
+}
+
 impl Model {
     /// Builds the model of `source`. Robust to ERROR nodes: it never panics.
     pub fn build(source: &str, tree: &SyntaxTree) -> Model {
@@ -343,14 +354,23 @@ impl Model {
         self.source.get(s as usize..e as usize).unwrap_or("")
     }
 
-    /// The id of a name, if the module binds or reads it (a binary search).
+    /// The id of a name, if the module binds or reads it.
     pub fn name_id(&self, text: &str) -> Option<NameId> {
-        self.sorted_names.binary_search_by(|id| self.name(*id).cmp(text)).ok().map(|i| self.sorted_names[i])
+        self.name_index.find(name_hash(text), |id| self.name(*id) == text).copied()
+    }
+
+    /// Every binding of `name`, in any scope, in the order of [`Model::bindings`].
+    pub fn bindings_named(&self, name: NameId) -> &[BindingId] {
+        let i = name.index();
+        match (self.named_from.get(i), self.named_from.get(i + 1)) {
+            (Some(&from), Some(&to)) => &self.named[from as usize..to as usize],
+            _ => &[],
+        }
     }
 
     /// Whether `name` has a binding in any scope.
     pub fn is_bound_anywhere(&self, name: NameId) -> bool {
-        self.bindings.iter().any(|b| b.name == name)
+        !self.bindings_named(name).is_empty()
     }
 
     /// The scope opened by a tree node (function_definition, class_definition, lambda,
@@ -409,6 +429,32 @@ impl Model {
         let before = self.by_start.partition_point(|&i| self.scopes[i as usize].start <= start);
         let next = if before == 0 { 0 } else { self.by_start[before - 1] as usize };
         Holding { model: self, start, end, next, linear: false }
+    }
+
+    /// Builds the look-ups by name: [`Model::name_id`] and [`Model::bindings_named`].
+    fn index_names(&mut self) {
+        let mut table = hashbrown::HashTable::with_capacity(self.names.len());
+        for i in 0..self.names.len() {
+            let id = NameId(i as u32);
+            table.insert_unique(name_hash(self.name(id)), id, |id| name_hash(self.name(*id)));
+        }
+        self.name_index = table;
+        let mut from = vec![0u32; self.names.len() + 1];
+        for b in &self.bindings {
+            from[b.name.index() + 1] += 1;
+        }
+        for i in 1..from.len() {
+            from[i] += from[i - 1];
+        }
+        let mut next = from.clone();
+        let mut named = vec![BindingId(0); self.bindings.len()];
+        for (i, b) in self.bindings.iter().enumerate() {
+            let slot = &mut next[b.name.index()];
+            named[*slot as usize] = BindingId(i as u32);
+            *slot += 1;
+        }
+        self.named_from = from;
+        self.named = named;
     }
 
     /// Builds the index [`Model::holding`] walks. It is used only when every scope is

@@ -376,9 +376,8 @@ impl<'m> Checker<'m> {
     fn assigned_locally(&self, r: &Reference) -> bool {
         let m = self.m;
         let sc = m.scope(r.scope);
-        m.bindings.iter().any(|b| {
-            b.name == r.name
-                && b.kind != BindingKind::FunctionDef
+        m.bindings_named(r.name).iter().map(|b| m.binding(*b)).any(|b| {
+            b.kind != BindingKind::FunctionDef
                 && b.kind != BindingKind::ClassDef
                 && b.kind != BindingKind::Deletion
                 && sc.start <= b.start
@@ -502,7 +501,7 @@ impl<'m> Checker<'m> {
         let m = self.m;
         let ctl = m.ctl(if_ctl);
         let from = if start == 0 { ctl.start } else { m.ctl_children(if_ctl).get(start).map(|c| m.ctl(*c).start).unwrap_or(ctl.end) };
-        m.bindings.iter().any(|b| b.name == n && b.kind == BindingKind::NamedExpr && from <= b.start && b.start < ctl.end)
+        m.bindings_named(n).iter().map(|b| m.binding(*b)).any(|b| b.kind == BindingKind::NamedExpr && from <= b.start && b.start < ctl.end)
     }
 
     /// pylint's `_branch_handles_name`.
@@ -637,7 +636,7 @@ impl<'m> Checker<'m> {
 
     fn handler_binds(&self, handler: CtlId, n: NameId) -> bool {
         let m = self.m;
-        m.bindings.iter().any(|b| b.name == n && b.kind == BindingKind::ExceptHandler && b.ctl == Some(handler))
+        m.bindings_named(n).iter().map(|b| m.binding(*b)).any(|b| b.kind == BindingKind::ExceptHandler && b.ctl == Some(handler))
     }
 
     /// `_uncertain_nodes_in_try_blocks_when_evaluating_finally_blocks`.

@@ -90,9 +90,7 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     for symbol in m.symbols.values_mut() {
         symbol.bindings.sort_by_key(|id| bindings[id.index()].start);
     }
-    let mut sorted_names: Vec<NameId> = (0..m.names.len()).map(|i| NameId(i as u32)).collect();
-    sorted_names.sort_unstable_by(|a, b| m.name(*a).cmp(m.name(*b)));
-    m.sorted_names = sorted_names;
+    m.index_names();
     let mut ranges: Vec<(u32, u32, ScopeId)> = m.scopes.iter().enumerate().skip(1).map(|(i, s)| (s.start, s.end, ScopeId(i as u32))).collect();
     ranges.sort_unstable();
     m.scope_ranges = ranges;
