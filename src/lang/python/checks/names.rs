@@ -84,8 +84,8 @@ struct Checker<'m> {
     builtin_cache: Vec<Option<bool>>,
     /// Judging a `global` name against its function's own assignments.
     global_mode: bool,
-    /// References per name (built on first use).
-    reads_by_name: Option<HashMap<NameId, Vec<usize>>>,
+    /// References per frame (`Model::frame_of` their scope) and name, built on first use.
+    reads_by_name: Option<HashMap<(ScopeId, NameId), Vec<usize>>>,
     never_bound: HashMap<(ScopeId, NameId), bool>,
 }
 
@@ -856,12 +856,11 @@ impl<'m> Checker<'m> {
     fn read_dominated(&mut self, r: &Reference, s: ScopeId) -> bool {
         let m = self.m;
         self.index_reads();
-        let Some(ids) = self.reads_by_name.as_ref().and_then(|map| map.get(&r.name)) else { return false };
+        let Some(ids) = self.reads_by_name.as_ref().and_then(|map| map.get(&(s, r.name))) else { return false };
         ids.iter().map(|i| &m.references[*i]).any(|o| {
             o.start < r.start
                 && o.stmt_start <= r.start
                 && r.start < o.dom_end
-                && m.frame_of(o.scope) == s
                 && m.resolve(o.scope, r.name) == Some(s)
                 && self.crash_capable(o)
                 && !m.bindings_of(s, r.name).iter().map(|b| m.binding(*b)).any(|b| b.kind.binds_value() && o.start < b.effective && b.effective <= r.start && !self.dominates(o, b))
@@ -870,9 +869,9 @@ impl<'m> Checker<'m> {
 
     fn index_reads(&mut self) {
         if self.reads_by_name.is_none() {
-            let mut map: HashMap<NameId, Vec<usize>> = HashMap::default();
+            let mut map: HashMap<(ScopeId, NameId), Vec<usize>> = HashMap::default();
             for (i, r) in self.m.references.iter().enumerate() {
-                map.entry(r.name).or_default().push(i);
+                map.entry((self.m.frame_of(r.scope), r.name)).or_default().push(i);
             }
             self.reads_by_name = Some(map);
         }
@@ -890,11 +889,11 @@ impl<'m> Checker<'m> {
         let reads: Vec<&Reference> = self
             .reads_by_name
             .as_ref()
-            .and_then(|map| map.get(&n))
+            .and_then(|map| map.get(&(s, n)))
             .unwrap_or(&empty)
             .iter()
             .map(|i| &m.references[*i])
-            .filter(|r| m.frame_of(r.scope) == s && m.resolve(r.scope, n) == Some(s) && self.crash_capable(r))
+            .filter(|r| m.resolve(r.scope, n) == Some(s) && self.crash_capable(r))
             .collect();
         let mut values = m.bindings_of(s, n).iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
         let v = values.peek().is_some() && values.all(|b| reads.iter().any(|r| self.dominates(r, b)));
