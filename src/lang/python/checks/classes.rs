@@ -12,7 +12,7 @@ use crate::lang::python::tree::{named_children, Node};
 
 use crate::lang::python::fields::Field;
 
-use super::context::{first_param, method_type, MethodType};
+use super::context::{class_rebinds, first_param, method_type, MethodType};
 use super::stdlib_classes::STDLIB_CLASSES;
 use super::syntax_util::text;
 use super::Context;
@@ -139,6 +139,9 @@ pub struct ClassInfo<'a> {
     pub instance_attrs: Vec<AttrDef<'a>>,
     /// Attributes assigned through the class object (`cls.x = ...`, `Name.x = ...`).
     pub class_attrs: Vec<AttrDef<'a>>,
+    /// Its `name = staticmethod(...)` / `classmethod(...)` statements (see
+    /// [`class_rebinds`]).
+    rebinds: Vec<(&'a str, MethodType)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,7 +220,7 @@ impl<'a> Program<'a> {
         if let Some(&known) = self.method_types.borrow().get(&def.id()) {
             return known;
         }
-        let found = method_type(self.src, def, self.classes[class].node.field(Field::Body));
+        let found = method_type(self.src, def, &self.classes[class].rebinds);
         self.method_types.borrow_mut().insert(def.id(), found);
         found
     }
@@ -233,7 +236,7 @@ impl<'a> Program<'a> {
                 let node = model.scope_node(root, scope);
                 class_of_scope[i] = Some(classes.len());
                 let name = node.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
-                classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new() });
+                classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new(), rebinds: class_rebinds(src, node.field(Field::Body)) });
             }
         }
         let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), method_types: RefCell::default() };

@@ -198,7 +198,7 @@ pub enum MethodType {
     ClassMethod,
 }
 
-pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType {
+pub fn method_type(src: &str, def: Node, rebinds: &[(&str, MethodType)]) -> MethodType {
     let name = def.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
     for dec in syntax_util::decorators(src, def) {
         match dec {
@@ -207,29 +207,36 @@ pub fn method_type(src: &str, def: Node, class_body: Option<Node>) -> MethodType
             _ => {}
         }
     }
-    // `name = staticmethod(name)` later in the class body.
-    if let Some(body) = class_body {
-        for stmt in named_children(body) {
-            if stmt.kind_str() != "expression_statement" {
-                continue;
-            }
-            let Some(a) = stmt.named_child(0).filter(|a| a.kind_str() == "assignment") else { continue };
-            let (Some(l), Some(r)) = (a.field(Field::Left), a.field(Field::Right)) else { continue };
-            if text(src, l) != name || r.kind_str() != "call" {
-                continue;
-            }
-            let f = r.field(Field::Function).map(|f| text(src, f)).unwrap_or("");
-            match f {
-                "staticmethod" => return MethodType::Static,
-                "classmethod" => return MethodType::ClassMethod,
-                _ => {}
-            }
-        }
+    if let Some(&(_, found)) = rebinds.iter().find(|(rebound, _)| *rebound == name) {
+        return found;
     }
     if matches!(name, "__new__" | "__init_subclass__" | "__class_getitem__") {
         return MethodType::ClassMethod;
     }
     MethodType::Method
+}
+
+/// The `name = staticmethod(...)` / `name = classmethod(...)` statements of a class body,
+/// in order, for [`method_type`] (found once per class, not once per method).
+pub fn class_rebinds<'a>(src: &'a str, class_body: Option<Node>) -> Vec<(&'a str, MethodType)> {
+    let mut out = Vec::new();
+    let Some(body) = class_body else { return out };
+    for stmt in named_children(body) {
+        if stmt.kind_str() != "expression_statement" {
+            continue;
+        }
+        let Some(a) = stmt.named_child(0).filter(|a| a.kind_str() == "assignment") else { continue };
+        let (Some(l), Some(r)) = (a.field(Field::Left), a.field(Field::Right)) else { continue };
+        if r.kind_str() != "call" {
+            continue;
+        }
+        match r.field(Field::Function).map(|f| text(src, f)).unwrap_or("") {
+            "staticmethod" => out.push((text(src, l), MethodType::Static)),
+            "classmethod" => out.push((text(src, l), MethodType::ClassMethod)),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The first parameter of a function: `None` if it has no positional parameter (then
@@ -273,9 +280,9 @@ fn looks_like_metaclass(src: &str, class: Node) -> bool {
     r
 }
 
-fn check_method(src: &str, def: Node, class: Node, out: &mut Vec<Diagnostic>) {
+fn check_method(src: &str, def: Node, class: Node, rebinds: &[(&str, MethodType)], out: &mut Vec<Diagnostic>) {
     let Some(params) = def.field(Field::Parameters) else { return };
-    let mtype = method_type(src, def, class.field(Field::Body));
+    let mtype = method_type(src, def, rebinds);
     let name = def.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
     if mtype != MethodType::Static {
         let (first, has_star) = first_param(params);
@@ -360,6 +367,9 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     let mut nonlocals: Vec<Node> = Vec::new();
+    // The rebinds of the class whose methods come now (methods of one class come one
+    // after another in pre-order, nested classes aside).
+    let mut rebinds: Option<(usize, Vec<(&str, MethodType)>)> = None;
     for &node in &ctx.nodes {
         match if node.is_named() { node.kind_str() } else { "" } {
         "return_statement" => check_return(node, out),
@@ -372,7 +382,11 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         "parameters" | "lambda_parameters" => check_duplicate_params(src, node, out),
         "function_definition" => {
             if let Some(class) = enclosing_class(node) {
-                check_method(src, node, class, out);
+                if rebinds.as_ref().is_none_or(|(id, _)| *id != class.id()) {
+                    rebinds = Some((class.id(), class_rebinds(src, class.field(Field::Body))));
+                }
+                let class_rebinds = rebinds.as_ref().map_or(&[][..], |(_, r)| r.as_slice());
+                check_method(src, node, class, class_rebinds, out);
             }
         }
         _ => {}
