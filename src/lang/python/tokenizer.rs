@@ -517,7 +517,8 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // Restart after the last NEWLINE whose newline is in the common prefix.
     let before = old.partition_point(|t| t.end + 1 < prefix);
     let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
-    let mut middle = Vec::new();
+    // Room for a few hundred re-made tokens from the start (a typical edit's).
+    let mut middle = Vec::with_capacity(512);
     let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
     let mut tokenizer = Tokenizer::new(new_text);
     if head > 0 {

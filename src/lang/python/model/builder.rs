@@ -52,12 +52,27 @@ struct Builder<'s> {
     depth: u32,
 }
 
+thread_local! {
+    /// The sizes of the last model built on this thread: the sampler builds models of
+    /// programs a few lines apart, so they size the next one's lists (no regrowing).
+    static LAST_SIZES: std::cell::Cell<[usize; 5]> = const { std::cell::Cell::new([0; 5]) };
+}
+
 pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     let root = tree.root_node();
+    let [references, bindings, ctls, names, symbols] = LAST_SIZES.with(|sizes| sizes.get());
     let mut b = Builder {
         src: source,
-        m: Model { source: source.into(), ..Model::default() },
-        intern: HashMap::default(),
+        m: Model {
+            source: source.into(),
+            references: Vec::with_capacity(references),
+            bindings: Vec::with_capacity(bindings),
+            ctls: Vec::with_capacity(ctls),
+            names: Vec::with_capacity(names),
+            symbols: HashMap::with_capacity_and_hasher(symbols, Default::default()),
+            ..Model::default()
+        },
+        intern: HashMap::with_capacity_and_hasher(names, Default::default()),
         scope: MODULE_SCOPE,
         frame: FrameState::default(),
         stmt_start: 0,
@@ -95,6 +110,7 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     ranges.sort_unstable();
     m.scope_ranges = ranges;
     m.index_nesting();
+    LAST_SIZES.with(|sizes| sizes.set([m.references.len(), m.bindings.len(), m.ctls.len(), m.names.len(), m.symbols.len()]));
     m
 }
 
