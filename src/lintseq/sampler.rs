@@ -41,8 +41,9 @@ pub struct Deletions {
 /// A program split into lines the way LintSeq addresses them (`code.split("\n")`).
 pub struct Program<'a> {
     pub lines: Vec<&'a str>,
-    /// Bytes of the whole program (the most any state takes).
-    len: usize,
+    code: &'a str,
+    /// Byte offset of each line in `code`.
+    starts: Vec<usize>,
     indents: Vec<usize>,
     dependent_ends: Vec<usize>,
 }
@@ -50,25 +51,39 @@ pub struct Program<'a> {
 impl<'a> Program<'a> {
     pub fn new(lang: &dyn Language, code: &'a str) -> Self {
         let lines: Vec<&str> = code.split('\n').collect();
+        let mut starts = Vec::with_capacity(lines.len());
+        let mut at = 0;
+        for line in &lines {
+            starts.push(at);
+            at += line.len() + 1;
+        }
         let indents = line_indents(&lines);
         let dependent_ends = lang.dependent_ends(&lines);
-        Program { lines, len: code.len(), indents, dependent_ends }
+        Program { lines, code, starts, indents, dependent_ends }
     }
 
     /// The text of the program with the lines marked in `deleted` removed, and for each
     /// line of that text its index in the original program.
     pub fn render(&self, deleted: &[bool]) -> (String, Vec<usize>) {
-        let mut text = String::with_capacity(self.len);
+        let mut text = String::with_capacity(self.code.len());
         let mut origin = Vec::with_capacity(self.lines.len());
-        for (i, line) in self.lines.iter().enumerate() {
+        // Each run of kept lines is one slice of the program, newlines included.
+        let mut i = 0;
+        while i < self.lines.len() {
             if deleted[i] {
+                i += 1;
                 continue;
+            }
+            let first = i;
+            while i < self.lines.len() && !deleted[i] {
+                i += 1;
             }
             if !origin.is_empty() {
                 text.push('\n');
             }
-            text.push_str(line);
-            origin.push(i);
+            let end = self.starts[i - 1] + self.lines[i - 1].len();
+            text.push_str(&self.code[self.starts[first]..end]);
+            origin.extend(first..i);
         }
         (text, origin)
     }

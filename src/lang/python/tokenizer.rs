@@ -450,17 +450,29 @@ fn stack_at(log: &[(usize, Option<(usize, usize)>)], upto: usize) -> Vec<(usize,
     stack
 }
 
-/// Bytes the two texts share at the start (compared 16 at a time).
+/// Bytes the two texts share at the start: whole blocks first (one `memcmp` each), then
+/// 8 bytes at a time, then bytes.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let mut i = 0;
-    while i + 16 <= n && a[i..i + 16] == b[i..i + 16] {
-        i += 16;
+    while i + BLOCK <= n && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    while i + 8 <= n && word(a, i) == word(b, i) {
+        i += 8;
     }
     while i < n && a[i] == b[i] {
         i += 1;
     }
     i
+}
+
+/// The bytes [`common_prefix`] and [`common_suffix`] compare as one slice.
+const BLOCK: usize = 512;
+
+#[inline]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    u64::from_ne_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
 /// Bytes the two texts share at the start, and then at the end.
@@ -473,8 +485,11 @@ fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
 fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
     let (la, lb) = (a.len(), b.len());
     let mut i = 0;
-    while i + 16 <= room && a[la - i - 16..la - i] == b[lb - i - 16..lb - i] {
-        i += 16;
+    while i + BLOCK <= room && a[la - i - BLOCK..la - i] == b[lb - i - BLOCK..lb - i] {
+        i += BLOCK;
+    }
+    while i + 8 <= room && word(a, la - i - 8) == word(b, lb - i - 8) {
+        i += 8;
     }
     while i < room && a[la - i - 1] == b[lb - i - 1] {
         i += 1;
