@@ -4,6 +4,7 @@
 pub mod annotations;
 pub mod calls;
 pub mod classes;
+pub mod compile;
 pub mod context;
 pub mod definitions;
 pub mod members;
@@ -32,6 +33,9 @@ pub struct Context<'a> {
     pub attributes: Vec<Node<'a>>,
     /// The `call` nodes, in pre-order.
     pub calls: Vec<Node<'a>>,
+    /// The nodes `compile` looks at, in pre-order: `global` and `nonlocal` statements,
+    /// starred expressions and targets, `from ... import` statements, `:=`.
+    pub declarations_and_stars: Vec<Node<'a>>,
     /// The classes of the program, built on first use and shared by the checks.
     program: OnceCell<classes::Program<'a>>,
 }
@@ -39,15 +43,18 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(source: &'a str, tree: &'a SyntaxTree, model: &'a Model) -> Self {
         let nodes: Vec<Node> = tree.nodes().collect();
-        let (mut attributes, mut calls) = (Vec::new(), Vec::new());
+        let (mut attributes, mut calls, mut declarations_and_stars) = (Vec::new(), Vec::new(), Vec::new());
         for &n in &nodes {
             match n.kind_str() {
                 "attribute" => attributes.push(n),
                 "call" => calls.push(n),
+                "global_statement" | "nonlocal_statement" | "list_splat" | "list_splat_pattern" | "import_from_statement" | "named_expression" => {
+                    declarations_and_stars.push(n)
+                }
                 _ => {}
             }
         }
-        Context { source, tree, model, nodes, attributes, calls, program: OnceCell::new() }
+        Context { source, tree, model, nodes, attributes, calls, declarations_and_stars, program: OnceCell::new() }
     }
 
     /// The program's classes, their members and methods.
@@ -67,6 +74,7 @@ const MODULES: &[(&[CheckInfo], RunFn)] = &[
     (calls::INFOS, calls::run),
     (definitions::INFOS, definitions::run),
     (strings::INFOS, strings::run),
+    (compile::INFOS, compile::run),
 ];
 
 pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
@@ -78,7 +86,7 @@ pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
 }
 
 pub fn all_infos() -> Vec<CheckInfo> {
-    let mut infos = vec![CheckInfo { code: "E0001", name: "syntax-error", summary: "the program does not parse (CPython's message and line)" }];
+    let mut infos = vec![CheckInfo { code: "E0001", name: "syntax-error", summary: "CPython refuses the program: it does not parse or does not compile (CPython's message and line)" }];
     for (module_infos, _) in MODULES {
         infos.extend_from_slice(module_infos);
     }
