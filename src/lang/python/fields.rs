@@ -79,6 +79,42 @@ static KINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     (0..language.node_kind_count() as u16).map(|id| language.node_kind_for_id(id).unwrap_or("")).collect()
 });
 
+/// Kind names as dense indices: the index of each kind id's name (kinds that share a name,
+/// such as a rule and the keyword it starts with, share it), and every name's index.
+/// "ERROR" has one, and so does any id past the table (its `kind_str` is "ERROR").
+static NAME_INDICES: LazyLock<(Vec<u32>, foldhash::HashMap<&'static str, u32>)> = LazyLock::new(|| {
+    let mut names: foldhash::HashMap<&'static str, u32> = foldhash::HashMap::default();
+    let mut of_kind = Vec::with_capacity(KINDS.len());
+    for &name in KINDS.iter() {
+        let next = names.len() as u32;
+        of_kind.push(*names.entry(name).or_insert(next));
+    }
+    let next = names.len() as u32;
+    names.entry("ERROR").or_insert(next);
+    (of_kind, names)
+});
+
+/// The dense index of kind id `kind`'s name (see [`name_index`]).
+#[inline]
+pub fn kind_name_index(kind: u16) -> u32 {
+    NAME_INDICES.0.get(kind as usize).copied().unwrap_or_else(error_name_index)
+}
+
+/// The dense index of the kind name `name`, if the grammar has it.
+pub fn name_index(name: &str) -> Option<u32> {
+    NAME_INDICES.1.get(name).copied()
+}
+
+/// The dense index of "ERROR".
+pub fn error_name_index() -> u32 {
+    NAME_INDICES.1["ERROR"]
+}
+
+/// How many distinct kind names there are (dense indices are below this).
+pub fn kind_name_count() -> usize {
+    NAME_INDICES.1.len()
+}
+
 /// tree-sitter's id of `field`.
 #[inline]
 pub fn field_id(field: Field) -> u16 {

@@ -419,6 +419,16 @@ impl<'t> Node<'t> {
         self.raw().kind
     }
 
+    /// The dense index of [`Node::kind_str`] (`fields::kind_name_index`): nodes with the
+    /// same kind name have the same index.
+    #[inline]
+    pub fn kind_name_index(&self) -> u32 {
+        if self.raw().flags & ERROR != 0 {
+            return super::fields::error_name_index();
+        }
+        super::fields::kind_name_index(self.raw().kind)
+    }
+
     /// The node's kind, as tree-sitter names it ("ERROR" for an error node).
     #[inline]
     pub fn kind_str(&self) -> &'static str {

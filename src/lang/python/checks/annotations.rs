@@ -109,8 +109,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !ctx.source.contains(":") {
         return;
     }
-    for &ty in &ctx.nodes {
-        if ty.kind_str() != "type" || ty.parent().is_some_and(|p| p.kind_str() == "type_parameter") {
+    for ty in ctx.of_kind("type") {
+        if ty.parent().is_some_and(|p| p.kind_str() == "type_parameter") {
             continue;
         }
         let scope = ctx.model.enclosing_scope(ty);

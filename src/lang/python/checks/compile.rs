@@ -151,8 +151,8 @@ fn symbol_table_error<'a>(ctx: &Context<'a>, directives: &[Directive<'a>]) -> Op
     }
     if !directives.is_empty() {
         // `x: T = v` after `global x` / `nonlocal x` in a function.
-        for &node in &ctx.nodes {
-            if node.kind_str() != "assignment" || node.field(Field::Type).is_none() {
+        for node in ctx.of_kind("assignment") {
+            if node.field(Field::Type).is_none() {
                 continue;
             }
             let Some(target) = node.field(Field::Left).filter(|l| l.kind_str() == "identifier") else { continue };

@@ -366,32 +366,28 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
-    let mut nonlocals: Vec<Node> = Vec::new();
+    // Keyword tokens share some of these names ("yield", "await"): named nodes only.
+    let of_kind = |kind: &'static str| ctx.of_kind(kind).filter(|n| n.is_named());
+    of_kind("return_statement").for_each(|n| check_return(n, out));
+    of_kind("yield").for_each(|n| check_yield(n, out));
+    of_kind("await").for_each(|n| check_await(n, out));
+    of_kind("break_statement").chain(of_kind("continue_statement")).for_each(|n| check_loop_jump(n, out));
+    of_kind("raise_statement").for_each(|n| check_bare_raise(src, n, out));
+    of_kind("assignment").for_each(|n| check_star_targets(n, out));
+    of_kind("parameters").chain(of_kind("lambda_parameters")).for_each(|n| check_duplicate_params(src, n, out));
     // The rebinds of the class whose methods come now (methods of one class come one
     // after another in pre-order, nested classes aside).
     let mut rebinds: Option<(usize, Vec<(&str, MethodType)>)> = None;
-    for &node in &ctx.nodes {
-        match if node.is_named() { node.kind_str() } else { "" } {
-        "return_statement" => check_return(node, out),
-        "yield" => check_yield(node, out),
-        "await" => check_await(node, out),
-        "break_statement" | "continue_statement" => check_loop_jump(node, out),
-        "raise_statement" => check_bare_raise(src, node, out),
-        "nonlocal_statement" => nonlocals.push(node),
-        "assignment" => check_star_targets(node, out),
-        "parameters" | "lambda_parameters" => check_duplicate_params(src, node, out),
-        "function_definition" => {
-            if let Some(class) = enclosing_class(node) {
-                if rebinds.as_ref().is_none_or(|(id, _)| *id != class.id()) {
-                    rebinds = Some((class.id(), class_rebinds(src, class.field(Field::Body))));
-                }
-                let class_rebinds = rebinds.as_ref().map_or(&[][..], |(_, r)| r.as_slice());
-                check_method(src, node, class, class_rebinds, out);
+    for node in of_kind("function_definition") {
+        if let Some(class) = enclosing_class(node) {
+            if rebinds.as_ref().is_none_or(|(id, _)| *id != class.id()) {
+                rebinds = Some((class.id(), class_rebinds(src, class.field(Field::Body))));
             }
-        }
-        _ => {}
+            let class_rebinds = rebinds.as_ref().map_or(&[][..], |(_, r)| r.as_slice());
+            check_method(src, node, class, class_rebinds, out);
         }
     }
+    let nonlocals: Vec<Node> = of_kind("nonlocal_statement").collect();
     if !nonlocals.is_empty() {
         check_nonlocals(ctx, &nonlocals, out);
     }

@@ -327,8 +327,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let prog = ctx.program();
-    for &n in &ctx.nodes {
-        if n.kind_str() != "function_definition" || n.field(Field::Name).is_none_or(|name| text(ctx.source, name) != "__init__") {
+    for n in ctx.of_kind("function_definition") {
+        if n.field(Field::Name).is_none_or(|name| text(ctx.source, name) != "__init__") {
             continue;
         }
         let Some(scope) = prog.model.scope_of_node(n) else { continue };

@@ -15,6 +15,7 @@ pub mod syntax_util;
 
 use std::cell::OnceCell;
 
+use crate::lang::python::fields;
 use crate::lang::python::tree::{Node, SyntaxTree};
 
 
@@ -26,9 +27,11 @@ pub struct Context<'a> {
     pub source: &'a str,
     pub tree: &'a SyntaxTree,
     pub model: &'a Model,
-    /// Every node of the tree in pre-order (the order of `syntax_util::for_each_node`),
-    /// collected by one walk so the checks do not each walk the whole tree again.
-    pub nodes: Vec<Node<'a>>,
+    /// The tree's node indices grouped by kind name, each group in pre-order: those of
+    /// name index `k` (`fields::kind_name_index`) are `by_kind[kind_from[k]..kind_from[k + 1]]`.
+    /// Built in one pass, so a check visits the kinds it reads, not the whole tree.
+    by_kind: Vec<u32>,
+    kind_from: Vec<u32>,
     /// The `attribute` nodes, in pre-order.
     pub attributes: Vec<Node<'a>>,
     /// The `call` nodes, in pre-order.
@@ -42,19 +45,51 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(source: &'a str, tree: &'a SyntaxTree, model: &'a Model) -> Self {
-        let nodes: Vec<Node> = tree.nodes().collect();
-        let (mut attributes, mut calls, mut declarations_and_stars) = (Vec::new(), Vec::new(), Vec::new());
-        for &n in &nodes {
-            match n.kind_str() {
-                "attribute" => attributes.push(n),
-                "call" => calls.push(n),
-                "global_statement" | "nonlocal_statement" | "list_splat" | "list_splat_pattern" | "import_from_statement" | "named_expression" => {
-                    declarations_and_stars.push(n)
-                }
-                _ => {}
-            }
+        // A counting sort of the nodes by kind name.
+        let names: Vec<u32> = tree.nodes().map(|n| n.kind_name_index()).collect();
+        let mut kind_from = vec![0u32; fields::kind_name_count() + 1];
+        for &k in &names {
+            kind_from[k as usize + 1] += 1;
         }
-        Context { source, tree, model, nodes, attributes, calls, declarations_and_stars, program: OnceCell::new() }
+        for k in 1..kind_from.len() {
+            kind_from[k] += kind_from[k - 1];
+        }
+        let mut next = kind_from.clone();
+        let mut by_kind = vec![0u32; names.len()];
+        for (index, &k) in names.iter().enumerate() {
+            by_kind[next[k as usize] as usize] = index as u32;
+            next[k as usize] += 1;
+        }
+        let mut ctx = Context {
+            source,
+            tree,
+            model,
+            by_kind,
+            kind_from,
+            attributes: Vec::new(),
+            calls: Vec::new(),
+            declarations_and_stars: Vec::new(),
+            program: OnceCell::new(),
+        };
+        let attributes: Vec<Node<'a>> = ctx.of_kind("attribute").collect();
+        let calls: Vec<Node<'a>> = ctx.of_kind("call").collect();
+        let mut rare: Vec<Node<'a>> = ["global_statement", "nonlocal_statement", "list_splat", "list_splat_pattern", "import_from_statement", "named_expression"]
+            .iter()
+            .flat_map(|kind| ctx.of_kind(kind))
+            .collect();
+        rare.sort_unstable_by_key(|n| n.id());
+        (ctx.attributes, ctx.calls, ctx.declarations_and_stars) = (attributes, calls, rare);
+        ctx
+    }
+
+    /// The nodes whose `kind_str()` is `kind`, in pre-order.
+    pub fn of_kind<'s>(&'s self, kind: &str) -> impl Iterator<Item = Node<'a>> + 's {
+        let tree: &'a SyntaxTree = self.tree;
+        let range = match fields::name_index(kind) {
+            Some(k) => self.kind_from[k as usize] as usize..self.kind_from[k as usize + 1] as usize,
+            None => 0..0,
+        };
+        self.by_kind[range].iter().map(move |&index| tree.node(index as usize))
     }
 
     /// The program's classes, their members and methods.

@@ -244,8 +244,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !percent && !src.contains(".format") {
         return;
     }
-    for &n in &ctx.nodes {
-        if percent && n.kind_str() == "binary_operator" {
+    if percent {
+        for n in ctx.of_kind("binary_operator") {
             check_percent(src, n, out);
         }
     }
