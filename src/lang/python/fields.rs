@@ -100,6 +100,11 @@ pub fn kind_name_index(kind: u16) -> u32 {
     NAME_INDICES.0.get(kind as usize).copied().unwrap_or_else(error_name_index)
 }
 
+/// [`kind_name_index`] of every kind id of the grammar's table, by id.
+pub fn kind_name_indices() -> &'static [u32] {
+    &NAME_INDICES.0
+}
+
 /// The dense index of the kind name `name`, if the grammar has it.
 pub fn name_index(name: &str) -> Option<u32> {
     NAME_INDICES.1.get(name).copied()

@@ -22,7 +22,7 @@ const NONE: u32 = u32::MAX;
 
 /// `Raw::flags` bits.
 const NAMED: u8 = 1;
-const ERROR: u8 = 2;
+pub(super) const ERROR: u8 = 2;
 const MISSING: u8 = 4;
 
 /// One node: tree-sitter's kind id and field id (0 when the node has no field).

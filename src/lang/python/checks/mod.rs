@@ -46,7 +46,13 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(source: &'a str, tree: &'a SyntaxTree, model: &'a Model) -> Self {
         // A counting sort of the nodes by kind name.
-        let names: Vec<u32> = tree.nodes().map(|n| n.kind_name_index()).collect();
+        // `Node::kind_name_index` of each node, read straight from the flat tree.
+        let (table, error) = (fields::kind_name_indices(), fields::error_name_index());
+        let names: Vec<u32> = tree
+            .raw()
+            .iter()
+            .map(|raw| if raw.flags & crate::lang::python::tree::ERROR != 0 { error } else { table.get(raw.kind as usize).copied().unwrap_or(error) })
+            .collect();
         let mut kind_from = vec![0u32; fields::kind_name_count() + 1];
         for &k in &names {
             kind_from[k as usize + 1] += 1;
