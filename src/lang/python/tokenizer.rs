@@ -513,7 +513,15 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // What `normalize` gives when `source` has no `\r` (checked below, where it differs
     // from the kept text, which has none).
     let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
-    let mut text = if needs_newline { Cow::Owned(format!("{source}\n")) } else { Cow::Borrowed(source) };
+    let mut text = if needs_newline {
+        // Sized once: `format!` cannot tell how long `source` is and grows by doubling.
+        let mut text = String::with_capacity(source.len() + 1);
+        text.push_str(source);
+        text.push('\n');
+        Cow::Owned(text)
+    } else {
+        Cow::Borrowed(source)
+    };
     let old_text = kept.text.as_bytes();
     let (mut prefix, mut suffix) = common_ends(old_text, text.as_bytes());
     let middle = &text.as_bytes()[prefix..text.len() - suffix];
