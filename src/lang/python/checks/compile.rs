@@ -290,7 +290,9 @@ fn code_generation_error<'a>(ctx: &Context<'a>) -> Option<(Node<'a>, String)> {
     for &node in &ctx.declarations_and_stars {
         let Some(parent) = node.parent() else { continue };
         match node.kind_str() {
-            "list_splat" if !unpacks_into(parent) => return Some((node, "can't use starred expression here".to_string())),
+            "list_splat" if splat_parent(node).is_some_and(|p| !unpacks_into(p)) => {
+                return Some((node, "can't use starred expression here".to_string()))
+            }
             "list_splat_pattern" => {
                 let target = matches!(parent.kind_str(), "assignment" | "for_statement" | "for_in_clause") && parent.field(Field::Left).is_some_and(|l| l.id() == node.id());
                 if target {
@@ -304,9 +306,30 @@ fn code_generation_error<'a>(ctx: &Context<'a>) -> Option<(Node<'a>, String)> {
 }
 
 /// Whether a starred expression directly under `parent` is unpacked into it: an element
-/// of a list, set or tuple display (a subscript's items are a tuple) or a call argument.
+/// of a list, set or tuple display (a subscript's items are a tuple), a call argument, or
+/// the annotation of `*args` (`*args: *Ts`, the only annotation the parser lets be one).
 fn unpacks_into(parent: Node) -> bool {
-    matches!(parent.kind_str(), "list" | "set" | "tuple" | "expression_list" | "argument_list" | "subscript")
+    matches!(parent.kind_str(), "list" | "set" | "tuple" | "expression_list" | "argument_list" | "subscript" | "type")
+}
+
+/// The node a starred expression is an operand of. tree-sitter sometimes binds the `*` to
+/// the head of a primary chain only (`*a.b()` as a call of `(*a).b`, after another
+/// element), so the chain the splat heads is climbed first.
+fn splat_parent(splat: Node) -> Option<Node> {
+    let mut top = splat;
+    loop {
+        let parent = top.parent()?;
+        let head = match parent.kind_str() {
+            "attribute" => parent.field(Field::Object),
+            "call" => parent.field(Field::Function),
+            "subscript" => parent.field(Field::Value),
+            _ => None,
+        };
+        if !head.is_some_and(|h| h.id() == top.id()) {
+            return Some(parent);
+        }
+        top = parent;
+    }
 }
 
 /// pylint's E0113 (`*a = b`) and E0114 (`x = *a`), as its basic checker reports them.
@@ -326,7 +349,7 @@ fn pylint_star_checks(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             "list_splat" => {
                 // In the value of a plain assignment, not unpacked into a display or call.
-                if node.parent().is_none_or(unpacks_into) || !in_assigned_value(node) {
+                if splat_parent(node).is_none_or(unpacks_into) || !in_assigned_value(node) {
                     continue;
                 }
                 let p = node.start_position();
