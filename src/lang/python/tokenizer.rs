@@ -540,8 +540,6 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // Restart after the last NEWLINE whose newline is in the common prefix.
     let before = old.partition_point(|t| t.end + 1 < prefix);
     let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
-    // Room for a few hundred re-made tokens from the start (a typical edit's).
-    let mut middle = Vec::with_capacity(512);
     let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
     let mut tokenizer = Tokenizer::new(new_text);
     if head > 0 {
@@ -550,6 +548,19 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokenizer.line = newline.line + 1;
         tokenizer.indents = stack_at(&indent_log, head);
     }
+    // A kept tokenization that stopped at an error has no tail to take over: the new
+    // tokens go straight after the head, in place.
+    if kept.error.is_some() {
+        let old_len = tokens.len();
+        tokens.truncate(head);
+        let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
+        let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused));
+    }
+    // The re-made tokens go to a list the thread keeps, so that its room grows once,
+    // not on every call.
+    let mut middle = MIDDLE.take();
+    middle.clear();
     // Line starts from `sync_from` on are in the common suffix; the kept tokenization is
     // followed along (index and indentation stack) to find its line start there.
     let sync_from = new_text.len() - suffix;
@@ -561,7 +572,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let error = tokenizer
         .run(head, &mut middle, &mut indent_log, |tokenizer, newline| {
             let line_start = newline.end + 1;
-            if line_start <= sync_from || kept.error.is_some() {
+            if line_start <= sync_from {
                 return false;
             }
             // The kept NEWLINE ending at the same distance from the end, if any.
@@ -593,11 +604,13 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let Some((tail_old, line_shift)) = synced else {
         tokens.truncate(head);
         tokens.append(&mut middle);
+        MIDDLE.set(middle);
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
         return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused));
     };
     let tail_new = head + middle.len();
-    tokens.splice(head..tail_old, middle);
+    tokens.splice(head..tail_old, middle.drain(..));
+    MIDDLE.set(middle);
     for t in &mut tokens[tail_new..] {
         t.start = shift(t.start);
         t.end = shift(t.end);
@@ -606,6 +619,11 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
     Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused))
+}
+
+thread_local! {
+    /// [`retokenize`]'s list of re-made tokens, kept for its room.
+    static MIDDLE: std::cell::Cell<Vec<Token>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 const EOF: i32 = -1;
