@@ -11,7 +11,9 @@ run does ~0.5 s of work; each binary runs 5 times per size and its fastest CPU t
 
 With --callgrind each binary runs once per size under `valgrind --tool=callgrind` and the
 instructions per sample are printed instead: slow (minutes), but the same on every run
-whatever else the machine is doing.
+whatever else the machine is doing. Each such line also gives the lint calls per sample
+(from the run's summary) and the instructions per lint call: a sample's cost is the
+product of the two, and only the second depends on how the linter is built.
 """
 
 import argparse
@@ -48,7 +50,9 @@ def main():
             n = copies * len(rows)
             if args.callgrind:
                 counts = {b: instructions(b, path, tmp) for b in args.binaries}
-                print(f"{size:>5} lines: " + "  ".join(f"{b}: {counts[b] / n / 1e6:.3f} M instructions" for b in args.binaries), flush=True)
+                print(f"{size:>5} lines: " + "  ".join(
+                    f"{b}: {i / n / 1e6:.3f} M instructions, {c / n:.1f} lint calls, {i / c / 1e3:.0f} k per call"
+                    for b, (i, c) in counts.items()), flush=True)
                 continue
             best = {b: float("inf") for b in args.binaries}
             for _ in range(args.repeat):
@@ -60,12 +64,15 @@ def main():
 
 
 def instructions(binary, path, tmp):
-    """Instructions a one-worker run of `binary` on `path` executes (callgrind)."""
+    """Instructions a one-worker run of `binary` on `path` executes (callgrind), and the
+    lint calls its summary reports."""
     out = tempfile.mkdtemp(dir=tmp)
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", os.path.abspath(binary),
-           "-q", "-p", path, "-d", os.path.join(out, "o"), "-c", "1", "-s", "1", "--seed", "1"]
+           "-p", path, "-d", os.path.join(out, "o"), "-c", "1", "-s", "1", "--seed", "1"]
     err = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
-    return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
+    refs = int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
+    calls = int(re.search(r"linter calls: (\d+)", err).group(1))
+    return refs, calls
 
 
 if __name__ == "__main__":
