@@ -577,7 +577,10 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
             }
             // The kept NEWLINE ending at the same distance from the end, if any.
             let old_end = line_start + old_text.len() - new_text.len() - 1;
-            while old_index < old.len() && old[old_index].end < old_end {
+            // A line's last token ends where its NEWLINE starts: step over it too.
+            while old_index < old.len()
+                && (old[old_index].end < old_end || (old[old_index].end == old_end && old[old_index].kind != TokenKind::Newline))
+            {
                 while let Some(&&(i, level)) = old_log.peek() {
                     if i > old_index {
                         break;

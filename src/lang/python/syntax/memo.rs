@@ -192,6 +192,32 @@ mod tests {
         assert!(stepped * 4 >= statements, "{stepped} statements stepped over before line {cut}");
     }
 
+    /// The tail is taken over too: deleting one simple statement in the middle of a long
+    /// program re-makes only the tokens of the lines around it. (Every logical line ends
+    /// with a token that ends where its NEWLINE starts; the kept NEWLINE must still be
+    /// found behind it.)
+    #[test]
+    fn a_line_deleted_in_the_middle_re_makes_only_its_neighbourhood() {
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let lines: Vec<&str> = program.split('\n').collect();
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let simple = |l: &str| {
+            let t = l.trim();
+            t.contains(" = ") && !t.starts_with('#') && !t.ends_with(['\\', ',', '(', '[', '{', ':']) && !t.contains("\"\"\"") && !t.contains("'''")
+        };
+        let middle = lines.len() / 2;
+        let cut = (middle..lines.len() - 1)
+            .find(|&i| simple(lines[i]) && simple(lines[i - 1]) && indent(lines[i]) == indent(lines[i + 1]) && indent(lines[i]) == indent(lines[i - 1]))
+            .expect("a simple statement between two at its indentation");
+        let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        let old_len = tokenize(program).tokens.len();
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(tokenize(program))).expect("no NUL byte");
+        assert_eq!(tokens.tokens, tokenize(&state).tokens);
+        assert!(reused.tail_old < old_len, "nothing after line {cut} was taken over: {reused:?}");
+        assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
+    }
+
     /// The sampler's own sequences of states, on every fixture program with three seeds:
     /// tokens and verdicts with reuse equal those made from scratch.
     #[test]
