@@ -600,10 +600,12 @@ impl<'a> Builder<'a> {
         Point { row, column: (offset - self.lines[row]) as usize }
     }
 
-    /// [`Builder::point`] for an offset that is probably on line `row`.
+    /// [`Builder::point`] for an offset that is probably on line `row`. `row` is only a
+    /// hint: any value gives the right point (a copied statement's last row, moved, can
+    /// be off the text).
     #[inline]
     fn point_near(&self, row: usize, offset: u32) -> Point {
-        match (self.lines.get(row), self.lines.get(row + 1)) {
+        match (self.lines.get(row), self.lines.get(row.saturating_add(1))) {
             (Some(&start), next) if start <= offset && next.is_none_or(|&next| offset < next) => {
                 Point { row, column: (offset - start) as usize }
             }
