@@ -64,7 +64,7 @@ pub fn check_keeping_tokens(source: &str) -> Result<Tokens<'_>, Diagnostic> {
 
 /// [`check`] without reusing anything from earlier checks (to test the reuse against).
 pub fn check_fresh(source: &str) -> Option<Diagnostic> {
-    if source.contains('\0') {
+    if source.contains('\0') || source.len() >= u32::MAX as usize - 1 {
         return check(source);
     }
     let tokens = tokenize(source);
@@ -85,6 +85,10 @@ fn named_line(message: &str) -> Option<usize> {
 
 /// CPython's error, on CPython's line, or the tokens of a program without one.
 fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
+    // Tokens hold 32-bit offsets (a final newline may be appended).
+    if source.len() >= u32::MAX as usize - 1 {
+        return Err(Diagnostic::new(0, 0, CODE, "source code string is too long (4 GiB or more)"));
+    }
     let (mut tokens, known, reused) = match memo::tokenize(source) {
         Ok(tokenized) => tokenized,
         Err(offset) => {
@@ -181,16 +185,16 @@ fn second_pass_verdict(tokens: &Tokens, first: &Parser, second: &Parser) -> Opti
     let Some(last) = tokens.tokens.get(first.max_seen) else {
         return diagnostic_from_tokenizer(tokens);
     };
-    let column = tokens.column_of(last.start);
+    let column = tokens.column_of(last.start as usize);
     match last.kind {
         TokenKind::Indent => Some(Diagnostic::new(
-            last.line,
+            last.line as usize,
             column,
             CODE,
             "unexpected indent",
         )),
         TokenKind::Dedent => Some(Diagnostic::new(
-            last.line,
+            last.line as usize,
             column,
             CODE,
             "unexpected unindent",
@@ -198,7 +202,7 @@ fn second_pass_verdict(tokens: &Tokens, first: &Parser, second: &Parser) -> Opti
         _ => {
             let furthest_line = second.line_of(second.max_seen);
             tokenizer_override(tokens, furthest_line)
-                .or_else(|| Some(Diagnostic::new(last.line, column, CODE, "invalid syntax")))
+                .or_else(|| Some(Diagnostic::new(last.line as usize, column, CODE, "invalid syntax")))
         }
     }
 }
@@ -369,7 +373,7 @@ impl<'a> Parser<'a> {
 
     fn line_of(&self, index: usize) -> usize {
         match self.tokens.get(index).or_else(|| self.tokens.last()) {
-            Some(t) => t.line,
+            Some(t) => t.line as usize,
             None => 0,
         }
     }
@@ -424,7 +428,7 @@ impl<'a> Parser<'a> {
     }
 
     fn text(&self, token: &Token) -> &'a str {
-        self.text.get(token.start..token.end).unwrap_or("")
+        self.text.get(token.start as usize..token.end as usize).unwrap_or("")
     }
 
     /// The keyword or operator at `index` ([`Sym::Other`] when the parse has stopped).
@@ -498,11 +502,11 @@ impl<'a> Parser<'a> {
             return;
         }
         let (line, column) = match self.tokens.get(index).or_else(|| self.tokens.last()) {
-            Some(t) => (t.line, column_of(self.text, t.start)),
+            Some(t) => (t.line, column_of(self.text, t.start as usize)),
             None => (0, 0),
         };
         self.raised = Some(Raised {
-            line,
+            line: line as usize,
             column,
             message,
         });
@@ -1966,7 +1970,7 @@ impl<'a> Parser<'a> {
                         }
                         Some(FStringError::InField { offset }) => {
                             let text = self.text(token);
-                            let line = token.line
+                            let line = token.line as usize
                                 + text.get(..offset).map_or(0, |t| t.matches('\n').count());
                             self.raise_on_line(line, "f-string: invalid syntax".into());
                             return None;

@@ -28,21 +28,26 @@ pub enum TokenKind {
     EndMarker,
 }
 
+/// 16 bytes: the sampler's states keep most tokens of the last one, and moving or copying
+/// the list is a large part of a check on a long program. Offsets and lines fit in 32 bits
+/// (the syntax check refuses longer programs), bracket depth in 8 (CPython stops at 200).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
     /// Byte range in [`Tokens::text`].
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
     /// 0-based line CPython gives the token (INDENT and DEDENT sit on the line of the
     /// token that follows them; tokens at end of file sit on the last line).
-    pub line: usize,
+    pub line: u32,
     /// Bracket depth after the token (CPython's `tok->level`).
-    pub level: usize,
+    pub level: u8,
     /// Which keyword or operator the token is, so that the parser compares a byte
     /// instead of the token's text.
     pub sym: Sym,
 }
+
+const _: () = assert!(std::mem::size_of::<Token>() == 16);
 
 /// The keywords and operators the grammar names, decided once per token by the
 /// tokenizer. Only NAME tokens carry a keyword and only OP tokens an operator, so a
@@ -310,7 +315,7 @@ pub type IndentLog = Vec<(usize, Option<(usize, usize)>)>;
 
 impl Tokens<'_> {
     pub fn text_of(&self, token: &Token) -> &str {
-        self.text.get(token.start..token.end).unwrap_or("")
+        self.text.get(token.start as usize..token.end as usize).unwrap_or("")
     }
 
     /// 0-based column, in characters, of a byte offset.
@@ -367,6 +372,7 @@ fn normalize(source: &str) -> Cow<'_, str> {
 
 /// Tokenizes a whole program the way CPython does.
 pub fn tokenize(source: &str) -> Tokens<'_> {
+    debug_assert!(source.len() < u32::MAX as usize - 1, "offsets fit in a token");
     let text = normalize(source);
     let mut tokenizer = Tokenizer::new(text.as_bytes());
     let mut tokens = Vec::with_capacity(text.len() / 4 + 4);
@@ -538,14 +544,14 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let mut tokens = kept.tokens;
     let old = &tokens;
     // Restart after the last NEWLINE whose newline is in the common prefix.
-    let before = old.partition_point(|t| t.end + 1 < prefix);
+    let before = old.partition_point(|t| t.end as usize + 1 < prefix);
     let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
     let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
     let mut tokenizer = Tokenizer::new(new_text);
     if head > 0 {
         let newline = old[head - 1];
-        tokenizer.pos = newline.end + 1;
-        tokenizer.line = newline.line + 1;
+        tokenizer.pos = newline.end as usize + 1;
+        tokenizer.line = newline.line as usize + 1;
         tokenizer.indents = stack_at(&indent_log, head);
     }
     // A kept tokenization that stopped at an error has no tail to take over: the new
@@ -564,14 +570,14 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // Line starts from `sync_from` on are in the common suffix; the kept tokenization is
     // followed along (index and indentation stack) to find its line start there.
     let sync_from = new_text.len() - suffix;
-    let shift = |offset: usize| offset + new_text.len() - old_text.len();
+    let shift = |offset: u32| (offset as usize + new_text.len() - old_text.len()) as u32;
     let mut old_index = head;
     let mut old_stack = tokenizer.indents.clone();
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
     let mut synced = None;
     let error = tokenizer
         .run(head, &mut middle, &mut indent_log, |tokenizer, newline| {
-            let line_start = newline.end + 1;
+            let line_start = newline.end as usize + 1;
             if line_start <= sync_from {
                 return false;
             }
@@ -579,7 +585,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
             let old_end = line_start + old_text.len() - new_text.len() - 1;
             // A line's last token ends where its NEWLINE starts: step over it too.
             while old_index < old.len()
-                && (old[old_index].end < old_end || (old[old_index].end == old_end && old[old_index].kind != TokenKind::Newline))
+                && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != TokenKind::Newline))
             {
                 while let Some(&&(i, level)) = old_log.peek() {
                     if i > old_index {
@@ -595,9 +601,9 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
                 }
                 old_index += 1;
             }
-            let found = old.get(old_index).is_some_and(|t| t.kind == TokenKind::Newline && t.end == old_end);
+            let found = old.get(old_index).is_some_and(|t| t.kind == TokenKind::Newline && t.end as usize == old_end);
             if found && old_stack == tokenizer.indents {
-                synced = Some((old_index + 1, newline.line as isize - old[old_index].line as isize));
+                synced = Some((old_index + 1, newline.line as i32 - old[old_index].line as i32));
                 return true;
             }
             false
@@ -617,7 +623,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     for t in &mut tokens[tail_new..] {
         t.start = shift(t.start);
         t.end = shift(t.end);
-        t.line = (t.line as isize + line_shift) as usize;
+        t.line = t.line.wrapping_add_signed(line_shift);
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
@@ -850,10 +856,10 @@ impl<'a> Tokenizer<'a> {
     fn token(&self, kind: TokenKind) -> Token {
         Token {
             kind,
-            start: self.start,
-            end: self.pos,
-            line: self.start_line,
-            level: self.brackets.len(),
+            start: self.start as u32,
+            end: self.pos as u32,
+            line: self.start_line as u32,
+            level: self.brackets.len() as u8,
             sym: Sym::Other,
         }
     }
@@ -913,10 +919,10 @@ impl<'a> Tokenizer<'a> {
                 };
                 return Ok(Token {
                     kind,
-                    start: offset,
-                    end: offset,
-                    line,
-                    level: self.brackets.len(),
+                    start: offset as u32,
+                    end: offset as u32,
+                    line: line as u32,
+                    level: self.brackets.len() as u8,
                     sym: Sym::Other,
                 });
             }
@@ -945,7 +951,7 @@ impl<'a> Tokenizer<'a> {
                         continue 'nextline;
                     }
                     return Ok(Token {
-                        end: p,
+                        end: p as u32,
                         ..self.token(TokenKind::Newline)
                     });
                 }
@@ -1203,7 +1209,7 @@ impl<'a> Tokenizer<'a> {
             }
         }
         let mut token = self.token(TokenKind::String);
-        token.line = first_line;
+        token.line = first_line as u32;
         Ok(token)
     }
 
@@ -1565,7 +1571,7 @@ mod tests {
         tokens
             .tokens
             .iter()
-            .map(|t| (t.kind, tokens.text_of(t).to_string(), t.line))
+            .map(|t| (t.kind, tokens.text_of(t).to_string(), t.line as usize))
             .collect()
     }
 

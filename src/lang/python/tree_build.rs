@@ -565,11 +565,11 @@ impl<'a> Builder<'a> {
         let mut comments = Vec::new();
         let mut gap_start = 0usize;
         for token in toks {
-            let gap_end = token.start.min(bytes.len());
+            let gap_end = (token.start as usize).min(bytes.len());
             if gap_end > gap_start {
                 scan_gap(bytes, gap_start, gap_end, token.kind == TokenKind::String, &mut comments)?;
             }
-            gap_start = gap_start.max(token.end.min(bytes.len()));
+            gap_start = gap_start.max((token.end as usize).min(bytes.len()));
         }
         if gap_start < bytes.len() {
             scan_gap(bytes, gap_start, bytes.len(), false, &mut comments)?;
@@ -622,16 +622,16 @@ impl<'a> Builder<'a> {
     }
 
     fn text(&self, token: Token) -> &'a str {
-        &self.src[token.start.min(self.src.len())..token.end.min(self.src.len())]
+        &self.src[(token.start as usize).min(self.src.len())..(token.end as usize).min(self.src.len())]
     }
 
     /// Whether the current token is the operator or keyword `s`.
     #[inline]
     fn at(&self, s: &str) -> bool {
         let t = self.tok();
-        t.end - t.start == s.len()
+        (t.end - t.start) as usize == s.len()
             && matches!(t.kind, TokenKind::Op | TokenKind::Name)
-            && self.src.as_bytes().get(t.start..t.end) == Some(s.as_bytes())
+            && self.src.as_bytes().get(t.start as usize..t.end as usize) == Some(s.as_bytes())
     }
 
     fn at_kind(&self, kind: TokenKind) -> bool {
@@ -698,11 +698,11 @@ impl<'a> Builder<'a> {
     /// Adds the current token as a leaf and moves past it.
     fn leaf(&mut self, kind: u16, field: u16, named: bool) -> u32 {
         let t = self.tok();
-        self.flush(t.start);
+        self.flush(t.start as usize);
         let (start, end) = (t.start as u32, t.end as u32);
-        let index = self.out.leaf(kind, field, named, start, end, self.point_near(t.line, start), self.point_near(t.line, end));
+        let index = self.out.leaf(kind, field, named, start, end, self.point_near(t.line as usize, start), self.point_near(t.line as usize, end));
         self.last_end = end;
-        self.last_row = t.line;
+        self.last_row = t.line as usize;
         self.pos += 1;
         index
     }
@@ -715,9 +715,9 @@ impl<'a> Builder<'a> {
     /// Opens a node at the current token.
     fn open(&mut self, kind: u16, field: u16) -> u32 {
         let t = self.tok();
-        self.flush(t.start);
+        self.flush(t.start as usize);
         let start = t.start as u32;
-        self.out.open(kind, field, true, start, self.point_near(t.line, start))
+        self.out.open(kind, field, true, start, self.point_near(t.line as usize, start))
     }
 
     /// Closes the innermost open node at the end of what was emitted last.
@@ -751,7 +751,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         let t = self.tok();
-        self.flush(t.start);
+        self.flush(t.start as usize);
         self.pos += 1;
         Some(())
     }
@@ -787,7 +787,7 @@ impl<'a> Builder<'a> {
     /// first, as the statement's first node would flush them.
     fn statement(&mut self) -> Built {
         let t = self.tok();
-        self.flush(t.start);
+        self.flush(t.start as usize);
         if self.copy_statement() {
             return Some(());
         }
@@ -803,7 +803,7 @@ impl<'a> Builder<'a> {
                 indent,
                 depth,
                 start_byte: t.start as u32,
-                start_row: t.line,
+                start_row: (t.line as usize),
                 last_end: self.last_end,
                 last_row: self.last_row,
             });
@@ -1340,7 +1340,7 @@ impl<'a> Builder<'a> {
         // the block; the comment lines before that are the block's.
         let next = self.tok().start;
         while let Some(&(start, _)) = self.comments.get(self.next_comment) {
-            if start as usize >= next || self.point(start).column < column {
+            if start as usize >= (next as usize) || self.point(start).column < column {
                 break;
             }
             self.flush(start as usize + 1);
@@ -1671,7 +1671,7 @@ impl<'a> Builder<'a> {
             // indentation (see `flush`).
             let next = self.tok().start;
             let pending = &self.comments[self.next_comment..];
-            if pending.iter().take_while(|c| (c.0 as usize) < next).any(|c| self.own_line_column(c.0).is_some_and(|col| col < column)) {
+            if pending.iter().take_while(|c| (c.0 as usize) < (next as usize)).any(|c| self.own_line_column(c.0).is_some_and(|col| col < column)) {
                 return None;
             }
         }
@@ -1789,7 +1789,7 @@ impl<'a> Builder<'a> {
     /// `not in` and `is not`: an anonymous node over the two keywords.
     fn compound_operator(&mut self, kind: u16, second: &str) -> Built {
         let start = self.tok().start;
-        self.flush(start);
+        self.flush(start as usize);
         let start = start as u32;
         self.out.open(kind, FIELDS.operators, false, start, self.point(start));
         self.keyword()?;
@@ -2020,9 +2020,9 @@ impl<'a> Builder<'a> {
         let quote = *text.get(prefix)?;
         let triple = text.len() >= prefix + 6 && text[prefix + 1] == quote && text[prefix + 2] == quote;
         let quotes = if triple { 3 } else { 1 };
-        let start = t.start as u32;
-        let content_start = t.start + prefix + quotes;
-        let content_end = t.end - quotes;
+        let start = t.start;
+        let content_start = t.start as usize + prefix + quotes;
+        let content_end = t.end as usize - quotes;
         if content_end < content_start {
             return None;
         }
@@ -2142,7 +2142,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         let shifted: Vec<Token> =
-            tokens.tokens.iter().map(|t| Token { start: t.start + from, end: t.end + from, ..*t }).collect();
+            tokens.tokens.iter().map(|t| Token { start: t.start + from as u32, end: t.end + from as u32, ..*t }).collect();
         self.out.open(k.interpolation, 0, true, open as u32, self.point(open as u32));
         self.piece(token_kind("{"), false, open as u32, open as u32 + 1);
         let mut inner = Builder {
@@ -2615,7 +2615,7 @@ mod tests {
             return if builder.unsure { "unsure".into() } else { "built".into() };
         }
         let t = builder.tok();
-        let line = state[..t.start.min(state.len())].lines().count();
+        let line = state[..(t.start as usize).min(state.len())].lines().count();
         format!("{:?} {:?} | {}", t.kind, builder.text(t), state.lines().nth(line.saturating_sub(1)).unwrap_or(""))
     }
 
