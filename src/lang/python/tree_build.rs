@@ -421,6 +421,9 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         Some(Previous { nodes: last.nodes.take()?, statements: std::mem::take(&mut last.statements), map })
     });
     let mut built = Builder::new(source, &tokens.tokens).and_then(|mut builder| {
+        // About as many statements as the last tree (growing by doubling costs a copy of
+        // each half of the list on a long program).
+        builder.statements = Vec::with_capacity(previous.as_ref().map_or(0, |p| p.statements.len() + 16));
         builder.previous = previous;
         builder.module()?;
         (!builder.unsure).then_some(builder)
