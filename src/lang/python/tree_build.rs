@@ -434,7 +434,10 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         if let Some(builder) = &mut built {
             last.generation = tokens.generation;
             last.statements = std::mem::take(&mut builder.statements);
-            last.statements.sort_unstable_by_key(|s| s.start);
+            // Recorded in pre-order, so already sorted but for odd cases.
+            if !last.statements.is_sorted_by_key(|s| s.start) {
+                last.statements.sort_unstable_by_key(|s| s.start);
+            }
         }
     });
     Some(built?.out.finish())
@@ -487,6 +490,21 @@ struct Statement {
 }
 
 impl Statement {
+    /// The record of a statement still being built (a build that fails to fill one in is
+    /// not kept).
+    const PENDING: Statement = Statement {
+        start: 0,
+        end: 0,
+        nodes: (0, 0),
+        comments: 0,
+        indent: 0,
+        depth: 0,
+        start_byte: 0,
+        start_row: 0,
+        last_end: 0,
+        last_row: 0,
+    };
+
     /// The same statement `tokens` tokens, `bytes` bytes and `rows` rows further on, its
     /// nodes `nodes` further on.
     fn moved(self, tokens: isize, nodes: i64, bytes: i64, rows: i64) -> Statement {
@@ -796,20 +814,24 @@ impl<'a> Builder<'a> {
         }
         let (start, first, comments, indent, depth) =
             (self.pos, self.out.len() as u32, self.next_comment, self.indent, self.out.depth());
+        // Its record goes before those of the statements inside it (filled in below): the
+        // list comes out in pre-order, sorted by first token.
+        let slot = self.statements.len();
+        self.statements.push(Statement::PENDING);
         self.statement_uncached()?;
         if !self.unsure {
-            self.statements.push(Statement {
+            self.statements[slot] = Statement {
                 start,
                 end: self.pos,
                 nodes: (first, self.out.len() as u32),
                 comments: self.next_comment - comments,
                 indent,
                 depth,
-                start_byte: t.start as u32,
-                start_row: (t.line as usize),
+                start_byte: t.start,
+                start_row: t.line as usize,
                 last_end: self.last_end,
                 last_row: self.last_row,
-            });
+            };
         }
         Some(())
     }
