@@ -61,8 +61,15 @@ pub fn is_builtin(name: &str) -> bool {
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let m = ctx.model;
-    let mut checker =
-        Checker { m, consumed: HashSet::default(), builtin_cache: Vec::new(), global_mode: false, reads_by_name: None, never_bound: HashMap::default() };
+    let mut checker = Checker {
+        m,
+        consumed: HashSet::default(),
+        builtin_cache: Vec::new(),
+        global_mode: false,
+        reads_by_name: None,
+        never_bound: HashMap::default(),
+        found: Vec::new(),
+    };
     for r in &m.references {
         if let Some((code, message)) = checker.check(r) {
             out.push(Diagnostic::new(r.line as usize, r.column as usize, code, message));
@@ -87,6 +94,8 @@ struct Checker<'m> {
     /// References per frame (`Model::frame_of` their scope) and name, built on first use.
     reads_by_name: Option<HashMap<(ScopeId, NameId), Vec<usize>>>,
     never_bound: HashMap<(ScopeId, NameId), bool>,
+    /// The bindings [`Checker::consumer_with`] filters, kept for its room.
+    found: Vec<BindingId>,
 }
 
 impl<'m> Checker<'m> {
@@ -235,7 +244,7 @@ impl<'m> Checker<'m> {
             return None;
         }
         self.global_mode = true;
-        let outcome = self.consumer_with(r, f, own);
+        let outcome = self.consumer_with(r, f, &own);
         self.global_mode = false;
         match outcome {
             Outcome::Report { code, consume } => {
@@ -255,14 +264,24 @@ impl<'m> Checker<'m> {
 
     /// pylint's `NamesConsumer` step for the scope `s` that binds the name.
     fn consumer(&mut self, r: &Reference, s: ScopeId) -> Outcome {
-        let found = self.m.bindings_of(s, r.name).to_vec();
-        self.consumer_with(r, s, found)
+        let m = self.m;
+        self.consumer_with(r, s, m.bindings_of(s, r.name))
     }
 
-    fn consumer_with(&mut self, r: &Reference, s: ScopeId, mut found: Vec<BindingId>) -> Outcome {
+    /// The consumer step with the bindings `all` (copied into a list kept from call to
+    /// call, as every read that gets here filters them).
+    fn consumer_with(&mut self, r: &Reference, s: ScopeId, all: &[BindingId]) -> Outcome {
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        found.extend_from_slice(all);
+        let outcome = self.consume_filtered(r, s, all, &mut found);
+        self.found = found;
+        outcome
+    }
+
+    fn consume_filtered(&mut self, r: &Reference, s: ScopeId, all: &[BindingId], found: &mut Vec<BindingId>) -> Outcome {
         let m = self.m;
         let n = r.name;
-        let all = found.clone();
         // `x = x`: the name is defined by this very statement; look further out.
         if let (Some(stmt), Some(b0)) = (r.assign_value_of, found.first()) {
             let b0 = m.binding(*b0);
@@ -348,7 +367,7 @@ impl<'m> Checker<'m> {
         if use_outer {
             return Outcome::Continue { consume: false };
         }
-        if maybe_before && !self.is_defined_before(r, s, &all) && !self.exclusive(r, b0_id) {
+        if maybe_before && !self.is_defined_before(r, s, all) && !self.exclusive(r, b0_id) {
             let defined_by_stmt = r.stmt_start == b0.stmt_start && matches!(r.ctx, RefContext::Del | RefContext::AugStore);
             if defined_by_stmt || b0.kind == BindingKind::Deletion {
                 if !r.guarded_name_error {
