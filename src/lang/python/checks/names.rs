@@ -905,17 +905,11 @@ impl<'m> Checker<'m> {
         let m = self.m;
         self.index_reads();
         let empty = Vec::new();
-        let reads: Vec<&Reference> = self
-            .reads_by_name
-            .as_ref()
-            .and_then(|map| map.get(&(s, n)))
-            .unwrap_or(&empty)
-            .iter()
-            .map(|i| &m.references[*i])
-            .filter(|r| m.resolve(r.scope, n) == Some(s) && self.crash_capable(r))
-            .collect();
+        let reads = self.reads_by_name.as_ref().and_then(|map| map.get(&(s, n))).unwrap_or(&empty);
+        // The position tests of `dominates` first: they rule out nearly every read.
         let mut values = m.bindings_of(s, n).iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
-        let v = values.peek().is_some() && values.all(|b| reads.iter().any(|r| self.dominates(r, b)));
+        let v = values.peek().is_some()
+            && values.all(|b| reads.iter().map(|i| &m.references[*i]).any(|r| self.dominates(r, b) && m.resolve(r.scope, n) == Some(s)));
         self.never_bound.insert((s, n), v);
         v
     }
