@@ -91,8 +91,11 @@ struct Checker<'m> {
     builtin_cache: Vec<Option<bool>>,
     /// Judging a `global` name against its function's own assignments.
     global_mode: bool,
-    /// References per frame (`Model::frame_of` their scope) and name, built on first use.
-    reads_by_name: Option<HashMap<(ScopeId, NameId), Vec<usize>>>,
+    /// The references by frame (`Model::frame_of` their scope) and name, built on first
+    /// use: those of frame `f` are `reads[from[f]..from[f + 1]]`, as `name << 32 | index`
+    /// in ascending order (a counting sort and small sorts, where a map of lists cost an
+    /// allocation per name).
+    reads_by_name: Option<(Vec<u32>, Vec<u64>)>,
     never_bound: HashMap<(ScopeId, NameId), bool>,
     /// The bindings [`Checker::consumer_with`] filters, kept for its room.
     found: Vec<BindingId>,
@@ -875,8 +878,7 @@ impl<'m> Checker<'m> {
     fn read_dominated(&mut self, r: &Reference, s: ScopeId) -> bool {
         let m = self.m;
         self.index_reads();
-        let Some(ids) = self.reads_by_name.as_ref().and_then(|map| map.get(&(s, r.name))) else { return false };
-        ids.iter().map(|i| &m.references[*i]).any(|o| {
+        self.reads_of(s, r.name).map(|i| &m.references[i]).any(|o| {
             o.start < r.start
                 && o.stmt_start <= r.start
                 && r.start < o.dom_end
@@ -888,12 +890,42 @@ impl<'m> Checker<'m> {
 
     fn index_reads(&mut self) {
         if self.reads_by_name.is_none() {
-            let mut map: HashMap<(ScopeId, NameId), Vec<usize>> = HashMap::default();
-            for (i, r) in self.m.references.iter().enumerate() {
-                map.entry((self.m.frame_of(r.scope), r.name)).or_default().push(i);
+            // A counting sort by frame, then a sort of each frame's (small) share by name.
+            let m = self.m;
+            let frames: Vec<u32> = m.references.iter().map(|r| m.frame_of(r.scope).0).collect();
+            let mut from = vec![0u32; m.scopes.len() + 1];
+            for &f in &frames {
+                from[f as usize + 1] += 1;
             }
-            self.reads_by_name = Some(map);
+            for i in 1..from.len() {
+                from[i] += from[i - 1];
+            }
+            let mut next = from.clone();
+            let mut reads = vec![0u64; frames.len()];
+            for (i, (&f, r)) in frames.iter().zip(&m.references).enumerate() {
+                reads[next[f as usize] as usize] = (r.name.0 as u64) << 32 | i as u64;
+                next[f as usize] += 1;
+            }
+            for w in from.windows(2) {
+                reads[w[0] as usize..w[1] as usize].sort_unstable();
+            }
+            self.reads_by_name = Some((from, reads));
         }
+    }
+
+    /// The indices of the references of name `n` whose frame is `s` (after
+    /// [`Checker::index_reads`]).
+    fn reads_of(&self, s: ScopeId, n: NameId) -> impl Iterator<Item = usize> + '_ {
+        let reads = match &self.reads_by_name {
+            Some((from, reads)) => {
+                let frame = &reads[from[s.index()] as usize..from[s.index() + 1] as usize];
+                let lo = frame.partition_point(|&k| ((k >> 32) as u32) < n.0);
+                let hi = lo + frame[lo..].partition_point(|&k| (k >> 32) as u32 == n.0);
+                &frame[lo..hi]
+            }
+            None => &[],
+        };
+        reads.iter().map(|&k| k as u32 as usize)
     }
 
     /// Every binding of `n` in `s` is dominated by a read of it in `s`'s own code: the
@@ -904,12 +936,12 @@ impl<'m> Checker<'m> {
         }
         let m = self.m;
         self.index_reads();
-        let empty = Vec::new();
-        let reads = self.reads_by_name.as_ref().and_then(|map| map.get(&(s, n))).unwrap_or(&empty);
         // The position tests of `dominates` first: they rule out nearly every read.
         let mut values = m.bindings_of(s, n).iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
         let v = values.peek().is_some()
-            && values.all(|b| reads.iter().map(|i| &m.references[*i]).any(|r| self.dominates(r, b) && m.resolve(r.scope, n) == Some(s)));
+            && values.all(|b| {
+                self.reads_of(s, n).map(|i| &m.references[i]).any(|r| self.dominates(r, b) && m.resolve(r.scope, n) == Some(s))
+            });
         self.never_bound.insert((s, n), v);
         v
     }
