@@ -165,6 +165,9 @@ pub struct Program<'a> {
     /// [`context::method_type`] of each method asked about, by its node: the answer
     /// scans the whole class body, and the checks ask once per `self.x`.
     method_types: RefCell<HashMap<usize, MethodType>>,
+    /// [`Program::owner_of`] of each name read in each scope asked about: the answer
+    /// depends on nothing else, and a method reads `self.x` many times.
+    owners: RefCell<HashMap<(ScopeId, Option<NameId>), Option<Owner>>>,
 }
 
 /// How an attribute target is assigned, if it is one.
@@ -239,7 +242,7 @@ impl<'a> Program<'a> {
                 classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new(), rebinds: class_rebinds(src, node.field(Field::Body)) });
             }
         }
-        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), method_types: RefCell::default() };
+        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), method_types: RefCell::default(), owners: RefCell::default() };
         for c in 0..prog.classes.len() {
             let (bases, kw) = prog.compute_bases(c);
             prog.classes[c].bases = bases;
@@ -450,7 +453,17 @@ impl<'a> Program<'a> {
     /// parameter of a method (instance, or the class for class methods), a name bound
     /// once to a program class, or a name bound once to `ProgramClass(...)`.
     pub fn owner_of(&self, expr: Node) -> Option<Owner> {
-        self.owner_at_depth(expr, 0)
+        if expr.kind_str() != "identifier" {
+            return None;
+        }
+        let name = self.model.name_id(text(self.src, expr));
+        let at = self.scope_at(expr);
+        if let Some(&known) = self.owners.borrow().get(&(at, name)) {
+            return known;
+        }
+        let found = self.owner_of_name(at, name, 0);
+        self.owners.borrow_mut().insert((at, name), found);
+        found
     }
 
     fn owner_at_depth(&self, expr: Node, depth: usize) -> Option<Owner> {
@@ -458,7 +471,12 @@ impl<'a> Program<'a> {
             return None;
         }
         let name = self.model.name_id(text(self.src, expr));
-        let at = self.scope_at(expr);
+        self.owner_of_name(self.scope_at(expr), name, depth)
+    }
+
+    /// What `name` read in scope `at` evaluates to (see [`Program::owner_of`]), `depth`
+    /// assignments `x = C(...)` down.
+    fn owner_of_name(&self, at: ScopeId, name: Option<NameId>, depth: usize) -> Option<Owner> {
         let s = self.resolve(at, name)?;
         let bind = self.unique_binding(s, name)?;
         match self.model.binding(bind).kind {
