@@ -302,7 +302,41 @@ fn is_mixin(name: &str) -> bool {
     name.contains("Mixin") || name.contains("mixin")
 }
 
-fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagnostic>) {
+/// `__getattr__` / `__getattribute__` in class `k` or a standard-library base of it.
+fn dynamic_class(prog: &Program, k: usize) -> bool {
+    prog.binds_in_body(k, "__getattr__") || prog.binds_in_body(k, "__getattribute__") || prog.stdlib_bases(k).any(|s| s.dynamic)
+}
+
+/// Class keywords (a metaclass) on class `k` or a standard-library base of it.
+fn metaclass_class(prog: &Program, k: usize) -> bool {
+    prog.classes[k].has_keywords || prog.stdlib_bases(k).any(|s| s.metaclass)
+}
+
+/// What [`check_no_member`] asks of a class whatever the attribute, worked out once per
+/// class (a big class is asked about on every `self.x`).
+struct ClassFacts {
+    /// The class and its ancestors; `None` when the class is not judged (a mixin, or an
+    /// ancestor not known).
+    chain: Option<Vec<usize>>,
+    /// Along the chain: a builtin base whose dunders we do not list, a `__getattr__`,
+    /// class keywords.
+    any_dunder: bool,
+    dynamic: bool,
+    metaclass: bool,
+}
+
+fn class_facts(prog: &Program, c: usize) -> ClassFacts {
+    let chain = if is_mixin(prog.classes[c].name) { None } else { prog.ancestry(c) };
+    let along = |f: &dyn Fn(usize) -> bool| chain.as_ref().is_some_and(|chain| chain.iter().any(|&k| f(k)));
+    ClassFacts {
+        any_dunder: along(&|k| prog.builtin_has(k, ANY_DUNDER)),
+        dynamic: along(&|k| dynamic_class(prog, k)),
+        metaclass: along(&|k| metaclass_class(prog, k)),
+        chain,
+    }
+}
+
+fn check_no_member(prog: &Program, facts: &mut [Option<ClassFacts>], attr: Node, owner: Owner, out: &mut Vec<Diagnostic>) {
     let src = prog.src;
     let Some(name_node) = attr.field(Field::Attribute) else { return };
     let name = text(src, name_node);
@@ -315,33 +349,38 @@ fn check_no_member(prog: &Program, attr: Node, owner: Owner, out: &mut Vec<Diagn
         return;
     }
     let class = &prog.classes[c];
-    if is_mixin(class.name) {
+    let facts = facts[c].get_or_insert_with(|| class_facts(prog, c));
+    let Some(chain) = &facts.chain else { return };
+    if is_dunder(name) && facts.any_dunder {
         return;
     }
-    let Some(mut chain) = prog.ancestry(c) else { return };
-    if is_dunder(name) && chain.iter().any(|&k| prog.builtin_has(k, ANY_DUNDER)) {
-        return;
-    }
-    if is_super {
+    let super_chain: Vec<usize>;
+    let (chain, dynamic, metaclass) = if is_super {
         if prog.builtin_has(c, name) || prog.stdlib_has(c, name, false) {
             return;
         }
-        chain.retain(|&k| k != c);
-    }
-    if chain.iter().any(|&k| prog.binds_in_body(k, "__getattr__") || prog.binds_in_body(k, "__getattribute__") || prog.stdlib_bases(k).any(|s| s.dynamic)) {
+        super_chain = chain.iter().copied().filter(|&k| k != c).collect();
+        let along = |f: fn(&Program, usize) -> bool| super_chain.iter().any(|&k| f(prog, k));
+        (&super_chain, along(dynamic_class), along(metaclass_class))
+    } else {
+        (chain, facts.dynamic, facts.metaclass)
+    };
+    if dynamic {
         return;
     }
-    if !is_instance && (name == "mro" || chain.iter().any(|&k| prog.classes[k].has_keywords || prog.stdlib_bases(k).any(|s| s.metaclass))) {
+    if !is_instance && (name == "mro" || metaclass) {
         return;
     }
     if prog.unknown_attrs.contains(&name) {
         return;
     }
+    let name_id = prog.model.name_id(name);
     let parent_id = attr.parent().map(|p| p.id());
     let counts = |d: &super::classes::AttrDef| d.name == name && !d.augmented && d.node.parent().map(|p| p.id()) != parent_id;
-    for &k in &chain {
+    for &k in chain {
         let kc = &prog.classes[k];
-        if prog.binds_in_body(k, name) || prog.builtin_has(k, name) || prog.stdlib_has(k, name, is_instance) || kc.class_attrs.iter().any(counts) {
+        let binds_in_body = name_id.is_some_and(|n| prog.model.is_bound_in(kc.scope, n));
+        if binds_in_body || prog.builtin_has(k, name) || prog.stdlib_has(k, name, is_instance) || kc.class_attrs.iter().any(counts) {
             return;
         }
         if is_instance && kc.instance_attrs.iter().any(counts) {
@@ -522,6 +561,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let mut accessed: Vec<(usize, Node)> = Vec::new();
+    let mut facts: Vec<Option<ClassFacts>> = prog.classes.iter().map(|_| None).collect();
     for &attr in &ctx.attributes {
         let usage = attribute_use(attr);
         if usage == Use::Store {
@@ -530,7 +570,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(object) = attr.field(Field::Object) else { continue };
         if object.kind_str() == "call" {
             if let Some(c) = super_owner(&prog, object) {
-                check_no_member(&prog, attr, Owner::Super(c), out);
+                check_no_member(&prog, &mut facts, attr, Owner::Super(c), out);
             }
             continue;
         }
@@ -538,7 +578,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(owner) = prog.owner_of(object) {
-            check_no_member(&prog, attr, owner, out);
+            check_no_member(&prog, &mut facts, attr, owner, out);
         }
         if let Some((c, Some(first))) = enclosing_method(&prog, attr) {
             if text(ctx.source, object) == first {
