@@ -396,25 +396,34 @@ fn check_no_member(prog: &Program, facts: &mut [Option<ClassFacts>], attr: Node,
 }
 
 /// The innermost method enclosing `node` (skipping nested plain functions), with the
-/// text of its first parameter.
-fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>) -> Option<(usize, Option<&'a str>)> {
+/// text of its first parameter. The answer depends only on the innermost scope holding
+/// the node, so it is kept per scope in `known`.
+fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>, known: &mut [Option<Option<(usize, Option<&'a str>)>>]) -> Option<(usize, Option<&'a str>)> {
     // The defs and classes around the node, innermost first (from the model's scopes: a
     // walk up through `Node::parent` costs a descent from the root per step).
-    for scope in prog.model.scopes_holding(node.start_byte() as u32, node.end_byte() as u32) {
+    let mut holding = prog.model.scopes_holding(node.start_byte() as u32, node.end_byte() as u32).peekable();
+    let innermost = *holding.peek()?;
+    if let Some(found) = known[innermost.index()] {
+        return found;
+    }
+    let mut found = None;
+    for scope in holding {
         match prog.model.scope(scope).kind {
-            ScopeKind::Class => return None,
+            ScopeKind::Class => break,
             ScopeKind::Function => {
                 if let Some(c) = prog.method_class(scope) {
                     let def = prog.scope_node(scope);
                     let static_method = prog.method_type(def, c) == super::context::MethodType::Static;
                     let first = if static_method { None } else { def.field(Field::Parameters).and_then(|ps| first_param(ps).0).map(|n| text(prog.src, n)) };
-                    return Some((c, first));
+                    found = Some((c, first));
+                    break;
                 }
             }
             _ => {}
         }
     }
-    None
+    known[innermost.index()] = Some(found);
+    found
 }
 
 /// Which part of a try statement a node is in: 0 body, 1+i handler i, -1 else, -2 finally.
@@ -562,6 +571,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let mut accessed: Vec<(usize, Node)> = Vec::new();
     let mut facts: Vec<Option<ClassFacts>> = prog.classes.iter().map(|_| None).collect();
+    let mut methods = vec![None; prog.model.scopes.len()];
     for &attr in &ctx.attributes {
         let usage = attribute_use(attr);
         if usage == Use::Store {
@@ -580,7 +590,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(owner) = prog.owner_of(object) {
             check_no_member(&prog, &mut facts, attr, owner, out);
         }
-        if let Some((c, Some(first))) = enclosing_method(&prog, attr) {
+        if let Some((c, Some(first))) = enclosing_method(&prog, attr, &mut methods) {
             if text(ctx.source, object) == first {
                 accessed.push((c, attr));
             }
