@@ -878,7 +878,7 @@ impl<'m> Checker<'m> {
     fn read_dominated(&mut self, r: &Reference, s: ScopeId) -> bool {
         let m = self.m;
         self.index_reads();
-        self.reads_of(s, r.name).map(|i| &m.references[i]).any(|o| {
+        self.reads_of(s, r.name).iter().map(|&k| &m.references[k as u32 as usize]).any(|o| {
             o.start < r.start
                 && o.stmt_start <= r.start
                 && r.start < o.dom_end
@@ -913,10 +913,10 @@ impl<'m> Checker<'m> {
         }
     }
 
-    /// The indices of the references of name `n` whose frame is `s` (after
-    /// [`Checker::index_reads`]).
-    fn reads_of(&self, s: ScopeId, n: NameId) -> impl Iterator<Item = usize> + '_ {
-        let reads = match &self.reads_by_name {
+    /// The references of name `n` whose frame is `s` (after [`Checker::index_reads`]), as
+    /// `name << 32 | index`.
+    fn reads_of(&self, s: ScopeId, n: NameId) -> &'_ [u64] {
+        match &self.reads_by_name {
             Some((from, reads)) => {
                 let frame = &reads[from[s.index()] as usize..from[s.index() + 1] as usize];
                 let lo = frame.partition_point(|&k| ((k >> 32) as u32) < n.0);
@@ -924,25 +924,32 @@ impl<'m> Checker<'m> {
                 &frame[lo..hi]
             }
             None => &[],
-        };
-        reads.iter().map(|&k| k as u32 as usize)
+        }
     }
 
     /// Every binding of `n` in `s` is dominated by a read of it in `s`'s own code: the
     /// first such read always runs with the name unbound, so no binding ever runs.
     fn never_bound(&mut self, s: ScopeId, n: NameId) -> bool {
-        if let Some(v) = self.never_bound.get(&(s, n)) {
-            return *v;
-        }
         let m = self.m;
         self.index_reads();
+        let (reads, bindings) = (self.reads_of(s, n), m.bindings_of(s, n));
+        // Worked out again when it is cheaper than a look-up in the memo (nearly always:
+        // the first read of a name in a scope consumes it, later ones stop before this).
+        let memo = reads.len() * bindings.len() > 16;
+        if memo {
+            if let Some(v) = self.never_bound.get(&(s, n)) {
+                return *v;
+            }
+        }
         // The position tests of `dominates` first: they rule out nearly every read.
-        let mut values = m.bindings_of(s, n).iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
+        let mut values = bindings.iter().map(|b| m.binding(*b)).filter(|b| b.kind.binds_value()).peekable();
         let v = values.peek().is_some()
             && values.all(|b| {
-                self.reads_of(s, n).map(|i| &m.references[i]).any(|r| self.dominates(r, b) && m.resolve(r.scope, n) == Some(s))
+                reads.iter().map(|&k| &m.references[k as u32 as usize]).any(|r| self.dominates(r, b) && m.resolve(r.scope, n) == Some(s))
             });
-        self.never_bound.insert((s, n), v);
+        if memo {
+            self.never_bound.insert((s, n), v);
+        }
         v
     }
 
