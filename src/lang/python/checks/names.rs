@@ -28,7 +28,7 @@ pub const INFOS: &[CheckInfo] = &[
     },
 ];
 
-/// Python 3.11 builtins, plus the module attributes pylint treats as always defined.
+/// Python 3.11 builtins, sorted (looked up by binary search).
 const BUILTINS: &[&str] = &[
     "ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup", "BlockingIOError",
     "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError", "ConnectionAbortedError", "ConnectionError",
@@ -50,13 +50,15 @@ const BUILTINS: &[&str] = &[
     "len", "license", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord",
     "pow", "print", "property", "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted",
     "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip",
-    // pylint's SPECIAL_BUILTINS and astroid's Module.scope_attrs (not `__path__`: only a
-    // package's `__init__` has it; a program read as a module raises NameError)
-    "__builtins__", "__file__",
 ];
 
+/// The module attributes pylint treats as always defined: its SPECIAL_BUILTINS and
+/// astroid's Module.scope_attrs (not `__path__`: only a package's `__init__` has it; a
+/// program read as a module raises NameError).
+const MODULE_ATTRIBUTES: &[&str] = &["__builtins__", "__file__"];
+
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name)
+    BUILTINS.binary_search(&name).is_ok() || MODULE_ATTRIBUTES.contains(&name)
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -997,6 +999,13 @@ mod tests {
         assert_eq!(codes("class A:\n    y = 1\n    def m(self):\n        return y\n"), vec![(4, "E0602")]);
         assert_eq!(codes("def f():\n    for i in range(3):\n        total += i\n    return total\n"), vec![(3, "E0602")]);
         assert_eq!(codes("def f():\n    for i in range(3):\n        if i:\n            print(q)\n        q = i\n"), vec![]);
+    }
+
+    #[test]
+    fn builtins_sorted_for_binary_search() {
+        assert!(super::BUILTINS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::is_builtin("zip") && super::is_builtin("__file__") && super::is_builtin("ArithmeticError"));
+        assert!(!super::is_builtin("__path__") && !super::is_builtin("self"));
     }
 
     #[test]
