@@ -400,7 +400,8 @@ impl<'m> Checker<'m> {
     fn assigned_locally(&self, r: &Reference) -> bool {
         let m = self.m;
         let sc = m.scope(r.scope);
-        m.bindings_named(r.name).iter().map(|b| m.binding(*b)).any(|b| {
+        let counts = |b: &BindingId| {
+            let b = m.binding(*b);
             b.kind != BindingKind::FunctionDef
                 && b.kind != BindingKind::ClassDef
                 && b.kind != BindingKind::Deletion
@@ -408,7 +409,10 @@ impl<'m> Checker<'m> {
                 && b.start < sc.end
                 && (b.scope == r.scope || m.scope(b.scope).start >= sc.start)
                 && (r.scope != MODULE_SCOPE || b.scope == MODULE_SCOPE)
-        })
+        };
+        // The scope's own bindings first: they nearly always settle it (a method's `self`),
+        // where the name's bindings everywhere are many (every method's `self`).
+        m.bindings_of(r.scope, r.name).iter().any(counts) || m.bindings_named(r.name).iter().any(counts)
     }
 
     // ---- pylint's filters ---------------------------------------------------------------
