@@ -119,10 +119,15 @@ impl<'m> Checker<'m> {
         let mut first = true;
         let mut pylint_verdict: Option<(&'static str, String)> = None;
         let mut resolved: Option<ScopeId> = None;
+        // What `Model::resolve` answers (Python's lookup), found on the same walk: the
+        // first scope the walk does not skip, or the module for a `global` name.
+        let mut local: Option<Option<ScopeId>> = None;
         while let Some(s) = current {
             let sc = m.scope(s);
             if m.is_declared_global(s, n) {
-                if m.is_bound_in(MODULE_SCOPE, n) {
+                let bound = m.is_bound_in(MODULE_SCOPE, n);
+                local.get_or_insert(bound.then_some(MODULE_SCOPE));
+                if bound {
                     resolved = Some(MODULE_SCOPE);
                     if let Some(verdict) = self.global_in_function(r, s) {
                         return Some(verdict);
@@ -132,6 +137,7 @@ impl<'m> Checker<'m> {
             }
             let skip = (sc.kind == ScopeKind::Class && !first) || m.is_declared_nonlocal(s, n) || !m.is_bound_in(s, n);
             if !skip {
+                local.get_or_insert(Some(s));
                 if self.consumed.contains(&(s, n)) {
                     // pylint checks only the first read of a name per scope; so do we.
                     return None;
@@ -166,7 +172,7 @@ impl<'m> Checker<'m> {
             return pylint_verdict;
         }
         // pylint may look past a local (`x += 1`, `x = x`); Python does not.
-        let local = m.resolve(r.scope, n);
+        let local = local.flatten();
         let scope = match (resolved, local) {
             (None, None) => return self.unresolved(r),
             (None, Some(local)) => match self.unresolved(r) {
