@@ -280,7 +280,8 @@ fn looks_like_metaclass(src: &str, class: Node) -> bool {
     r
 }
 
-fn check_method(src: &str, def: Node, class: Node, rebinds: &[(&str, MethodType)], out: &mut Vec<Diagnostic>) {
+/// `metaclass`: [`looks_like_metaclass`] of the class.
+fn check_method(src: &str, def: Node, metaclass: bool, rebinds: &[(&str, MethodType)], out: &mut Vec<Diagnostic>) {
     let Some(params) = def.field(Field::Parameters) else { return };
     let mtype = method_type(src, def, rebinds);
     let name = def.field(Field::Name).map(|n| text(src, n)).unwrap_or("");
@@ -288,7 +289,7 @@ fn check_method(src: &str, def: Node, class: Node, rebinds: &[(&str, MethodType)
         let (first, has_star) = first_param(params);
         match first {
             None if !has_star => diag(out, def, "E0211", format!("Method '{name}' has no argument")),
-            _ if mtype == MethodType::ClassMethod || looks_like_metaclass(src, class) => {}
+            _ if mtype == MethodType::ClassMethod || metaclass => {}
             Some(p) if text(src, p) == "self" => {}
             _ => diag(out, def, "E0213", format!("Method '{name}' should have \"self\" as first argument")),
         }
@@ -375,16 +376,17 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     of_kind("raise_statement").for_each(|n| check_bare_raise(src, n, out));
     of_kind("assignment").for_each(|n| check_star_targets(n, out));
     of_kind("parameters").chain(of_kind("lambda_parameters")).for_each(|n| check_duplicate_params(src, n, out));
-    // The rebinds of the class whose methods come now (methods of one class come one
-    // after another in pre-order, nested classes aside).
-    let mut rebinds: Option<(usize, Vec<(&str, MethodType)>)> = None;
+    // The rebinds of the class whose methods come now, and whether it looks like a
+    // metaclass (methods of one class come one after another in pre-order, nested
+    // classes aside).
+    let mut rebinds: Option<(usize, Vec<(&str, MethodType)>, bool)> = None;
     for node in of_kind("function_definition") {
         if let Some(class) = enclosing_class(node) {
-            if rebinds.as_ref().is_none_or(|(id, _)| *id != class.id()) {
-                rebinds = Some((class.id(), class_rebinds(src, class.field(Field::Body))));
+            if rebinds.as_ref().is_none_or(|(id, _, _)| *id != class.id()) {
+                rebinds = Some((class.id(), class_rebinds(src, class.field(Field::Body)), looks_like_metaclass(src, class)));
             }
-            let class_rebinds = rebinds.as_ref().map_or(&[][..], |(_, r)| r.as_slice());
-            check_method(src, node, class, class_rebinds, out);
+            let (class_rebinds, metaclass) = rebinds.as_ref().map_or((&[][..], false), |(_, r, m)| (r.as_slice(), *m));
+            check_method(src, node, metaclass, class_rebinds, out);
         }
     }
     let nonlocals: Vec<Node> = of_kind("nonlocal_statement").collect();
