@@ -2,7 +2,9 @@
 //! the source; nothing is allocated per node.
 
 use foldhash::HashMap;
-use crate::lang::python::fields::Field;
+use std::sync::LazyLock;
+
+use crate::lang::python::fields::{field_id, kind_name, Field};
 use crate::lang::python::tree::{named_children, Node, SyntaxTree};
 
 use super::*;
@@ -12,6 +14,145 @@ use super::*;
 const MAX_DEPTH: u32 = 600;
 
 const TERMINATING_CALLS: &[&str] = &["sys.exit", "exit", "quit", "os._exit", "os.abort", "_exit", "os.exit"];
+
+/// The node kinds the walk tells apart, one per kind name it reads. Matching
+/// `Node::kind_str` against string literals costs a length test and a byte comparison
+/// per arm at every node; [`kind_of`] reads a table by kind id instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    AliasedImport, AsPattern, AsPatternTarget, AssertStatement, Assignment, Attribute,
+    AugmentedAssignment, Block, BooleanOperator, BreakStatement, Call, CaseClause, CasePattern,
+    ClassDefinition, ClassPattern, Comment, ComplexPattern, ConcatenatedString,
+    ConditionalExpression, ContinueStatement, DecoratedDefinition, Decorator, DefaultParameter,
+    DeleteStatement, DictPattern, DictionaryComprehension, DictionarySplatPattern, DottedName,
+    ElifClause, Ellipsis, ElseClause, EscapeSequence, ExceptClause, ExceptGroupClause,
+    ExpressionList, ExpressionStatement, False, FinallyClause, Float, ForInClause, ForStatement,
+    FunctionDefinition, FutureImportStatement, GeneratorExpression, GlobalStatement, Identifier,
+    IfClause, IfStatement, ImportFromStatement, ImportStatement, Integer, Interpolation,
+    KeywordArgument, KeywordPattern, KeywordSeparator, Lambda, List, ListComprehension,
+    ListPattern, ListSplat, ListSplatPattern, MatchStatement, Module, NamedExpression, None,
+    NonlocalStatement, ParenthesizedExpression, PassStatement, PatternList, PositionalSeparator,
+    RaiseStatement, ReturnStatement, Set, SetComprehension, String, StringContent, StringEnd,
+    StringStart, True, TryStatement, Tuple, TuplePattern, Type, TypeAliasStatement, TypeConversion,
+    TypedDefaultParameter, TypedParameter, WhileStatement, WildcardImport, WithClause,
+    WithStatement,
+    /// tree-sitter's "ERROR" (an error node, or a kind id past the grammar's table).
+    Error,
+    /// Any kind the walk does not name.
+    Other,
+}
+
+impl Kind {
+    fn of_name(name: &str) -> Kind {
+        match name {
+            "aliased_import" => Kind::AliasedImport,
+            "as_pattern" => Kind::AsPattern,
+            "as_pattern_target" => Kind::AsPatternTarget,
+            "assert_statement" => Kind::AssertStatement,
+            "assignment" => Kind::Assignment,
+            "attribute" => Kind::Attribute,
+            "augmented_assignment" => Kind::AugmentedAssignment,
+            "block" => Kind::Block,
+            "boolean_operator" => Kind::BooleanOperator,
+            "break_statement" => Kind::BreakStatement,
+            "call" => Kind::Call,
+            "case_clause" => Kind::CaseClause,
+            "case_pattern" => Kind::CasePattern,
+            "class_definition" => Kind::ClassDefinition,
+            "class_pattern" => Kind::ClassPattern,
+            "comment" => Kind::Comment,
+            "complex_pattern" => Kind::ComplexPattern,
+            "concatenated_string" => Kind::ConcatenatedString,
+            "conditional_expression" => Kind::ConditionalExpression,
+            "continue_statement" => Kind::ContinueStatement,
+            "decorated_definition" => Kind::DecoratedDefinition,
+            "decorator" => Kind::Decorator,
+            "default_parameter" => Kind::DefaultParameter,
+            "delete_statement" => Kind::DeleteStatement,
+            "dict_pattern" => Kind::DictPattern,
+            "dictionary_comprehension" => Kind::DictionaryComprehension,
+            "dictionary_splat_pattern" => Kind::DictionarySplatPattern,
+            "dotted_name" => Kind::DottedName,
+            "elif_clause" => Kind::ElifClause,
+            "ellipsis" => Kind::Ellipsis,
+            "else_clause" => Kind::ElseClause,
+            "escape_sequence" => Kind::EscapeSequence,
+            "except_clause" => Kind::ExceptClause,
+            "except_group_clause" => Kind::ExceptGroupClause,
+            "expression_list" => Kind::ExpressionList,
+            "expression_statement" => Kind::ExpressionStatement,
+            "false" => Kind::False,
+            "finally_clause" => Kind::FinallyClause,
+            "float" => Kind::Float,
+            "for_in_clause" => Kind::ForInClause,
+            "for_statement" => Kind::ForStatement,
+            "function_definition" => Kind::FunctionDefinition,
+            "future_import_statement" => Kind::FutureImportStatement,
+            "generator_expression" => Kind::GeneratorExpression,
+            "global_statement" => Kind::GlobalStatement,
+            "identifier" => Kind::Identifier,
+            "if_clause" => Kind::IfClause,
+            "if_statement" => Kind::IfStatement,
+            "import_from_statement" => Kind::ImportFromStatement,
+            "import_statement" => Kind::ImportStatement,
+            "integer" => Kind::Integer,
+            "interpolation" => Kind::Interpolation,
+            "keyword_argument" => Kind::KeywordArgument,
+            "keyword_pattern" => Kind::KeywordPattern,
+            "keyword_separator" => Kind::KeywordSeparator,
+            "lambda" => Kind::Lambda,
+            "list" => Kind::List,
+            "list_comprehension" => Kind::ListComprehension,
+            "list_pattern" => Kind::ListPattern,
+            "list_splat" => Kind::ListSplat,
+            "list_splat_pattern" => Kind::ListSplatPattern,
+            "match_statement" => Kind::MatchStatement,
+            "module" => Kind::Module,
+            "named_expression" => Kind::NamedExpression,
+            "none" => Kind::None,
+            "nonlocal_statement" => Kind::NonlocalStatement,
+            "parenthesized_expression" => Kind::ParenthesizedExpression,
+            "pass_statement" => Kind::PassStatement,
+            "pattern_list" => Kind::PatternList,
+            "positional_separator" => Kind::PositionalSeparator,
+            "raise_statement" => Kind::RaiseStatement,
+            "return_statement" => Kind::ReturnStatement,
+            "set" => Kind::Set,
+            "set_comprehension" => Kind::SetComprehension,
+            "string" => Kind::String,
+            "string_content" => Kind::StringContent,
+            "string_end" => Kind::StringEnd,
+            "string_start" => Kind::StringStart,
+            "true" => Kind::True,
+            "try_statement" => Kind::TryStatement,
+            "tuple" => Kind::Tuple,
+            "tuple_pattern" => Kind::TuplePattern,
+            "type" => Kind::Type,
+            "type_alias_statement" => Kind::TypeAliasStatement,
+            "type_conversion" => Kind::TypeConversion,
+            "typed_default_parameter" => Kind::TypedDefaultParameter,
+            "typed_parameter" => Kind::TypedParameter,
+            "while_statement" => Kind::WhileStatement,
+            "wildcard_import" => Kind::WildcardImport,
+            "with_clause" => Kind::WithClause,
+            "with_statement" => Kind::WithStatement,
+            "ERROR" => Kind::Error,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// [`Kind`] by kind id, from the grammar's kind names.
+static KINDS: LazyLock<Vec<Kind>> = LazyLock::new(|| (0..=u16::MAX).map_while(kind_name).map(Kind::of_name).collect());
+
+/// The [`Kind`] of the name `node.kind_str()` gives.
+#[inline]
+fn kind_of(node: Node) -> Kind {
+    if node.is_error() {
+        return Kind::Error;
+    }
+    KINDS.get(node.kind_id() as usize).copied().unwrap_or(Kind::Error)
+}
 
 struct LoopEntry {
     start: u32,
@@ -114,6 +255,13 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     m
 }
 
+/// The children of `node` in `field`, in order.
+#[inline]
+fn in_field(node: Node, field: Field) -> impl Iterator<Item = Node> {
+    let id = field_id(field);
+    node.children_iter().filter(move |c| c.field_id() == id)
+}
+
 #[inline]
 fn line_of(node: Node) -> u32 {
     node.start_position().row as u32
@@ -142,7 +290,7 @@ impl<'s> Builder<'s> {
         let id = ScopeId(self.m.scopes.len() as u32);
         let range = |n: Node| (n.start_byte() as u32, n.end_byte() as u32);
         let code = if kind == ScopeKind::Comprehension {
-            let first_for = named_children(node).find(|c| c.kind_str() == "for_in_clause");
+            let first_for = named_children(node).find(|c| kind_of(*c) == Kind::ForInClause);
             match first_for {
                 Some(clause) => CodeRegion::Comprehension {
                     first_for: range(clause),
@@ -316,37 +464,41 @@ impl<'s> Builder<'s> {
         self.expr_cond -= 1;
     }
 
-    /// A jump (return/raise/break/continue): later code in the enclosing loops of this
-    /// frame may be skipped on the first iteration.
-    fn note_jump(&mut self, kind: &str) {
+    /// A jump (return/raise/assert/break/continue, or a terminating call when `kind` is
+    /// `Call`): later code in the enclosing loops of this frame may be skipped on the
+    /// first iteration.
+    fn note_jump(&mut self, kind: Kind) {
         for l in &mut self.frame.loops {
             l.jumped = true;
         }
-        let is_break_or_continue = kind == "break_statement" || kind == "continue_statement";
         if let Some(c) = self.frame.ctl {
             let ctl = &mut self.m.ctls[c.index()];
             match kind {
-                "return_statement" => {
+                Kind::ReturnStatement => {
                     ctl.returns = true;
                     ctl.terminates = true;
                 }
-                "raise_statement" | "assert_statement" => ctl.terminates = true,
-                "continue_statement" => {
+                Kind::RaiseStatement | Kind::AssertStatement => ctl.terminates = true,
+                Kind::ContinueStatement => {
                     ctl.continues = true;
                     ctl.terminates = true;
                 }
-                "exit" => {
+                // A call of a terminating function.
+                Kind::Call => {
                     ctl.exits = true;
                     ctl.terminates = true;
                 }
                 _ => {}
             }
         }
-        if is_break_or_continue {
-            for c in self.m.ctl_chain(self.frame.ctl).collect::<Vec<_>>() {
-                if self.m.ctls[c.index()].kind == CtlKind::If {
-                    self.m.ctls[c.index()].has_break_or_continue = true;
+        if matches!(kind, Kind::BreakStatement | Kind::ContinueStatement) {
+            let mut next = self.frame.ctl;
+            while let Some(c) = next {
+                let ctl = &mut self.m.ctls[c.index()];
+                if ctl.kind == CtlKind::If {
+                    ctl.has_break_or_continue = true;
                 }
+                next = ctl.parent;
             }
         }
     }
@@ -370,59 +522,59 @@ impl<'s> Builder<'s> {
         }
         self.depth += 1;
         let saved = self.set_stmt(node);
-        match node.kind_str() {
-            "expression_statement" => self.walk_expression_statement(node),
-            "return_statement" | "raise_statement" => {
+        match kind_of(node) {
+            Kind::ExpressionStatement => self.walk_expression_statement(node),
+            Kind::ReturnStatement | Kind::RaiseStatement => {
                 self.walk_children(node);
-                self.note_jump(node.kind_str());
+                self.note_jump(kind_of(node));
             }
             // Skipped under `python -O`, and the message only runs when the test fails.
-            "assert_statement" => {
+            Kind::AssertStatement => {
                 self.cond_expr(|b| b.walk_children(node));
-                self.note_jump(node.kind_str());
+                self.note_jump(kind_of(node));
             }
-            "break_statement" | "continue_statement" => self.note_jump(node.kind_str()),
-            "delete_statement" => {
+            Kind::BreakStatement | Kind::ContinueStatement => self.note_jump(kind_of(node)),
+            Kind::DeleteStatement => {
                 for child in named_children(node) {
                     self.walk_del_target(child);
                 }
             }
-            "global_statement" | "nonlocal_statement" => {
-                let global = node.kind_str() == "global_statement";
-                for child in named_children(node).filter(|c| c.kind_str() == "identifier") {
+            Kind::GlobalStatement | Kind::NonlocalStatement => {
+                let global = kind_of(node) == Kind::GlobalStatement;
+                for child in named_children(node).filter(|c| kind_of(*c) == Kind::Identifier) {
                     let name = self.intern(child);
                     let scope = &mut self.m.scopes[self.scope.index()];
                     let list = if global { &mut scope.globals } else { &mut scope.nonlocals };
                     list.push((name, child.start_byte() as u32));
                 }
             }
-            "import_statement" => self.walk_import(node, BindingKind::Import),
-            "import_from_statement" => self.walk_import(node, BindingKind::FromImport),
-            "future_import_statement" => {
+            Kind::ImportStatement => self.walk_import(node, BindingKind::Import),
+            Kind::ImportFromStatement => self.walk_import(node, BindingKind::FromImport),
+            Kind::FutureImportStatement => {
                 if self.text(node).contains("annotations") {
                     self.m.postponed_annotations = true;
                 }
             }
-            "if_statement" => self.walk_if(node),
-            "for_statement" => self.walk_for(node),
-            "while_statement" => self.walk_while(node),
-            "try_statement" => self.walk_try(node),
-            "with_statement" => self.walk_with(node),
-            "match_statement" => self.walk_match(node),
-            "function_definition" => self.walk_function(node),
-            "class_definition" => self.walk_class(node),
-            "decorated_definition" => {
+            Kind::IfStatement => self.walk_if(node),
+            Kind::ForStatement => self.walk_for(node),
+            Kind::WhileStatement => self.walk_while(node),
+            Kind::TryStatement => self.walk_try(node),
+            Kind::WithStatement => self.walk_with(node),
+            Kind::MatchStatement => self.walk_match(node),
+            Kind::FunctionDefinition => self.walk_function(node),
+            Kind::ClassDefinition => self.walk_class(node),
+            Kind::DecoratedDefinition => {
                 for child in named_children(node) {
-                    match child.kind_str() {
-                        "decorator" => self.walk_children(child),
-                        "function_definition" => self.walk_function(child),
-                        "class_definition" => self.walk_class(child),
+                    match kind_of(child) {
+                        Kind::Decorator => self.walk_children(child),
+                        Kind::FunctionDefinition => self.walk_function(child),
+                        Kind::ClassDefinition => self.walk_class(child),
                         _ => self.walk_stmt(child),
                     }
                 }
             }
-            "pass_statement" | "comment" | "type_alias_statement" => {}
-            "block" | "module" => self.walk_block(node),
+            Kind::PassStatement | Kind::Comment | Kind::TypeAliasStatement => {}
+            Kind::Block | Kind::Module => self.walk_block(node),
             _ => self.walk_expr(node),
         }
         self.restore_stmt(saved);
@@ -432,18 +584,18 @@ impl<'s> Builder<'s> {
     fn walk_expression_statement(&mut self, node: Node) {
         let end = node.end_byte() as u32;
         for child in named_children(node) {
-            match child.kind_str() {
-                "assignment" => self.walk_assignment(child, end),
-                "augmented_assignment" => self.walk_aug_assignment(child, end),
+            match kind_of(child) {
+                Kind::Assignment => self.walk_assignment(child, end),
+                Kind::AugmentedAssignment => self.walk_aug_assignment(child, end),
                 _ => self.walk_expr(child),
             }
         }
         let mut children = named_children(node);
         if let (Some(only), None) = (children.next(), children.next()) {
-            if only.kind_str() == "call" {
+            if kind_of(only) == Kind::Call {
                 if let Some(f) = only.field(Field::Function) {
                     if TERMINATING_CALLS.contains(&self.text(f)) {
-                        self.note_jump("exit");
+                        self.note_jump(Kind::Call);
                     }
                 }
             }
@@ -480,8 +632,8 @@ impl<'s> Builder<'s> {
         let right = node.field(Field::Right);
         let ty = node.field(Field::Type);
         let mut targets: Option<Vec<Node>> = None;
-        if let Some(l) = left.filter(|l| l.kind_str() == "pattern_list") {
-            let items: Vec<Node> = named_children(l).filter(|c| c.kind_str() != "comment").collect();
+        if let Some(l) = left.filter(|l| kind_of(*l) == Kind::PatternList) {
+            let items: Vec<Node> = named_children(l).filter(|c| kind_of(*c) != Kind::Comment).collect();
             let split = self.leading_tuple_statement(&items);
             if split > 0 {
                 for item in &items[..split] {
@@ -494,10 +646,10 @@ impl<'s> Builder<'s> {
             self.walk_annotation(ty);
         }
         if let Some(right) = right {
-            match right.kind_str() {
-                "assignment" => self.walk_assignment(right, end),
-                "augmented_assignment" => self.walk_aug_assignment(right, end),
-                "identifier" => {
+            match kind_of(right) {
+                Kind::Assignment => self.walk_assignment(right, end),
+                Kind::AugmentedAssignment => self.walk_aug_assignment(right, end),
+                Kind::Identifier => {
                     self.reference_full(right, RefContext::Load, Some(self.stmt_start), None);
                 }
                 _ => self.walk_expr(right),
@@ -512,13 +664,13 @@ impl<'s> Builder<'s> {
             if let Some(targets) = targets {
                 let simple = targets.len() == 1;
                 for t in targets {
-                    if simple && t.kind_str() == "identifier" {
+                    if simple && kind_of(t) == Kind::Identifier {
                         self.bind_full(t, kind, end, true);
                     } else {
                         self.walk_target(t, kind, end);
                     }
                 }
-            } else if left.kind_str() == "identifier" {
+            } else if kind_of(left) == Kind::Identifier {
                 self.bind_full(left, kind, end, true);
             } else {
                 self.walk_target(left, kind, end);
@@ -529,21 +681,21 @@ impl<'s> Builder<'s> {
     fn walk_aug_assignment(&mut self, node: Node, end: u32) {
         let left = node.field(Field::Left);
         if let Some(left) = left {
-            if left.kind_str() == "identifier" {
+            if kind_of(left) == Kind::Identifier {
                 self.reference(left, RefContext::AugStore);
             } else {
                 self.walk_expr(left);
             }
         }
         if let Some(right) = node.field(Field::Right) {
-            match right.kind_str() {
-                "assignment" => self.walk_assignment(right, end),
-                "augmented_assignment" => self.walk_aug_assignment(right, end),
+            match kind_of(right) {
+                Kind::Assignment => self.walk_assignment(right, end),
+                Kind::AugmentedAssignment => self.walk_aug_assignment(right, end),
                 _ => self.walk_expr(right),
             }
         }
         if let Some(left) = left {
-            if left.kind_str() == "identifier" {
+            if kind_of(left) == Kind::Identifier {
                 self.bind(left, BindingKind::AugmentedAssignment, end);
             }
         }
@@ -555,29 +707,29 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind_str() {
-            "identifier" => {
+        match kind_of(node) {
+            Kind::Identifier => {
                 self.bind(node, kind, effective);
             }
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "parenthesized_expression" | "list_splat_pattern"
-            | "list_splat" | "expression_list" | "as_pattern_target" | "case_pattern" => {
+            Kind::PatternList | Kind::TuplePattern | Kind::ListPattern | Kind::Tuple | Kind::List | Kind::ParenthesizedExpression | Kind::ListSplatPattern
+            | Kind::ListSplat | Kind::ExpressionList | Kind::AsPatternTarget | Kind::CasePattern => {
                 for child in named_children(node) {
                     self.walk_target(child, kind, effective);
                 }
             }
-            "comment" => {}
+            Kind::Comment => {}
             _ => self.walk_expr(node),
         }
         self.depth -= 1;
     }
 
     fn walk_del_target(&mut self, node: Node) {
-        match node.kind_str() {
-            "identifier" => {
+        match kind_of(node) {
+            Kind::Identifier => {
                 self.reference(node, RefContext::Del);
                 self.bind(node, BindingKind::Deletion, node.end_byte() as u32);
             }
-            "expression_list" | "tuple" | "list" | "parenthesized_expression" | "pattern_list" => {
+            Kind::ExpressionList | Kind::Tuple | Kind::List | Kind::ParenthesizedExpression | Kind::PatternList => {
                 for child in named_children(node) {
                     self.walk_del_target(child);
                 }
@@ -586,40 +738,27 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn walk_import(&mut self, node: Node, kind: BindingKind) {
+    fn walk_import(&mut self, node: Node, binding: BindingKind) {
         let end = node.end_byte() as u32;
-        let mut cursor = node.walk();
-        let children: Vec<(Option<&'static str>, Node)> = {
-            let mut out = Vec::new();
-            if cursor.goto_first_child() {
-                loop {
-                    out.push((cursor.field_name(), cursor.node()));
-                    if !cursor.goto_next_sibling() {
-                        break;
-                    }
-                }
-            }
-            out
-        };
-        for (field, child) in children {
-            if child.kind_str() == "wildcard_import" {
+        for child in node.children_iter() {
+            if kind_of(child) == Kind::WildcardImport {
                 self.m.scopes[self.scope.index()].star_import = true;
                 continue;
             }
-            if field != Some("name") {
+            if child.field_id() != field_id(Field::Name) {
                 continue;
             }
-            match child.kind_str() {
-                "aliased_import" => {
+            match kind_of(child) {
+                Kind::AliasedImport => {
                     if let Some(alias) = child.field(Field::Alias) {
-                        self.bind(alias, kind, end);
+                        self.bind(alias, binding, end);
                     }
                 }
-                "dotted_name" => {
+                Kind::DottedName => {
                     // `import a.b` binds `a`; `from m import a` binds `a`.
                     if let Some(first) = child.named_child(0) {
-                        if first.kind_str() == "identifier" {
-                            self.bind(first, kind, end);
+                        if kind_of(first) == Kind::Identifier {
+                            self.bind(first, binding, end);
                         }
                     }
                 }
@@ -639,12 +778,10 @@ impl<'s> Builder<'s> {
             if let Some(body) = node.field(Field::Consequence) {
                 b.walk_branch(body, CtlKind::IfBranch { index, is_else: false });
             }
-            let mut cursor = node.walk();
-            let alternatives: Vec<Node> = node.children_by_field_name("alternative", &mut cursor).collect();
-            for alt in alternatives {
+            for alt in in_field(node, Field::Alternative) {
                 index = index.saturating_add(1);
-                match alt.kind_str() {
-                    "elif_clause" => {
+                match kind_of(alt) {
+                    Kind::ElifClause => {
                         let saved = b.set_stmt(alt);
                         let ctl = b.push_ctl(CtlKind::IfBranch { index, is_else: false }, alt);
                         b.within(ctl, |b| {
@@ -677,7 +814,7 @@ impl<'s> Builder<'s> {
     fn walk_for(&mut self, node: Node) {
         if let Some(right) = node.field(Field::Right) {
             let start = self.stmt_start;
-            if right.kind_str() == "identifier" {
+            if kind_of(right) == Kind::Identifier {
                 self.reference_full(right, RefContext::Load, None, Some(start));
             } else {
                 self.walk_expr(right);
@@ -702,20 +839,20 @@ impl<'s> Builder<'s> {
 
     /// A `for` iterable that always yields: a non-empty display or string literal.
     fn non_empty_literal(&self, node: Node) -> bool {
-        match node.kind_str() {
-            "list" | "tuple" | "set" => node.named_child_count() > 0,
-            "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.non_empty_literal(c)),
-            "string" => named_children(node).any(|c| c.kind_str() == "string_content" && !c.byte_range().is_empty()),
+        match kind_of(node) {
+            Kind::List | Kind::Tuple | Kind::Set => node.named_child_count() > 0,
+            Kind::ParenthesizedExpression => node.named_child(0).is_some_and(|c| self.non_empty_literal(c)),
+            Kind::String => named_children(node).any(|c| kind_of(c) == Kind::StringContent && !c.byte_range().is_empty()),
             _ => false,
         }
     }
 
     /// A `while` test that is always true: `True` or a non-zero integer literal.
     fn always_true(&self, node: Node) -> bool {
-        match node.kind_str() {
-            "true" => true,
-            "integer" => self.text(node).bytes().any(|c| c.is_ascii_digit() && c != b'0'),
-            "parenthesized_expression" => node.named_child(0).is_some_and(|c| self.always_true(c)),
+        match kind_of(node) {
+            Kind::True => true,
+            Kind::Integer => self.text(node).bytes().any(|c| c.is_ascii_digit() && c != b'0'),
+            Kind::ParenthesizedExpression => node.named_child(0).is_some_and(|c| self.always_true(c)),
             _ => false,
         }
     }
@@ -746,7 +883,7 @@ impl<'s> Builder<'s> {
         self.within(ctl, |b| {
             b.conditionally(|b| {
                 for child in named_children(clause) {
-                    if child.kind_str() == "block" {
+                    if kind_of(child) == Kind::Block {
                         b.walk_block(child);
                     } else {
                         b.walk_stmt(child);
@@ -783,12 +920,11 @@ impl<'s> Builder<'s> {
 
     fn walk_try(&mut self, node: Node) {
         let try_ctl = self.push_ctl(CtlKind::Try, node);
-        let children: Vec<Node> = named_children(node).collect();
-        let guards = children.iter().any(|c| c.kind_str() == "except_clause" && self.handler_catches_name_error(*c, false));
+        let guards = named_children(node).any(|c| kind_of(c) == Kind::ExceptClause && self.handler_catches_name_error(c, false));
         self.within(try_ctl, |b| {
-            for child in children {
-                match child.kind_str() {
-                    "block" => {
+            for child in named_children(node) {
+                match kind_of(child) {
+                    Kind::Block => {
                         let ctl = b.push_ctl(CtlKind::TryBody, child);
                         if guards {
                             b.name_error_guard += 1;
@@ -798,14 +934,13 @@ impl<'s> Builder<'s> {
                             b.name_error_guard -= 1;
                         }
                     }
-                    "except_clause" | "except_group_clause" => b.walk_handler(child),
-                    "else_clause" => b.walk_else(child, CtlKind::TryElse),
-                    "finally_clause" => {
+                    Kind::ExceptClause | Kind::ExceptGroupClause => b.walk_handler(child),
+                    Kind::ElseClause => b.walk_else(child, CtlKind::TryElse),
+                    Kind::FinallyClause => {
                         let ctl = b.push_ctl(CtlKind::Finally, child);
                         b.within(ctl, |b| {
-                            let inner: Vec<Node> = named_children(child).collect();
-                            for c in inner {
-                                if c.kind_str() == "block" {
+                            for c in named_children(child) {
+                                if kind_of(c) == Kind::Block {
                                     b.walk_block(c);
                                 } else {
                                     b.walk_stmt(c);
@@ -823,20 +958,11 @@ impl<'s> Builder<'s> {
     /// `except:`, which astroid's `catch` accepts but pylint's NameError guard does not).
     fn handler_catches_name_error(&self, clause: Node, bare_counts: bool) -> bool {
         let mut has_value = false;
-        let mut cursor = clause.walk();
-        if cursor.goto_first_child() {
-            loop {
-                if cursor.field_name() == Some("value") {
-                    has_value = true;
-                    let node = cursor.node();
-                    let typ = if node.kind_str() == "as_pattern" { node.named_child(0).unwrap_or(node) } else { node };
-                    if self.text(typ).contains("NameError") {
-                        return true;
-                    }
-                }
-                if !cursor.goto_next_sibling() {
-                    break;
-                }
+        for node in in_field(clause, Field::Value) {
+            has_value = true;
+            let typ = if kind_of(node) == Kind::AsPattern { node.named_child(0).unwrap_or(node) } else { node };
+            if self.text(typ).contains("NameError") {
+                return true;
             }
         }
         bare_counts && !has_value
@@ -847,27 +973,16 @@ impl<'s> Builder<'s> {
         let ctl = self.push_ctl(CtlKind::Handler, clause);
         let catches = self.handler_catches_name_error(clause, true);
         self.m.ctls[ctl.index()].catches_name_error = catches;
-        let mut fields: Vec<(Option<&'static str>, Node)> = Vec::new();
-        let mut cursor = clause.walk();
-        if cursor.goto_first_child() {
-            loop {
-                if cursor.node().is_named() {
-                    fields.push((cursor.field_name(), cursor.node()));
-                }
-                if !cursor.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
-        let block = fields.iter().find(|(_, n)| n.kind_str() == "block").map(|(_, n)| *n);
+        let block = named_children(clause).find(|n| kind_of(*n) == Kind::Block);
         let effective = block.map(|b| b.start_byte() as u32).unwrap_or(clause.end_byte() as u32);
         self.within(ctl, |b| {
             b.conditionally(|b| {
                 let mut test: Option<(u32, u32)> = None;
-                for (field, node) in &fields {
-                    match *field {
-                        Some("value") => {
-                            if node.kind_str() == "as_pattern" {
+                let (value, alias) = (field_id(Field::Value), field_id(Field::Alias));
+                for node in named_children(clause) {
+                    match node.field_id() {
+                        field if field == value => {
+                            if kind_of(node) == Kind::AsPattern {
                                 if let Some(typ) = node.named_child(0) {
                                     test = Some((typ.start_byte() as u32, typ.end_byte() as u32));
                                     b.walk_expr(typ);
@@ -877,10 +992,10 @@ impl<'s> Builder<'s> {
                                 }
                             } else {
                                 test = Some((node.start_byte() as u32, node.end_byte() as u32));
-                                b.walk_expr(*node);
+                                b.walk_expr(node);
                             }
                         }
-                        Some("alias") => b.bind_handler_alias(*node, effective),
+                        field if field == alias => b.bind_handler_alias(node, effective),
                         _ => {}
                     }
                 }
@@ -894,7 +1009,7 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_handler_alias(&mut self, alias: Node, effective: u32) {
-        let ident = if alias.kind_str() == "identifier" { Some(alias) } else { alias.named_child(0).filter(|c| c.kind_str() == "identifier") };
+        let ident = if kind_of(alias) == Kind::Identifier { Some(alias) } else { alias.named_child(0).filter(|c| kind_of(*c) == Kind::Identifier) };
         if let Some(ident) = ident {
             self.bind(ident, BindingKind::ExceptHandler, effective);
         } else {
@@ -906,15 +1021,14 @@ impl<'s> Builder<'s> {
         let with_ctl = self.push_ctl(CtlKind::With, node);
         self.within(with_ctl, |b| {
             for child in named_children(node) {
-                match child.kind_str() {
-                    "with_clause" => {
-                        let items: Vec<Node> = named_children(child).collect();
-                        for item in items {
+                match kind_of(child) {
+                    Kind::WithClause => {
+                        for item in named_children(child) {
                             let Some(value) = item.field(Field::Value) else {
                                 b.walk_expr(item);
                                 continue;
                             };
-                            if value.kind_str() == "as_pattern" {
+                            if kind_of(value) == Kind::AsPattern {
                                 if let Some(expr) = value.named_child(0) {
                                     b.walk_expr(expr);
                                 }
@@ -926,7 +1040,7 @@ impl<'s> Builder<'s> {
                             }
                         }
                     }
-                    "block" => {
+                    Kind::Block => {
                         let ctl = b.push_ctl(CtlKind::WithBody, child);
                         b.within(ctl, |b| b.walk_block(child));
                     }
@@ -940,29 +1054,25 @@ impl<'s> Builder<'s> {
         if let Some(subject) = node.field(Field::Subject) {
             self.walk_expr(subject);
         }
-        let mut cursor = node.walk();
-        let subjects: Vec<Node> = node.children_by_field_name("subject", &mut cursor).collect();
-        for extra in subjects.into_iter().skip(1) {
+        for extra in in_field(node, Field::Subject).skip(1) {
             self.walk_expr(extra);
         }
         let match_ctl = self.push_ctl(CtlKind::Match, node);
         let Some(body) = node.field(Field::Body) else { return };
         self.within(match_ctl, |b| {
-            let cases: Vec<Node> = named_children(body).filter(|c| c.kind_str() == "case_clause").collect();
-            for case in cases {
+            for case in named_children(body).filter(|c| kind_of(*c) == Kind::CaseClause) {
                 let ctl = b.push_ctl(CtlKind::Case, case);
                 let consequence = case.field(Field::Consequence);
                 // Captures bind once the pattern matched, before the guard runs.
-                let pattern_end = named_children(case).filter(|c| c.kind_str() == "case_pattern").map(|c| c.end_byte() as u32).last();
+                let pattern_end = named_children(case).filter(|c| kind_of(*c) == Kind::CasePattern).map(|c| c.end_byte() as u32).last();
                 let effective = pattern_end.or(consequence.map(|c| c.start_byte() as u32)).unwrap_or(case.end_byte() as u32);
                 b.within(ctl, |b| {
                     b.conditionally(|b| {
-                        let parts: Vec<Node> = named_children(case).collect();
-                        for part in parts {
-                            match part.kind_str() {
-                                "case_pattern" => b.cond_expr(|b| b.walk_pattern(part, effective)),
-                                "if_clause" => b.cond_expr(|b| b.walk_children(part)),
-                                "block" => b.walk_block(part),
+                        for part in named_children(case) {
+                            match kind_of(part) {
+                                Kind::CasePattern => b.cond_expr(|b| b.walk_pattern(part, effective)),
+                                Kind::IfClause => b.cond_expr(|b| b.walk_children(part)),
+                                Kind::Block => b.walk_block(part),
                                 _ => {}
                             }
                         }
@@ -978,11 +1088,11 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind_str() {
-            "identifier" => {
+        match kind_of(node) {
+            Kind::Identifier => {
                 self.bind(node, BindingKind::MatchCapture, effective);
             }
-            "dotted_name" => {
+            Kind::DottedName => {
                 let count = node.named_child_count();
                 if let Some(first) = node.named_child(0) {
                     if count == 1 {
@@ -994,9 +1104,9 @@ impl<'s> Builder<'s> {
                     }
                 }
             }
-            "class_pattern" => {
+            Kind::ClassPattern => {
                 for child in named_children(node) {
-                    if child.kind_str() == "dotted_name" {
+                    if kind_of(child) == Kind::DottedName {
                         if let Some(first) = child.named_child(0) {
                             self.reference(first, RefContext::Load);
                         }
@@ -1005,12 +1115,12 @@ impl<'s> Builder<'s> {
                     }
                 }
             }
-            "keyword_pattern" => {
+            Kind::KeywordPattern => {
                 for child in named_children(node).skip(1) {
                     self.walk_pattern(child, effective);
                 }
             }
-            "dict_pattern" => {
+            Kind::DictPattern => {
                 let mut cursor = node.walk();
                 let mut parts: Vec<(Option<&'static str>, Node)> = Vec::new();
                 if cursor.goto_first_child() {
@@ -1025,7 +1135,7 @@ impl<'s> Builder<'s> {
                 }
                 for (field, child) in parts {
                     if field == Some("key") {
-                        if child.kind_str() == "dotted_name" {
+                        if kind_of(child) == Kind::DottedName {
                             if let Some(first) = child.named_child(0) {
                                 self.reference(first, RefContext::Load);
                             }
@@ -1035,18 +1145,18 @@ impl<'s> Builder<'s> {
                     }
                 }
             }
-            "as_pattern" => {
+            Kind::AsPattern => {
                 let children: Vec<Node> = named_children(node).collect();
                 let n = children.len();
                 for (i, child) in children.into_iter().enumerate() {
-                    if i + 1 == n && child.kind_str() == "identifier" {
+                    if i + 1 == n && kind_of(child) == Kind::Identifier {
                         self.bind(child, BindingKind::MatchCapture, effective);
                     } else {
                         self.walk_pattern(child, effective);
                     }
                 }
             }
-            "string" | "concatenated_string" | "integer" | "float" | "true" | "false" | "none" | "complex_pattern" => {}
+            Kind::String | Kind::ConcatenatedString | Kind::Integer | Kind::Float | Kind::True | Kind::False | Kind::None | Kind::ComplexPattern => {}
             _ => {
                 for child in named_children(node) {
                     self.walk_pattern(child, effective);
@@ -1089,18 +1199,18 @@ impl<'s> Builder<'s> {
     /// Default values and annotations of parameters: evaluated in the enclosing scope.
     fn walk_parameter_defaults(&mut self, params: Node) {
         for p in named_children(params) {
-            match p.kind_str() {
-                "default_parameter" => {
+            match kind_of(p) {
+                Kind::DefaultParameter => {
                     if let Some(v) = p.field(Field::Value) {
                         self.walk_expr(v);
                     }
                 }
-                "typed_parameter" => {
+                Kind::TypedParameter => {
                     if let Some(t) = p.field(Field::Type) {
                         self.walk_annotation(t);
                     }
                 }
-                "typed_default_parameter" => {
+                Kind::TypedDefaultParameter => {
                     if let Some(t) = p.field(Field::Type) {
                         self.walk_annotation(t);
                     }
@@ -1120,18 +1230,18 @@ impl<'s> Builder<'s> {
     }
 
     fn bind_parameter(&mut self, p: Node, effective: u32) {
-        match p.kind_str() {
-            "identifier" => {
+        match kind_of(p) {
+            Kind::Identifier => {
                 self.bind(p, BindingKind::Parameter, effective);
             }
-            "default_parameter" | "typed_default_parameter" => {
+            Kind::DefaultParameter | Kind::TypedDefaultParameter => {
                 if let Some(n) = p.field(Field::Name) {
                     self.bind_parameter(n, effective);
                 }
             }
-            "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" | "tuple_pattern" => {
+            Kind::TypedParameter | Kind::ListSplatPattern | Kind::DictionarySplatPattern | Kind::TuplePattern => {
                 for c in named_children(p) {
-                    if c.kind_str() != "type" {
+                    if kind_of(c) != Kind::Type {
                         self.bind_parameter(c, effective);
                     }
                 }
@@ -1152,9 +1262,7 @@ impl<'s> Builder<'s> {
         let saved_frame = std::mem::take(&mut self.frame);
         // `@dec` / `# comment` / `def f` in a class body: tree-sitter leaves the decorator
         // in an ERROR child of the class; CPython runs it in the class body.
-        let mut cursor = node.walk();
-        let errors: Vec<Node> = node.children(&mut cursor).filter(|c| c.kind_str() == "ERROR").collect();
-        for e in errors {
+        for e in node.children_iter().filter(|c| kind_of(*c) == Kind::Error) {
             self.walk_expr(e);
         }
         if let Some(body) = node.field(Field::Body) {
@@ -1187,23 +1295,23 @@ impl<'s> Builder<'s> {
             return;
         }
         self.depth += 1;
-        match node.kind_str() {
-            "identifier" => {
+        match kind_of(node) {
+            Kind::Identifier => {
                 self.reference(node, RefContext::Load);
             }
-            "attribute" => {
+            Kind::Attribute => {
                 if let Some(obj) = node.field(Field::Object) {
                     self.walk_expr(obj);
                 }
             }
-            "keyword_argument" => {
+            Kind::KeywordArgument => {
                 if let Some(v) = node.field(Field::Value) {
                     self.walk_expr(v);
                 }
             }
-            "lambda" => self.walk_lambda(node),
-            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => self.walk_comprehension(node),
-            "named_expression" => {
+            Kind::Lambda => self.walk_lambda(node),
+            Kind::ListComprehension | Kind::SetComprehension | Kind::GeneratorExpression | Kind::DictionaryComprehension => self.walk_comprehension(node),
+            Kind::NamedExpression => {
                 if let Some(v) = node.field(Field::Value) {
                     self.walk_expr(v);
                 }
@@ -1211,22 +1319,21 @@ impl<'s> Builder<'s> {
                     self.bind(n, BindingKind::NamedExpr, node.end_byte() as u32);
                 }
             }
-            "conditional_expression" => {
-                let children: Vec<Node> = named_children(node).collect();
-                if let Some(test) = children.get(1) {
-                    self.walk_expr(*test);
+            Kind::ConditionalExpression => {
+                if let Some(test) = named_children(node).nth(1) {
+                    self.walk_expr(test);
                 }
                 self.conditionally(|b| {
                     b.cond_expr(|b| {
-                        for (i, child) in children.iter().enumerate() {
+                        for (i, child) in named_children(node).enumerate() {
                             if i != 1 {
-                                b.walk_expr(*child);
+                                b.walk_expr(child);
                             }
                         }
                     })
                 });
             }
-            "boolean_operator" => {
+            Kind::BooleanOperator => {
                 if let Some(l) = node.field(Field::Left) {
                     self.walk_expr(l);
                 }
@@ -1234,15 +1341,15 @@ impl<'s> Builder<'s> {
                     self.conditionally(|b| b.cond_expr(|b| b.walk_expr(r)));
                 }
             }
-            "type" => self.walk_annotation_inner(node),
-            "string" | "concatenated_string" => self.walk_string(node),
-            "integer" | "float" | "true" | "false" | "none" | "ellipsis" | "comment" | "escape_sequence" | "string_content" | "string_start"
-            | "string_end" | "keyword_separator" | "positional_separator" | "wildcard_import" | "type_conversion" => {}
-            "assignment" => {
+            Kind::Type => self.walk_annotation_inner(node),
+            Kind::String | Kind::ConcatenatedString => self.walk_string(node),
+            Kind::Integer | Kind::Float | Kind::True | Kind::False | Kind::None | Kind::Ellipsis | Kind::Comment | Kind::EscapeSequence | Kind::StringContent | Kind::StringStart
+            | Kind::StringEnd | Kind::KeywordSeparator | Kind::PositionalSeparator | Kind::WildcardImport | Kind::TypeConversion => {}
+            Kind::Assignment => {
                 let end = node.end_byte() as u32;
                 self.walk_assignment(node, end);
             }
-            "augmented_assignment" => {
+            Kind::AugmentedAssignment => {
                 let end = node.end_byte() as u32;
                 self.walk_aug_assignment(node, end);
             }
@@ -1260,9 +1367,9 @@ impl<'s> Builder<'s> {
     /// Only the interpolations of f-strings hold names; string annotations are not read.
     fn walk_string(&mut self, node: Node) {
         for child in named_children(node) {
-            match child.kind_str() {
-                "interpolation" => self.walk_children(child),
-                "string" => self.walk_string(child),
+            match kind_of(child) {
+                Kind::Interpolation => self.walk_children(child),
+                Kind::String => self.walk_string(child),
                 _ => {}
             }
         }
@@ -1287,14 +1394,11 @@ impl<'s> Builder<'s> {
     }
 
     fn walk_comprehension(&mut self, node: Node) {
-        let children: Vec<Node> = named_children(node).collect();
         let body = node.field(Field::Body);
         let mut first = true;
         // The first iterable is evaluated in the enclosing scope.
-        if let Some(clause) = children.iter().find(|c| c.kind_str() == "for_in_clause") {
-            let mut cursor = clause.walk();
-            let rights: Vec<Node> = clause.children_by_field_name("right", &mut cursor).collect();
-            for r in rights {
+        if let Some(clause) = named_children(node).find(|c| kind_of(*c) == Kind::ForInClause) {
+            for r in in_field(clause, Field::Right) {
                 self.walk_expr(r);
             }
         }
@@ -1302,13 +1406,11 @@ impl<'s> Builder<'s> {
         let saved_scope = std::mem::replace(&mut self.scope, scope);
         self.expr_cond += 1;
         self.conditionally(|b| {
-            for child in &children {
-                match child.kind_str() {
-                    "for_in_clause" => {
+            for child in named_children(node) {
+                match kind_of(child) {
+                    Kind::ForInClause => {
                         if !first {
-                            let mut cursor = child.walk();
-                            let rights: Vec<Node> = child.children_by_field_name("right", &mut cursor).collect();
-                            for r in rights {
+                            for r in in_field(child, Field::Right) {
                                 b.walk_expr(r);
                             }
                         }
@@ -1317,7 +1419,7 @@ impl<'s> Builder<'s> {
                             b.walk_target(left, BindingKind::ComprehensionTarget, child.end_byte() as u32);
                         }
                     }
-                    "if_clause" => b.walk_children(*child),
+                    Kind::IfClause => b.walk_children(child),
                     _ => {}
                 }
             }
