@@ -67,17 +67,15 @@ impl<'a> Program<'a> {
     pub fn render(&self, deleted: &[bool]) -> (String, Vec<usize>) {
         let mut text = String::with_capacity(self.code.len());
         let mut origin = Vec::with_capacity(self.lines.len());
-        // Each run of kept lines is one slice of the program, newlines included.
+        // Each run of kept lines is one slice of the program, newlines included. The runs
+        // are found with `memchr` over the marks, not a line at a time: a long program's
+        // states are long runs between a few deleted lines.
+        let marks = bool_bytes(deleted);
+        let n = self.lines.len();
         let mut i = 0;
-        while i < self.lines.len() {
-            if deleted[i] {
-                i += 1;
-                continue;
-            }
-            let first = i;
-            while i < self.lines.len() && !deleted[i] {
-                i += 1;
-            }
+        while i < n {
+            let Some(first) = next_mark(marks, i, n, 0) else { break };
+            i = next_mark(marks, first, n, 1).unwrap_or(n);
             if !origin.is_empty() {
                 text.push('\n');
             }
@@ -87,6 +85,24 @@ impl<'a> Program<'a> {
         }
         (text, origin)
     }
+}
+
+/// The first index in `from..to` whose mark is `value`: the first few looked at one by
+/// one (short runs, short programs), the rest with `memchr`.
+#[inline]
+fn next_mark(marks: &[u8], from: usize, to: usize, value: u8) -> Option<usize> {
+    let near = to.min(from + 64);
+    match marks[from..near].iter().position(|&m| m == value) {
+        Some(k) => Some(from + k),
+        None => memchr::memchr(value, &marks[near..to]).map(|k| near + k),
+    }
+}
+
+/// The bytes of a `bool` slice: 0 for `false`, 1 for `true`.
+fn bool_bytes(flags: &[bool]) -> &[u8] {
+    // SAFETY: `bool` has the size and alignment of `u8` and is always 0 or 1, so every
+    // `bool` is a valid `u8`; the slice keeps the borrow's lifetime.
+    unsafe { std::slice::from_raw_parts(flags.as_ptr().cast::<u8>(), flags.len()) }
 }
 
 /// Lines that may be drawn, per SPEC section 2 (comments, imports, global definitions).
@@ -440,6 +456,39 @@ mod tests {
             assert_eq!(before, all.len(), "a line was deleted twice");
             // Lines 0 (comment) and 4 (blank) are not candidates and not children.
             assert_eq!(all, vec![1, 2, 3, 5, 6, 7, 8]);
+        }
+    }
+
+    /// The run-by-run render gives what joining the kept lines one by one gives, for
+    /// every mask of a 12-line program (runs at either end, empty lines, all or none kept).
+    #[test]
+    fn render_joins_exactly_the_kept_lines() {
+        let code = "a\n\n  b\nc\n\n\nd e\n    f\ng\n\nh\ni";
+        let program = Program::new(&Toy, code);
+        let n = program.lines.len();
+        assert_eq!(n, 12);
+        for mask in 0u32..1 << n {
+            let deleted: Vec<bool> = (0..n).map(|i| mask >> i & 1 == 1).collect();
+            let kept: Vec<usize> = (0..n).filter(|&i| !deleted[i]).collect();
+            let want = kept.iter().map(|&i| program.lines[i]).collect::<Vec<_>>().join("\n");
+            assert_eq!(program.render(&deleted), (want, kept), "mask {mask:012b}");
+        }
+        // Runs longer than the part looked at line by line, at densities from none to all.
+        let code: String = (0..300).map(|i| format!("line {i}")).collect::<Vec<_>>().join("\n");
+        let program = Program::new(&Toy, &code);
+        let mut state = 1u64;
+        for density in [0u64, 1, 3, 10, 50, 90, 100] {
+            for _ in 0..20 {
+                let deleted: Vec<bool> = (0..300)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        (state >> 33) % 100 < density
+                    })
+                    .collect();
+                let kept: Vec<usize> = (0..300).filter(|&i| !deleted[i]).collect();
+                let want = kept.iter().map(|&i| program.lines[i]).collect::<Vec<_>>().join("\n");
+                assert_eq!(program.render(&deleted), (want, kept), "density {density}%");
+            }
         }
     }
 
