@@ -412,15 +412,16 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         }
     }
     // (`\r` is translated, so a source with one never passes.)
-    let previous = LAST_TREE.with(|last| {
+    let (previous, last_scan) = LAST_TREE.with(|last| {
         let mut last = last.borrow_mut();
-        let (generation, map) = tokens.since_last_valid?;
-        if generation != last.generation {
-            return None;
-        }
-        Some(Previous { nodes: last.nodes.take()?, statements: std::mem::take(&mut last.statements), map })
+        let Some((_, map)) = tokens.since_last_valid.filter(|&(generation, _)| generation == last.generation) else {
+            return (None, None);
+        };
+        let scan = last.scan.take().map(|scan| (scan, map));
+        let previous = last.nodes.take().map(|nodes| Previous { nodes, statements: std::mem::take(&mut last.statements), map });
+        (previous, scan)
     });
-    let mut built = Builder::new(source, &tokens.tokens).and_then(|mut builder| {
+    let mut built = Builder::new_carrying(source, &tokens.tokens, last_scan).and_then(|mut builder| {
         // About as many statements as the last tree (growing by doubling costs a copy of
         // each half of the list on a long program).
         builder.statements = Vec::with_capacity(previous.as_ref().map_or(0, |p| p.statements.len() + 16));
@@ -434,6 +435,12 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         if let Some(builder) = &mut built {
             last.generation = tokens.generation;
             last.statements = std::mem::take(&mut builder.statements);
+            last.scan = Some(Scan {
+                comments: std::mem::take(&mut builder.comments),
+                lines: std::mem::take(&mut builder.lines),
+                len: source.len(),
+                ends_with_newline: source.ends_with('\n'),
+            });
             // Recorded in pre-order, so already sorted but for odd cases.
             if !last.statements.is_sorted_by_key(|s| s.start) {
                 last.statements.sort_unstable_by_key(|s| s.start);
@@ -528,6 +535,18 @@ struct LastTree {
     generation: u64,
     nodes: Option<Vec<Raw>>,
     statements: Vec<Statement>,
+    /// The last build's extras and line starts, and its source's length and whether that
+    /// ends with a newline: the next build takes over those before and after its edit.
+    scan: Option<Scan>,
+}
+
+/// What [`Builder::new`] finds in a whole source: its extras (comments and line
+/// continuations) and the byte offset of each line's start.
+struct Scan {
+    comments: Vec<(u32, u32)>,
+    lines: Vec<u32>,
+    len: usize,
+    ends_with_newline: bool,
 }
 
 thread_local! {
@@ -538,6 +557,8 @@ thread_local! {
 thread_local! {
     /// Statements copied on this thread (for the test that copying happens at all).
     static COPIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Builds that took the last build's extras and line starts over.
+    static CARRIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// What a build may copy from: the last tree, its statements (sorted by first token),
@@ -577,24 +598,36 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    #[cfg(test)]
     fn new(src: &'a str, toks: &'a [Token]) -> Built<Self> {
+        Self::new_carrying(src, toks, None)
+    }
+
+    /// A builder for `src`, its extras and line starts found by a scan of the text, or,
+    /// given the last build's scan and which tokens were taken over since (`carry`),
+    /// taken over from that scan outside the edit and found by a scan only inside it.
+    fn new_carrying(src: &'a str, toks: &'a [Token], carry: Option<(Scan, Reused)>) -> Built<Self> {
         let bytes = src.as_bytes();
-        let mut lines = Vec::with_capacity(src.len() / 24 + 2);
-        lines.push(0);
-        lines.extend(newline_offsets(bytes).map(|i| i as u32 + 1));
-        // Extras live in the gaps between tokens (strings are tokens).
-        let mut comments = Vec::new();
-        let mut gap_start = 0usize;
-        for token in toks {
-            let gap_end = (token.start as usize).min(bytes.len());
-            if gap_end > gap_start {
-                scan_gap(bytes, gap_start, gap_end, token.kind == TokenKind::String, &mut comments)?;
+        let whole = || -> Built<(Vec<(u32, u32)>, Vec<u32>)> {
+            let mut lines = Vec::with_capacity(src.len() / 24 + 2);
+            lines.push(0);
+            lines.extend(newline_offsets(bytes).map(|i| i as u32 + 1));
+            let mut comments = Vec::new();
+            scan_gaps(bytes, toks, 0, bytes.len(), &mut comments)?;
+            Some((comments, lines))
+        };
+        let (comments, lines) = match carry.and_then(|(last, map)| carried_scan(bytes, toks, last, map)) {
+            Some(scan) => {
+                // Tests check every scan taken over against a scan of the whole text.
+                #[cfg(test)]
+                {
+                    CARRIED.with(|carried| carried.set(carried.get() + 1));
+                    assert_eq!(scan, whole(), "extras and line starts taken over from the last build");
+                }
+                scan?
             }
-            gap_start = gap_start.max((token.end as usize).min(bytes.len()));
-        }
-        if gap_start < bytes.len() {
-            scan_gap(bytes, gap_start, bytes.len(), false, &mut comments)?;
-        }
+            None => whole()?,
+        };
         let comments_len = comments.len();
         Some(Builder {
             src,
@@ -2426,6 +2459,65 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The extras in the gaps before `toks` (strings are tokens), from byte `from` on (the
+/// end of the tokens before them), and, when `to` is the end of `bytes`, after the last.
+fn scan_gaps(bytes: &[u8], toks: &[Token], from: usize, to: usize, comments: &mut Vec<(u32, u32)>) -> Built {
+    let mut gap_start = from;
+    for token in toks {
+        let gap_end = (token.start as usize).min(bytes.len());
+        if gap_end > gap_start {
+            scan_gap(bytes, gap_start, gap_end, token.kind == TokenKind::String, comments)?;
+        }
+        gap_start = gap_start.max((token.end as usize).min(bytes.len()));
+    }
+    if to == bytes.len() && gap_start < bytes.len() {
+        scan_gap(bytes, gap_start, bytes.len(), false, comments)?;
+    }
+    Some(())
+}
+
+/// The extras and line starts of `bytes` made from the last build's (`last`): `map` says
+/// which tokens were taken over since, unchanged. The text up to the end of the last
+/// head token is the last text's, and the text from the first tail token on is the last
+/// text's moved by the change in length (`retokenize` takes tokens over only there), so
+/// the extras and newlines there are the last ones, and only the text between is
+/// scanned. `None` when the two cannot be lined up that way (the caller scans it all);
+/// `Some(None)` for a gap the builder refuses.
+fn carried_scan(bytes: &[u8], toks: &[Token], last: Scan, map: Reused) -> Option<Built<(Vec<(u32, u32)>, Vec<u32>)>> {
+    let len = bytes.len();
+    let n = toks.len();
+    if map.head > map.tail_new || map.tail_new > n || (last.ends_with_newline != bytes.ends_with(b"\n")) {
+        return None;
+    }
+    // Head: everything before `from`; tail: everything from `to` on.
+    let from = if map.head > 0 { (toks[map.head - 1].end as usize).min(len) } else { 0 };
+    let to = if map.tail_new < n { (toks[map.tail_new].start as usize).min(len) } else { len };
+    let delta = len as i64 - last.len as i64;
+    let old_to = to as i64 - delta;
+    if from > to || old_to < from as i64 || old_to > last.len as i64 {
+        return None;
+    }
+    let old_to = old_to as u32;
+    let moved = |offset: u32| (offset as i64 + delta) as u32;
+    let mut comments = Vec::with_capacity(last.comments.len() + 8);
+    let head = last.comments.partition_point(|&(_, end)| end as usize <= from);
+    comments.extend_from_slice(&last.comments[..head]);
+    let scanned = toks.get(map.head..(map.tail_new + 1).min(n)).unwrap_or(&[]);
+    if scan_gaps(bytes, scanned, from, to, &mut comments).is_none() {
+        return Some(None);
+    }
+    let tail = last.comments.partition_point(|&(start, _)| start < old_to);
+    comments.extend(last.comments[tail..].iter().map(|&(start, end)| (moved(start), moved(end))));
+    // A line starts after each newline: those before `from`, between, and from `to` on.
+    let mut lines = Vec::with_capacity(last.lines.len() + 8);
+    let head = last.lines.partition_point(|&start| start as usize <= from);
+    lines.extend_from_slice(&last.lines[..head]);
+    lines.extend(newline_offsets(&bytes[from..to]).map(|i| (from + i) as u32 + 1));
+    let tail = last.lines.partition_point(|&start| start <= old_to);
+    lines.extend(last.lines[tail..].iter().map(|&start| moved(start)));
+    Some(Some((comments, lines)))
+}
+
 /// Offsets of the newlines of `bytes`.
 fn newline_offsets(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     // Word at a time: a long program has ~50,000 bytes and every build of a state scans
@@ -2547,8 +2639,10 @@ mod tests {
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != blank).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
         python::lint(program);
         let before = super::COPIED.with(|c| c.get());
+        let carried = super::CARRIED.with(|c| c.get());
         python::lint(&state);
         let copied = super::COPIED.with(|c| c.get()) - before;
+        assert_eq!(super::CARRIED.with(|c| c.get()), carried + 1, "the extras and line starts were scanned again");
         let statements = lines.iter().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
         assert!(copied * 4 >= statements, "{copied} statements copied of a {statements}-line program");
     }
