@@ -359,6 +359,21 @@ impl Model {
         self.name_index.find(name_hash(text), |id| self.name(*id) == text).copied()
     }
 
+    /// The read recorded at byte `start` (the start of its identifier), if the model has
+    /// one there. References are in visit order, which is source order but for a
+    /// conditional expression's test (visited before its branches): a binary search by
+    /// start lands on the read or a few places off it, and a look at the neighbours
+    /// finds it. A read out of reach answers `None`, as no read does.
+    pub fn reference_at(&self, start: u32) -> Option<&Reference> {
+        const NEAR: usize = 8;
+        let refs = &self.references;
+        let i = refs.partition_point(|r| r.start < start);
+        match refs.get(i) {
+            Some(r) if r.start == start => Some(r),
+            _ => refs[i.saturating_sub(NEAR)..(i + NEAR).min(refs.len())].iter().find(|r| r.start == start),
+        }
+    }
+
     /// Every binding of `name`, in any scope, in the order of [`Model::bindings`].
     pub fn bindings_named(&self, name: NameId) -> &[BindingId] {
         let i = name.index();
@@ -654,5 +669,19 @@ mod tests {
         assert_eq!(m.enclosing_scope(find(root, src, "identifier", "items")), method);
         let self_binding = m.bindings_of(method, m.name_id("self").unwrap())[0];
         assert_eq!(m.binding_node(root, self_binding).map(|n| &src[n.byte_range()]), Some("self"));
+    }
+
+    #[test]
+    fn reference_at_finds_the_reads_out_of_source_order() {
+        // Conditional expressions put their test before their branches.
+        let src = "a = b if c else d\nx = (p if (q if r else s) else t) + [u for u in v if w]\nprint(a, x.y)\n";
+        let tree = crate::lang::python::tree::SyntaxTree::from_tree_sitter(&crate::lang::python::parse(src));
+        let m = Model::build(src, &tree);
+        assert!(m.references.windows(2).any(|w| w[0].start > w[1].start));
+        for r in &m.references {
+            assert!(std::ptr::eq(m.reference_at(r.start).unwrap(), r));
+        }
+        assert!(m.reference_at(src.find("y)").unwrap() as u32).is_none());
+        assert!(m.reference_at(0).is_none());
     }
 }

@@ -165,9 +165,10 @@ pub struct Program<'a> {
     /// [`context::method_type`] of each method asked about, by its node: the answer
     /// scans the whole class body, and the checks ask once per `self.x`.
     method_types: RefCell<HashMap<usize, MethodType>>,
-    /// [`Program::owner_of`] of each name read in each scope asked about: the answer
-    /// depends on nothing else, and a method reads `self.x` many times.
-    owners: RefCell<HashMap<(ScopeId, Option<NameId>), Option<Owner>>>,
+    /// [`Program::owner_of`] of each name read in each scope asked about, by
+    /// [`owner_key`]: the answer depends on nothing else, and a method reads `self.x`
+    /// many times.
+    owners: RefCell<HashMap<u64, Option<Owner>>>,
 }
 
 /// How an attribute target is assigned, if it is one.
@@ -210,6 +211,12 @@ fn is_augmented(src: &str, attr: Node, stmt: Node) -> bool {
     }
     let op = right.field(Field::Operator).map(|o| o.kind_str()).unwrap_or("");
     matches!(op, "*" | "+" | "^" | "&" | "|") && l.kind_str() == "integer" && text(src, r) == target
+}
+
+/// The key of [`Program::owners`]: a name read in a scope, in one word (cheaper to hash
+/// than the pair).
+fn owner_key(at: ScopeId, name: Option<NameId>) -> u64 {
+    (at.0 as u64) << 32 | name.map_or(u32::MAX, |n| n.0) as u64
 }
 
 pub fn is_dunder(name: &str) -> bool {
@@ -456,13 +463,19 @@ impl<'a> Program<'a> {
         if expr.kind_str() != "identifier" {
             return None;
         }
-        let name = self.model.name_id(text(self.src, expr));
+        // The model's read of the identifier, when it has one, names it without a hash
+        // of its text.
+        let name = match self.model.reference_at(expr.start_byte() as u32) {
+            Some(r) => Some(r.name),
+            None => self.model.name_id(text(self.src, expr)),
+        };
         let at = self.scope_at(expr);
-        if let Some(&known) = self.owners.borrow().get(&(at, name)) {
+        let key = owner_key(at, name);
+        if let Some(&known) = self.owners.borrow().get(&key) {
             return known;
         }
         let found = self.owner_of_name(at, name, 0);
-        self.owners.borrow_mut().insert((at, name), found);
+        self.owners.borrow_mut().insert(key, found);
         found
     }
 
