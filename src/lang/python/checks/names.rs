@@ -79,6 +79,11 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A scope and a name in one word (cheaper to hash than the pair).
+fn consumed_key(s: ScopeId, n: NameId) -> u64 {
+    (s.0 as u64) << 32 | n.0 as u64
+}
+
 enum Outcome {
     /// The read is fine; whether the name is now "consumed" in the scope.
     Found { consume: bool },
@@ -89,7 +94,8 @@ enum Outcome {
 
 struct Checker<'m> {
     m: &'m Model,
-    consumed: HashSet<(ScopeId, NameId)>,
+    /// The (scope, name) pairs consumed, by [`consumed_key`].
+    consumed: HashSet<u64>,
     builtin_cache: Vec<Option<bool>>,
     /// Judging a `global` name against its function's own assignments.
     global_mode: bool,
@@ -138,26 +144,26 @@ impl<'m> Checker<'m> {
             let skip = (sc.kind == ScopeKind::Class && !first) || m.is_declared_nonlocal(s, n) || !m.is_bound_in(s, n);
             if !skip {
                 local.get_or_insert(Some(s));
-                if self.consumed.contains(&(s, n)) {
+                if self.consumed.contains(&consumed_key(s, n)) {
                     // pylint checks only the first read of a name per scope; so do we.
                     return None;
                 }
                 match self.consumer(r, s) {
                     Outcome::Found { consume } => {
                         if consume {
-                            self.consumed.insert((s, n));
+                            self.consumed.insert(consumed_key(s, n));
                         }
                         resolved = Some(s);
                         break;
                     }
                     Outcome::Continue { consume } => {
                         if consume {
-                            self.consumed.insert((s, n));
+                            self.consumed.insert(consumed_key(s, n));
                         }
                     }
                     Outcome::Report { code, consume } => {
                         if consume {
-                            self.consumed.insert((s, n));
+                            self.consumed.insert(consumed_key(s, n));
                         }
                         resolved = Some(s);
                         pylint_verdict = Some((code, self.message(code, n)));
@@ -239,7 +245,7 @@ impl<'m> Checker<'m> {
         let m = self.m;
         let n = r.name;
         let fsc = m.scope(f);
-        if fsc.kind == ScopeKind::Module || self.consumed.contains(&(f, n)) {
+        if fsc.kind == ScopeKind::Module || self.consumed.contains(&consumed_key(f, n)) {
             return None;
         }
         let all = m.bindings_of(MODULE_SCOPE, n);
@@ -260,13 +266,13 @@ impl<'m> Checker<'m> {
         match outcome {
             Outcome::Report { code, consume } => {
                 if consume {
-                    self.consumed.insert((f, n));
+                    self.consumed.insert(consumed_key(f, n));
                 }
                 Some((code, self.message(code, n)))
             }
             Outcome::Found { consume } | Outcome::Continue { consume } => {
                 if consume {
-                    self.consumed.insert((f, n));
+                    self.consumed.insert(consumed_key(f, n));
                 }
                 None
             }
