@@ -96,13 +96,8 @@ fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
 /// returns its number and its link to the last such program (for
 /// [`Tokens::since_last_valid`]).
 pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: Option<usize>) -> (Option<(u64, Reused)>, u64) {
-    for (list, mut new) in known.iter_mut().zip(fresh) {
-        if new.is_empty() {
-            continue;
-        }
-        list.append(&mut new);
-        list.sort_unstable_by_key(|p| p.start);
-        list.dedup_by_key(|p| p.start);
+    for (list, new) in known.iter_mut().zip(fresh) {
+        merge(list, new);
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
@@ -119,6 +114,34 @@ pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, v
         last.lent = Some(last.generation);
         (link, last.generation)
     })
+}
+
+/// Adds the statements parsed now to the sorted `list`. They are few next to it, and
+/// come in the order their parses ended (a compound statement after those in its
+/// block): sorted apart, then merged in from the back, so that only the entries after
+/// the first new one move (sorting the whole list costs O(n log n) on every check).
+/// The parser steps over every statement of `list`, so none of the new ones is already
+/// there; the same statement parsed twice (after backtracking) is kept once.
+fn merge(list: &mut Vec<Parsed>, mut new: Vec<Parsed>) {
+    if new.is_empty() {
+        return;
+    }
+    new.sort_unstable_by_key(|p| p.start);
+    new.dedup_by_key(|p| p.start);
+    let old_len = list.len();
+    list.extend_from_slice(&new);
+    let (mut i, mut j) = (old_len, new.len());
+    // `list[..i]` and `new[..j]` are left to merge into `list[..i + j]`.
+    while j > 0 {
+        let p = new[j - 1];
+        while i > 0 && list[i - 1].start > p.start {
+            list[i + j - 1] = list[i - 1];
+            i -= 1;
+        }
+        debug_assert!(i == 0 || list[i - 1].start != p.start, "a statement stepped over was parsed again");
+        list[i + j - 1] = p;
+        j -= 1;
+    }
 }
 
 /// Takes back the tokens of a program without a syntax error once the caller is done
