@@ -307,6 +307,9 @@ pub struct Tokens<'a> {
     pub since_last_valid: Option<(u64, Reused)>,
     /// Which program without a syntax error these tokens are (0: none).
     pub generation: u64,
+    /// When `text` borrows the source, the kept text's buffer [`retokenize`] turned into
+    /// the same text (else empty): [`Kept::from_tokens`] takes it instead of a copy.
+    spare: String,
 }
 
 /// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
@@ -385,6 +388,7 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         indent_log,
         since_last_valid: None,
         generation: 0,
+        spare: String::new(),
     }
 }
 
@@ -399,7 +403,13 @@ pub struct Kept {
 
 impl Kept {
     pub fn from_tokens(tokens: Tokens) -> Kept {
-        Kept { text: tokens.text.into_owned(), tokens: tokens.tokens, error: tokens.error, indent_log: tokens.indent_log }
+        let text = match tokens.text {
+            Cow::Owned(text) => text,
+            // The spare buffer is the text or empty.
+            Cow::Borrowed(text) if tokens.spare.len() == text.len() => tokens.spare,
+            Cow::Borrowed(text) => text.to_owned(),
+        };
+        Kept { text, tokens: tokens.tokens, error: tokens.error, indent_log: tokens.indent_log }
     }
 }
 
@@ -487,6 +497,49 @@ fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
     (prefix, common_suffix(a, b, a.len().min(b.len()) - prefix))
 }
 
+/// [`common_ends`] of `a` and `b` followed by a newline (when `newline`), without
+/// making that text.
+fn common_ends_with_newline(a: &[u8], b: &[u8], newline: bool) -> (usize, usize) {
+    if !newline {
+        return common_ends(a, b);
+    }
+    let mut prefix = common_prefix(a, b);
+    if prefix == b.len() && a.get(prefix) == Some(&b'\n') {
+        prefix += 1;
+    }
+    let room = a.len().min(b.len() + 1) - prefix;
+    if room == 0 || a[a.len() - 1] != b'\n' {
+        return (prefix, 0);
+    }
+    (prefix, 1 + common_suffix(&a[..a.len() - 1], b, room - 1))
+}
+
+/// Turns `text` into `source` followed by a newline (when `newline`), given the bytes
+/// they share at the start and at the end ([`common_ends_with_newline`]): only the
+/// bytes between are replaced, so that the text is neither copied nor allocated again.
+fn rewrite(text: &mut String, source: &str, newline: bool, mut prefix: usize, mut suffix: usize) {
+    // Cut between characters. A byte starts a character or not whatever surrounds it,
+    // so the ends then cut the new text between characters too.
+    while !text.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    while !text.is_char_boundary(text.len() - suffix) {
+        suffix -= 1;
+    }
+    let old_end = text.len() - suffix;
+    let new_end = source.len() + newline as usize - suffix;
+    if new_end <= source.len() {
+        text.replace_range(prefix..old_end, &source[prefix..new_end]);
+    } else {
+        // No common end (only a new text can end in the newline it does not hold).
+        text.truncate(prefix);
+        if prefix <= source.len() {
+            text.push_str(&source[prefix..]);
+            text.push('\n');
+        }
+    }
+}
+
 /// Bytes the two texts share at the end, at most `room`.
 fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
     let (la, lb) = (a.len(), b.len());
@@ -517,27 +570,30 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 /// differ from the kept text are scanned for NUL and `\r`.
 pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usize> {
     // What `normalize` gives when `source` has no `\r` (checked below, where it differs
-    // from the kept text, which has none).
+    // from the kept text, which has none): `source` and a newline when it ends without.
     let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
-    let mut text = if needs_newline {
-        // Sized once: `format!` cannot tell how long `source` is and grows by doubling.
-        let mut text = String::with_capacity(source.len() + 1);
-        text.push_str(source);
-        text.push('\n');
-        Cow::Owned(text)
-    } else {
-        Cow::Borrowed(source)
-    };
-    let old_text = kept.text.as_bytes();
-    let (mut prefix, mut suffix) = common_ends(old_text, text.as_bytes());
-    let middle = &text.as_bytes()[prefix..text.len() - suffix];
+    let mut kept_text = kept.text;
+    let old_len = kept_text.len();
+    let (mut prefix, mut suffix) = common_ends_with_newline(kept_text.as_bytes(), source.as_bytes(), needs_newline);
+    let new_len = source.len() + needs_newline as usize;
+    let middle = &source.as_bytes()[prefix.min(source.len())..(new_len - suffix).min(source.len())];
     if let Some(nul) = middle.iter().position(|&b| b == 0) {
         return Err(prefix + nul);
     }
-    if middle.contains(&b'\r') {
-        text = normalize(source);
-        (prefix, suffix) = common_ends(old_text, text.as_bytes());
-    }
+    let (text, spare) = if middle.contains(&b'\r') {
+        let text = normalize(source);
+        (prefix, suffix) = common_ends(kept_text.as_bytes(), text.as_bytes());
+        (text, String::new())
+    } else {
+        // The kept text becomes the new one in place; the tokens borrow `source` when
+        // it is that text.
+        rewrite(&mut kept_text, source, needs_newline, prefix, suffix);
+        if needs_newline {
+            (Cow::Owned(kept_text), String::new())
+        } else {
+            (Cow::Borrowed(source), kept_text)
+        }
+    };
     let new_text = text.as_bytes();
     // The kept tokens become the new ones in place: the head stays, the middle is
     // replaced and the tail moved.
@@ -561,7 +617,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.truncate(head);
         let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
@@ -570,7 +626,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // Line starts from `sync_from` on are in the common suffix; the kept tokenization is
     // followed along (index and indentation stack) to find its line start there.
     let sync_from = new_text.len() - suffix;
-    let shift = |offset: u32| (offset as usize + new_text.len() - old_text.len()) as u32;
+    let shift = |offset: u32| (offset as usize + new_text.len() - old_len) as u32;
     let mut old_index = head;
     let mut old_stack = tokenizer.indents.clone();
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
@@ -582,7 +638,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
                 return false;
             }
             // The kept NEWLINE ending at the same distance from the end, if any.
-            let old_end = line_start + old_text.len() - new_text.len() - 1;
+            let old_end = line_start + old_len - new_text.len() - 1;
             // A line's last token ends where its NEWLINE starts: step over it too.
             while old_index < old.len()
                 && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != TokenKind::Newline))
@@ -615,7 +671,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.append(&mut middle);
         MIDDLE.set(middle);
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0 }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
@@ -627,7 +683,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0 }, reused))
+    Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, spare }, reused))
 }
 
 thread_local! {
@@ -1707,6 +1763,28 @@ mod tests {
                     find_any(buf, from, [quote, b'\\', b'\n']),
                     plain(from, &[quote, b'\\', b'\n'])
                 );
+            }
+        }
+    }
+
+    /// The kept text rewritten in place is the new text, and the common ends with an
+    /// appended newline are those of the text made whole: on every pair of short texts
+    /// of characters of one to three bytes sharing bytes, with and without the newline.
+    #[test]
+    fn the_kept_text_rewritten_in_place_is_the_new_text() {
+        let pieces = ["a", "\n", "é", "è", "€", "x\n"];
+        let texts: Vec<String> = (0..=4u32)
+            .flat_map(|len| (0..6usize.pow(len)).map(move |n| (0..len).map(|k| pieces[n / 6usize.pow(k) % 6]).collect::<String>()))
+            .collect();
+        for old in texts.iter().filter(|t| t.is_empty() || t.ends_with('\n')) {
+            for source in &texts {
+                let newline = !source.is_empty() && !source.ends_with('\n');
+                let whole = if newline { format!("{source}\n") } else { source.clone() };
+                let (prefix, suffix) = common_ends_with_newline(old.as_bytes(), source.as_bytes(), newline);
+                assert_eq!((prefix, suffix), common_ends(old.as_bytes(), whole.as_bytes()), "{old:?} -> {source:?}");
+                let mut text = old.clone();
+                rewrite(&mut text, source, newline, prefix, suffix);
+                assert_eq!(text, whole, "{old:?} -> {source:?}");
             }
         }
     }
