@@ -528,7 +528,11 @@ fn rewrite(text: &mut String, source: &str, newline: bool, mut prefix: usize, mu
     }
     let old_end = text.len() - suffix;
     let new_end = source.len() + newline as usize - suffix;
-    if new_end <= source.len() {
+    if prefix == new_end {
+        // Lines deleted: the new text has nothing between the common ends (a plain
+        // move of the rest, where `replace_range` goes through an iterator of bytes).
+        text.drain(prefix..old_end);
+    } else if new_end <= source.len() {
         text.replace_range(prefix..old_end, &source[prefix..new_end]);
     } else {
         // No common end (only a new text can end in the newline it does not hold).
