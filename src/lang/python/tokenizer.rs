@@ -581,8 +581,9 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let (mut prefix, mut suffix) = common_ends_with_newline(kept_text.as_bytes(), source.as_bytes(), needs_newline);
     let new_len = source.len() + needs_newline as usize;
     let middle = &source.as_bytes()[prefix.min(source.len())..(new_len - suffix).min(source.len())];
-    if let Some(nul) = middle.iter().position(|&b| b == 0) {
-        return Err(prefix + nul);
+    // (`contains` scans a word at a time; the position only when there is one.)
+    if middle.contains(&0) {
+        return Err(prefix + middle.iter().position(|&b| b == 0).unwrap_or_default());
     }
     let (text, spare) = if middle.contains(&b'\r') {
         let text = normalize(source);
