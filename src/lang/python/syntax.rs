@@ -346,6 +346,8 @@ struct Parser<'a> {
     floor: usize,
     /// Statements parsed by the last check that are unchanged in this one.
     known: &'a [memo::Parsed],
+    /// Where in `known` to look first for the next statement (see [`memo::find_from`]).
+    next_known: usize,
     /// Statements parsed without raising in this check.
     fresh: Vec<memo::Parsed>,
 }
@@ -367,6 +369,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             floor: 0,
             known,
+            next_known: 0,
             fresh: Vec::new(),
         }
     }
@@ -562,12 +565,17 @@ impl<'a> Parser<'a> {
     fn statement(&mut self) -> bool {
         let start = self.pos;
         if self.stop.is_none() {
-            if let Some(parsed) = memo::find(self.known, start) {
-                #[cfg(test)]
-                memo::STEPPED_OVER.with(|n| n.set(n.get() + 1));
-                self.pos = parsed.end;
-                self.max_seen = self.max_seen.max(parsed.furthest);
-                return true;
+            match memo::find_from(self.known, self.next_known, start) {
+                Ok(i) => {
+                    #[cfg(test)]
+                    memo::STEPPED_OVER.with(|n| n.set(n.get() + 1));
+                    let parsed = self.known[i];
+                    self.next_known = i + 1;
+                    self.pos = parsed.end;
+                    self.max_seen = self.max_seen.max(parsed.furthest);
+                    return true;
+                }
+                Err(i) => self.next_known = i,
             }
         }
         debug_assert_eq!(self.depth, 0, "statements start outside expressions");

@@ -156,9 +156,34 @@ pub fn give_back(tokens: Tokens) {
     });
 }
 
-/// The kept parse of the statement starting at token `start`, if any.
-pub(super) fn find(known: &[Parsed], start: usize) -> Option<Parsed> {
-    known.binary_search_by_key(&start, |p| p.start).ok().map(|i| known[i])
+/// Where the kept parse of the statement starting at token `start` is in `known`
+/// (`Ok`), or where it would go (`Err`), searched from `from`: the parser asks for
+/// statements mostly in the order they start, so the answer is most often at `from`
+/// (the entry after the last one asked for) or just after it. It gallops forward from
+/// there (a statement stepped over is followed by those in its block), and searches
+/// all that is before `from` only when the parser went back.
+pub(super) fn find_from(known: &[Parsed], from: usize, start: usize) -> Result<usize, usize> {
+    let from = from.min(known.len());
+    let (lo, hi) = match known.get(from) {
+        Some(p) if p.start == start => return Ok(from),
+        Some(p) if p.start < start => {
+            let (mut lo, mut step) = (from + 1, 1);
+            loop {
+                let probe = from + step;
+                match known.get(probe) {
+                    None => break (lo, known.len()),
+                    Some(p) if p.start >= start => break (lo, probe + 1),
+                    Some(_) => (lo, step) = (probe + 1, step * 2),
+                }
+            }
+        }
+        _ if from == 0 || known[from - 1].start < start => return Err(from),
+        _ => (0, from),
+    };
+    match known[lo..hi].binary_search_by_key(&start, |p| p.start) {
+        Ok(i) => Ok(lo + i),
+        Err(i) => Err(lo + i),
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +214,23 @@ mod tests {
         assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
         *kept = Kept::from_tokens(full);
         assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
+    }
+
+    /// The search from a hint finds what a binary search of the whole list finds, from
+    /// any hint, for statements present or not.
+    #[test]
+    fn find_from_agrees_with_a_binary_search() {
+        use super::{find_from, Parsed};
+        let starts = [0, 2, 3, 5, 8, 9, 10, 14, 15, 20, 21, 22, 30];
+        for len in 0..=starts.len() {
+            let known: Vec<Parsed> = starts[..len].iter().map(|&start| Parsed { start, end: start + 1, furthest: start + 1 }).collect();
+            for from in 0..=len + 1 {
+                for start in 0..32 {
+                    let expected = known.binary_search_by_key(&start, |p| p.start);
+                    assert_eq!(find_from(&known, from, start), expected, "{len} entries, from {from}, start {start}");
+                }
+            }
+        }
     }
 
     /// Reuse must not silently stop: after a long program, the same program with a syntax
