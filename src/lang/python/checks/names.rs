@@ -322,20 +322,23 @@ impl<'m> Checker<'m> {
                 let b = m.binding(*b);
                 !(b.kind == BindingKind::ExceptHandler && b.ctl.is_some_and(|c| !m.ctl(c).contains(r.start)))
             });
-            let before = found.len();
-            found.retain(|b| match self.uncertain_under_if(*b, r) {
-                None => true,
-                Some(xor) => {
-                    one_branch |= xor;
-                    false
-                }
-            });
-            uncertain += before - found.len();
-            let before = found.len();
-            found.retain(|b| !self.uncertain_in_except_block(*b, r));
-            found.retain(|b| !self.uncertain_in_try_seen_from_finally(*b, r));
-            found.retain(|b| !self.uncertain_in_try_seen_from_handler(*b, r));
-            uncertain += before - found.len();
+            // The filters below all keep a binding outside any control construct.
+            if found.iter().any(|b| m.binding(*b).ctl.is_some()) {
+                let before = found.len();
+                found.retain(|b| match self.uncertain_under_if(*b, r) {
+                    None => true,
+                    Some(xor) => {
+                        one_branch |= xor;
+                        false
+                    }
+                });
+                uncertain += before - found.len();
+                let before = found.len();
+                found.retain(|b| !self.uncertain_in_except_block(*b, r));
+                found.retain(|b| !self.uncertain_in_try_seen_from_finally(*b, r));
+                found.retain(|b| !self.uncertain_in_try_seen_from_handler(*b, r));
+                uncertain += before - found.len();
+            }
         }
         if found.is_empty() {
             let skip = self.builtin(n)
