@@ -540,6 +540,9 @@ struct LastTree {
     scan: Option<Scan>,
 }
 
+/// Extras (byte ranges) and line starts, as [`Builder`] holds them.
+type Scanned = (Vec<(u32, u32)>, Vec<u32>);
+
 /// What [`Builder::new`] finds in a whole source: its extras (comments and line
 /// continuations) and the byte offset of each line's start.
 struct Scan {
@@ -608,7 +611,7 @@ impl<'a> Builder<'a> {
     /// taken over from that scan outside the edit and found by a scan only inside it.
     fn new_carrying(src: &'a str, toks: &'a [Token], carry: Option<(Scan, Reused)>) -> Built<Self> {
         let bytes = src.as_bytes();
-        let whole = || -> Built<(Vec<(u32, u32)>, Vec<u32>)> {
+        let whole = || -> Built<Scanned> {
             let mut lines = Vec::with_capacity(src.len() / 24 + 2);
             lines.push(0);
             lines.extend(newline_offsets(bytes).map(|i| i as u32 + 1));
@@ -753,7 +756,7 @@ impl<'a> Builder<'a> {
     fn leaf(&mut self, kind: u16, field: u16, named: bool) -> u32 {
         let t = self.tok();
         self.flush(t.start as usize);
-        let (start, end) = (t.start as u32, t.end as u32);
+        let (start, end) = (t.start, t.end);
         let index = self.out.leaf(kind, field, named, start, end, self.point_near(t.line as usize, start), self.point_near(t.line as usize, end));
         self.last_end = end;
         self.last_row = t.line as usize;
@@ -770,7 +773,7 @@ impl<'a> Builder<'a> {
     fn open(&mut self, kind: u16, field: u16) -> u32 {
         let t = self.tok();
         self.flush(t.start as usize);
-        let start = t.start as u32;
+        let start = t.start;
         self.out.open(kind, field, true, start, self.point_near(t.line as usize, start))
     }
 
@@ -816,8 +819,8 @@ impl<'a> Builder<'a> {
         let k = &*KINDS;
         // The root starts at its first token or comment and ends at the end of the text.
         let first_start = match (self.comments.first(), self.toks.first()) {
-            (Some(&(c, _)), Some(t)) => c.min(t.start as u32),
-            (None, Some(t)) => t.start as u32,
+            (Some(&(c, _)), Some(t)) => c.min(t.start),
+            (None, Some(t)) => t.start,
             (Some(&(c, _)), None) => c,
             (None, None) => 0,
         }
@@ -1387,7 +1390,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         self.pos += 1;
-        let start = self.tok().start as u32;
+        let start = self.tok().start;
         let column = self.point(start).column;
         let outer = std::mem::replace(&mut self.indent, column);
         self.open(k.block, field);
@@ -1718,7 +1721,7 @@ impl<'a> Builder<'a> {
         let k = &*KINDS;
         let f = &*FIELDS;
         self.open(k.decorated_definition, 0);
-        let column = self.point(self.tok().start as u32).column;
+        let column = self.point(self.tok().start).column;
         while self.at("@") {
             self.open(k.decorator, 0);
             self.keyword()?;
@@ -1848,7 +1851,6 @@ impl<'a> Builder<'a> {
     fn compound_operator(&mut self, kind: u16, second: &str) -> Built {
         let start = self.tok().start;
         self.flush(start as usize);
-        let start = start as u32;
         self.out.open(kind, FIELDS.operators, false, start, self.point(start));
         self.keyword()?;
         self.expect(second)?;
@@ -2143,8 +2145,8 @@ impl<'a> Builder<'a> {
         let end_start = if has { content_end } else { chunk };
         self.end_segment(segment, end_start);
         let end_start = end_start as u32;
-        self.piece(k.string_end, true, end_start, t.end as u32);
-        self.last_end = t.end as u32;
+        self.piece(k.string_end, true, end_start, t.end);
+        self.last_end = t.end;
         self.pos += 1;
         self.close();
         Some(index)
@@ -2483,7 +2485,7 @@ fn scan_gaps(bytes: &[u8], toks: &[Token], from: usize, to: usize, comments: &mu
 /// the extras and newlines there are the last ones, and only the text between is
 /// scanned. `None` when the two cannot be lined up that way (the caller scans it all);
 /// `Some(None)` for a gap the builder refuses.
-fn carried_scan(bytes: &[u8], toks: &[Token], last: Scan, map: Reused) -> Option<Built<(Vec<(u32, u32)>, Vec<u32>)>> {
+fn carried_scan(bytes: &[u8], toks: &[Token], last: Scan, map: Reused) -> Option<Built<Scanned>> {
     let len = bytes.len();
     let n = toks.len();
     if map.head > map.tail_new || map.tail_new > n || (last.ends_with_newline != bytes.ends_with(b"\n")) {
