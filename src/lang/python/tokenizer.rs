@@ -515,32 +515,23 @@ fn common_ends_with_newline(a: &[u8], b: &[u8], newline: bool) -> (usize, usize)
 }
 
 /// Turns `text` into `source` followed by a newline (when `newline`), given the bytes
-/// they share at the start and at the end ([`common_ends_with_newline`]): only the
-/// bytes between are replaced, so that the text is neither copied nor allocated again.
-fn rewrite(text: &mut String, source: &str, newline: bool, mut prefix: usize, mut suffix: usize) {
-    // Cut between characters. A byte starts a character or not whatever surrounds it,
-    // so the ends then cut the new text between characters too.
+/// they share at the start ([`common_ends_with_newline`]): those stay, the rest is
+/// copied from `source`, so that the text is not allocated again. (Moving the kept
+/// tail instead copies as many bytes: those after the edit.)
+fn rewrite(text: &mut String, source: &str, newline: bool, mut prefix: usize) {
+    if prefix > source.len() {
+        // All of `source` and the newline after it.
+        text.truncate(prefix);
+        return;
+    }
+    // Cut between characters: a byte starts a character or not whatever surrounds it.
     while !text.is_char_boundary(prefix) {
         prefix -= 1;
     }
-    while !text.is_char_boundary(text.len() - suffix) {
-        suffix -= 1;
-    }
-    let old_end = text.len() - suffix;
-    let new_end = source.len() + newline as usize - suffix;
-    if prefix == new_end {
-        // Lines deleted: the new text has nothing between the common ends (a plain
-        // move of the rest, where `replace_range` goes through an iterator of bytes).
-        text.drain(prefix..old_end);
-    } else if new_end <= source.len() {
-        text.replace_range(prefix..old_end, &source[prefix..new_end]);
-    } else {
-        // No common end (only a new text can end in the newline it does not hold).
-        text.truncate(prefix);
-        if prefix <= source.len() {
-            text.push_str(&source[prefix..]);
-            text.push('\n');
-        }
+    text.truncate(prefix);
+    text.push_str(&source[prefix..]);
+    if newline {
+        text.push('\n');
     }
 }
 
@@ -561,13 +552,15 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 }
 
 /// [`tokenize`], reusing `kept`, the tokenization of a program that differs from
-/// `source` in one region: the tokens up to the last line start before the region are
-/// copied, the tokenizer restarts there (with the indentation stack it had), and once
-/// it reaches a line start after the region with the same indentation stack as the
-/// kept tokenization had there, the rest is the kept tokens, moved. The result is
-/// exactly what [`tokenize`] gives: the tokenizer reads nothing past the newline of a
-/// NEWLINE token before returning it, and from the same state and the same text it
-/// makes the same tokens.
+/// `source` in one region: the tokens up to the last line break before the region are
+/// copied, the tokenizer restarts after them in the state it had there (indentation
+/// and bracket stacks, see [`Restart`]), and once it makes a token after the region
+/// (a NEWLINE, or in brackets the first token of a line) that the kept tokenization
+/// has at the same distance from the end, in the same state, the rest is the kept
+/// tokens, moved, and the kept tokenizer error, if any, moved too. The result is
+/// exactly what [`tokenize`] gives: from the same state and the same text the tokenizer
+/// makes the same tokens, and it reads no further than the line break after a token
+/// before returning it.
 ///
 /// `kept` must come from a text without NUL bytes (the syntax check never tokenizes
 /// one). `Err` is the offset of the first NUL byte of `source`: only the bytes that
@@ -592,7 +585,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     } else {
         // The kept text becomes the new one in place; the tokens borrow `source` when
         // it is that text.
-        rewrite(&mut kept_text, source, needs_newline, prefix, suffix);
+        rewrite(&mut kept_text, source, needs_newline, prefix);
         if needs_newline {
             (Cow::Owned(kept_text), String::new())
         } else {
@@ -604,49 +597,49 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     // replaced and the tail moved.
     let mut tokens = kept.tokens;
     let old = &tokens;
-    // Restart after the last NEWLINE whose newline is in the common prefix.
-    let before = old.partition_point(|t| t.end as usize + 1 < prefix);
-    let head = old[..before].iter().rposition(|t| t.kind == TokenKind::Newline).map_or(0, |k| k + 1);
+    let restart = Restart::before(old, new_text, prefix);
+    let head = restart.head;
     let mut indent_log: IndentLog = kept.indent_log.iter().take_while(|(i, _)| *i < head).copied().collect();
     let mut tokenizer = Tokenizer::new(new_text);
     if head > 0 {
-        let newline = old[head - 1];
-        tokenizer.pos = newline.end as usize + 1;
-        tokenizer.line = newline.line as usize + 1;
+        tokenizer.pos = restart.pos;
+        tokenizer.line = restart.line;
+        tokenizer.at_line_start = restart.at_line_start;
         tokenizer.indents = stack_at(&indent_log, head);
-    }
-    // A kept tokenization that stopped at an error has no tail to take over: the new
-    // tokens go straight after the head, in place.
-    if kept.error.is_some() {
-        let old_len = tokens.len();
-        tokens.truncate(head);
-        let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
-        let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
+        tokenizer.brackets.clone_from(&restart.brackets);
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
     let mut middle = MIDDLE.take();
     middle.clear();
-    // Line starts from `sync_from` on are in the common suffix; the kept tokenization is
-    // followed along (index and indentation stack) to find its line start there.
+    // Tokens from `sync_from` on are in the common suffix; the kept tokenization is
+    // followed along (index, indentation and bracket stacks) to find the same token
+    // there, after which both tokenizers are in the same state.
     let sync_from = new_text.len() - suffix;
-    let shift = |offset: u32| (offset as usize + new_text.len() - old_len) as u32;
+    let old_changed_end = old_len - suffix;
+    let byte_shift = new_text.len() as i64 - old_len as i64;
+    let shift = |offset: u32| (offset as i64 + byte_shift) as u32;
     let mut old_index = head;
     let mut old_stack = tokenizer.indents.clone();
+    let mut old_brackets = restart.brackets;
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
     let mut synced = None;
     let error = tokenizer
-        .run(head, &mut middle, &mut indent_log, |tokenizer, newline| {
-            let line_start = newline.end as usize + 1;
-            if line_start <= sync_from {
+        .run(head, &mut middle, &mut indent_log, |tokenizer, token| {
+            let at = token.start as usize;
+            if at < sync_from {
                 return false;
             }
-            // The kept NEWLINE ending at the same distance from the end, if any.
-            let old_end = line_start + old_len - new_text.len() - 1;
-            // A line's last token ends where its NEWLINE starts: step over it too.
+            // In brackets, where no NEWLINE comes: the first token of a line, when all
+            // of that line is in the common suffix (so that columns there are the same).
+            if token.kind != TokenKind::Newline && memchr::memrchr(b'\n', &new_text[..at]).map_or(0, |i| i + 1) < sync_from {
+                return false;
+            }
+            // The kept token ending at the same distance from the end, if any. (A
+            // line's last token ends where its NEWLINE starts: step over it for one.)
+            let old_end = (token.end as i64 - byte_shift) as usize;
             while old_index < old.len()
-                && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != TokenKind::Newline))
+                && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != token.kind))
             {
                 while let Some(&&(i, level)) = old_log.peek() {
                     if i > old_index {
@@ -660,18 +653,39 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
                     }
                     old_log.next();
                 }
+                track_bracket(&mut old_brackets, &old[old_index]);
                 old_index += 1;
             }
-            let found = old.get(old_index).is_some_and(|t| t.kind == TokenKind::Newline && t.end as usize == old_end);
-            if found && old_stack == tokenizer.indents {
-                synced = Some((old_index + 1, newline.line as i32 - old[old_index].line as i32));
-                return true;
+            let Some(&same) = old.get(old_index) else {
+                return false;
+            };
+            if same.end as usize != old_end || same.kind != token.kind || same.sym != token.sym || shift(same.start) != token.start {
+                return false;
             }
-            false
+            if old_stack != tokenizer.indents {
+                return false;
+            }
+            // The kept bracket stack after that token, each bracket where the new text
+            // has it, against the new one.
+            let line_shift = token.line as i64 - same.line as i64;
+            let moved = Moved { prefix, old_changed_end, line_shift, byte_shift };
+            if !(old_brackets.is_empty() && tokenizer.brackets.is_empty()) && !moved.same_brackets(&old_brackets, &same, &tokenizer.brackets) {
+                return false;
+            }
+            // The kept error, if any, comes after the same tokens: moved too.
+            let error = match &kept.error {
+                None => None,
+                Some(error) => match error.moved(restart.line, same.line as usize, line_shift) {
+                    Some(error) => Some(error),
+                    None => return false,
+                },
+            };
+            synced = Some((old_index + 1, line_shift, error));
+            true
         })
         .err();
     let old_len = old.len();
-    let Some((tail_old, line_shift)) = synced else {
+    let Some((tail_old, line_shift, kept_error)) = synced else {
         tokens.truncate(head);
         tokens.append(&mut middle);
         MIDDLE.set(middle);
@@ -681,6 +695,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
     MIDDLE.set(middle);
+    let line_shift = line_shift as i32;
     for t in &mut tokens[tail_new..] {
         t.start = shift(t.start);
         t.end = shift(t.end);
@@ -688,7 +703,158 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, spare }, reused))
+    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, spare }, reused))
+}
+
+/// How positions of the kept text map to the new one: the first `prefix` bytes are
+/// the same, those from `old_changed_end` on moved by `byte_shift` bytes and, from the
+/// token where the tokenizations meet, `line_shift` lines.
+struct Moved {
+    prefix: usize,
+    old_changed_end: usize,
+    line_shift: i64,
+    byte_shift: i64,
+}
+
+impl Moved {
+    /// A bracket of the kept stack where the new text has it (`None`: in the edit).
+    fn bracket(&self, &(c, line, offset): &(u8, usize, usize)) -> Option<(u8, usize, usize)> {
+        if offset < self.prefix {
+            Some((c, line, offset))
+        } else if offset >= self.old_changed_end {
+            Some((c, (line as i64 + self.line_shift) as usize, (offset as i64 + self.byte_shift) as usize))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the kept bracket stack `old`, after the kept token `same`, is the new
+    /// stack `new` (after the new token where the tokenizations meet).
+    #[inline(never)]
+    fn same_brackets(&self, old: &[(u8, usize, usize)], same: &Token, new: &[(u8, usize, usize)]) -> bool {
+        let (below, opened) = match same.sym {
+            Sym::RPar | Sym::RSqb | Sym::RBrace => (old.len().saturating_sub(1), None),
+            sym => (old.len(), opening(sym).map(|c| (c, same.line as usize, same.start as usize))),
+        };
+        new.len() == below + opened.is_some() as usize
+            && old[..below].iter().zip(new).all(|(old, new)| self.bracket(old) == Some(*new))
+            && opened.is_none_or(|old| self.bracket(&old) == new.last().copied())
+    }
+}
+
+/// Where [`retokenize`] restarts the tokenizer: after the first `head` kept tokens, in
+/// the state the tokenizer was in there.
+struct Restart {
+    head: usize,
+    pos: usize,
+    line: usize,
+    at_line_start: bool,
+    brackets: Vec<(u8, usize, usize)>,
+}
+
+impl Restart {
+    const START: Restart = Restart { head: 0, pos: 0, line: 0, at_line_start: true, brackets: Vec::new() };
+
+    /// After the last of `old` before the last line break of the common prefix of the
+    /// texts (the byte after it in the prefix too). The tokenizer looks a few bytes past
+    /// a token to end it, never past a line break, so that token and those before it
+    /// are what the new text gives. After a NEWLINE the tokenizer is at a line start;
+    /// after any other token (in brackets, or before a line continuation) it goes on
+    /// with the bracket stack it had, found back from the tokens' depths.
+    fn before(old: &[Token], text: &[u8], prefix: usize) -> Restart {
+        let mut limit = prefix.saturating_sub(1);
+        loop {
+            let Some(line_break) = memchr::memrchr(b'\n', &text[..limit.min(text.len())]) else {
+                return Restart::START;
+            };
+            let mut head = old.partition_point(|t| t.start as usize <= line_break);
+            // INDENT and DEDENT sit where the next token starts: only a tokenization
+            // that stopped at an error can end with them, and then not here.
+            while head > 0 && matches!(old[head - 1].kind, TokenKind::Indent | TokenKind::Dedent) {
+                head -= 1;
+            }
+            let Some(&last) = head.checked_sub(1).map(|i| &old[i]) else {
+                return Restart::START;
+            };
+            if last.kind == TokenKind::Newline {
+                let (pos, line) = (last.end as usize + 1, last.line as usize + 1);
+                return Restart { head, pos, line, at_line_start: true, brackets: Vec::new() };
+            }
+            if last.end as usize > line_break {
+                // A string over several lines: an earlier line break.
+                limit = last.start as usize;
+                continue;
+            }
+            let mut brackets = vec![(0, 0, 0); last.level as usize];
+            let mut depth = brackets.len();
+            let mut i = head;
+            while depth > 0 && i > 0 {
+                i -= 1;
+                let t = old[i];
+                if t.level as usize == depth {
+                    if let Some(c) = opening(t.sym) {
+                        brackets[depth - 1] = (c, t.line as usize, t.start as usize);
+                        depth -= 1;
+                    }
+                }
+            }
+            if depth > 0 {
+                return Restart::START;
+            }
+            let newlines = memchr::memchr_iter(b'\n', &text[last.start as usize..last.end as usize]).count();
+            return Restart { head, pos: last.end as usize, line: last.line as usize + newlines, at_line_start: false, brackets };
+        }
+    }
+}
+
+/// The bracket a token opens, as the tokenizer's stack holds it.
+fn opening(sym: Sym) -> Option<u8> {
+    match sym {
+        Sym::LPar => Some(b'('),
+        Sym::LSqb => Some(b'['),
+        Sym::LBrace => Some(b'{'),
+        _ => None,
+    }
+}
+
+/// Updates a bracket stack as the tokenizer did for `token`.
+fn track_bracket(brackets: &mut Vec<(u8, usize, usize)>, token: &Token) {
+    match token.sym {
+        Sym::RPar | Sym::RSqb | Sym::RBrace => {
+            brackets.pop();
+        }
+        sym => {
+            if let Some(c) = opening(sym) {
+                brackets.push((c, token.line as usize, token.start as usize));
+            }
+        }
+    }
+}
+
+impl TokenizerError {
+    /// This error, found after the same tokens in a text whose lines from
+    /// `restart_line` up to `sync_line` changed and whose later lines moved by
+    /// `line_shift`; `None` when it cannot tell (a position among the changed lines, or
+    /// a line number in the message).
+    fn moved(&self, restart_line: usize, sync_line: usize, line_shift: i64) -> Option<TokenizerError> {
+        if self.message.contains(" line ") {
+            return None;
+        }
+        let line = |line: usize| {
+            if line < restart_line {
+                Some(line)
+            } else if line >= sync_line {
+                Some((line as i64 + line_shift) as usize)
+            } else {
+                None
+            }
+        };
+        let open_bracket = match self.open_bracket {
+            Some((l, column, c)) => Some((line(l)?, column, c)),
+            None => None,
+        };
+        Some(TokenizerError { kind: self.kind, line: line(self.line)?, column: self.column, message: self.message.clone(), open_bracket })
+    }
 }
 
 thread_local! {
@@ -797,8 +963,9 @@ fn is_combining_mark(c: char) -> bool {
 }
 
 impl<'a> Tokenizer<'a> {
-    /// Tokenizes until ENDMARKER, an error, or `stop` (asked after each NEWLINE token)
-    /// says to, appending the tokens and logging INDENTs and DEDENTs.
+    /// Tokenizes until ENDMARKER, an error, or `stop` (asked after each NEWLINE token,
+    /// and in brackets after the first token of each line) says to, appending the tokens
+    /// and logging INDENTs and DEDENTs.
     /// The tokens' indices (in the log) start at `base`.
     fn run(
         &mut self,
@@ -807,6 +974,8 @@ impl<'a> Tokenizer<'a> {
         log: &mut IndentLog,
         mut stop: impl FnMut(&Tokenizer, &Token) -> bool,
     ) -> Result<(), TokenizerError> {
+        // In brackets no NEWLINE comes: `stop` is asked there once a line.
+        let mut asked_on = u32::MAX;
         loop {
             let token = self.next_token().map_err(|error| *error)?;
             match token.kind {
@@ -816,16 +985,21 @@ impl<'a> Tokenizer<'a> {
                 }
                 TokenKind::Indent => log.push((base + tokens.len(), self.indents.last().copied())),
                 TokenKind::Dedent => log.push((base + tokens.len(), None)),
-                TokenKind::Newline => {
-                    tokens.push(token);
-                    if stop(self, &token) {
-                        return Ok(());
-                    }
-                    continue;
-                }
                 _ => {}
             }
             tokens.push(token);
+            let ask = if token.kind == TokenKind::Newline {
+                true
+            } else if !self.brackets.is_empty() && token.line != asked_on {
+                asked_on = token.line;
+                true
+            } else {
+                false
+            };
+            // (One call site, so that `stop` is inlined.)
+            if ask && stop(self, &token) {
+                return Ok(());
+            }
         }
     }
 
@@ -1788,7 +1962,7 @@ mod tests {
                 let (prefix, suffix) = common_ends_with_newline(old.as_bytes(), source.as_bytes(), newline);
                 assert_eq!((prefix, suffix), common_ends(old.as_bytes(), whole.as_bytes()), "{old:?} -> {source:?}");
                 let mut text = old.clone();
-                rewrite(&mut text, source, newline, prefix, suffix);
+                rewrite(&mut text, source, newline, prefix);
                 assert_eq!(text, whole, "{old:?} -> {source:?}");
             }
         }

@@ -336,6 +336,10 @@ impl TreeBuilder {
     /// Appends `nodes`, indices `first..` of another tree, moved `node_shift` indices,
     /// `byte_shift` bytes and `row_shift` rows; those whose parent is not among them
     /// become children of the innermost open node.
+    ///
+    /// (Never inlined: whether the builder's statement inlined it changed with edits
+    /// elsewhere, and with it the instructions of the copy loop by half.)
+    #[inline(never)]
     pub fn append_moved(&mut self, nodes: &[Raw], first: u32, node_shift: i64, byte_shift: i64, row_shift: i64) {
         let parent = self.open.last().copied().unwrap_or(NONE);
         let last = first + nodes.len() as u32;

@@ -283,6 +283,49 @@ mod tests {
         assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
     }
 
+    /// In brackets there is no NEWLINE to meet the kept tokens again at: a program whose
+    /// first line opens a bracket that never closes is in brackets to its end, and a line
+    /// deleted in its middle must still re-make only the tokens around it (the tokenizer
+    /// restarts in brackets and meets the kept tokens at a line start), with the kept
+    /// error moved: "'(' was never closed", on line 1 still.
+    #[test]
+    fn a_line_deleted_inside_an_unclosed_bracket_re_makes_only_its_neighbourhood() {
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let opened = format!("x = (\n{program}");
+        let lines: Vec<&str> = opened.split('\n').collect();
+        let plain = |l: &str| !l.trim().is_empty() && !l.contains(['\'', '"', '#', '\\']);
+        let cut = (lines.len() / 2..lines.len() - 1).find(|&i| plain(lines[i - 1]) && plain(lines[i]) && plain(lines[i + 1])).expect("three plain lines");
+        let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        let kept = tokenize(&opened);
+        assert!(kept.error.as_ref().is_some_and(|e| e.message == "'(' was never closed" && e.line == 0), "{:?}", kept.error);
+        let old_len = kept.tokens.len();
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept)).expect("no NUL byte");
+        let fresh = tokenize(&state);
+        assert_eq!(tokens.tokens, fresh.tokens);
+        assert_eq!(tokens.error, fresh.error);
+        assert_eq!(tokens.indent_log, fresh.indent_log);
+        assert!(reused.tail_old < old_len, "nothing after line {cut} was taken over: {reused:?}");
+        assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
+
+        // The bracket opened after the edit instead: the error moves up a line with it.
+        let program_lines: Vec<&str> = program.split('\n').collect();
+        let last = program_lines.len() - 1;
+        let late = [&program_lines[..last], &["y = ("], &program_lines[last..]].concat().join("\n");
+        let lines: Vec<&str> = late.split('\n').collect();
+        let simple = |l: &str| l.trim().contains(" = ") && plain(l) && !l.trim_end().ends_with(['(', '[', '{', ',', ':']);
+        let cut = (lines.len() / 2..lines.len() - 1).find(|&i| simple(lines[i])).expect("a simple statement");
+        let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        let kept = tokenize(&late);
+        assert!(kept.error.as_ref().is_some_and(|e| e.line == last), "{:?}", kept.error);
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept)).expect("no NUL byte");
+        let fresh = tokenize(&state);
+        assert_eq!(tokens.tokens, fresh.tokens);
+        assert_eq!(tokens.error, fresh.error);
+        assert!(tokens.error.as_ref().is_some_and(|e| e.line == last - 1), "{:?}", tokens.error);
+        assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
+    }
+
     /// The sampler's own sequences of states, on every fixture program with three seeds:
     /// tokens and verdicts with reuse equal those made from scratch.
     #[test]
