@@ -608,6 +608,16 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokenizer.indents = stack_at(&indent_log, head);
         tokenizer.brackets.clone_from(&restart.brackets);
     }
+    // A kept error whose message holds a line number cannot be moved, so the kept tokens
+    // after the edit are of no use: the new ones go straight after the head, in place.
+    let mut unmovable = kept.error.as_ref().is_some_and(|error| error.message.contains(" line "));
+    if unmovable {
+        let old_len = tokens.len();
+        tokens.truncate(head);
+        let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
+        let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
+    }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
     let mut middle = MIDDLE.take();
@@ -621,13 +631,12 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let shift = |offset: u32| (offset as i64 + byte_shift) as u32;
     let mut old_index = head;
     let mut old_stack = tokenizer.indents.clone();
-    let mut old_brackets = restart.brackets;
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
     let mut synced = None;
     let error = tokenizer
         .run(head, &mut middle, &mut indent_log, |tokenizer, token| {
             let at = token.start as usize;
-            if at < sync_from {
+            if at < sync_from || unmovable {
                 return false;
             }
             // In brackets, where no NEWLINE comes: the first token of a line, when all
@@ -653,7 +662,6 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
                     }
                     old_log.next();
                 }
-                track_bracket(&mut old_brackets, &old[old_index]);
                 old_index += 1;
             }
             let Some(&same) = old.get(old_index) else {
@@ -669,7 +677,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
             // has it, against the new one.
             let line_shift = token.line as i64 - same.line as i64;
             let moved = Moved { prefix, old_changed_end, line_shift, byte_shift };
-            if !(old_brackets.is_empty() && tokenizer.brackets.is_empty()) && !moved.same_brackets(&old_brackets, &same, &tokenizer.brackets) {
+            if same.level as usize != tokenizer.brackets.len() || (same.level > 0 && !moved.same_brackets(old, old_index, &tokenizer.brackets)) {
                 return false;
             }
             // The kept error, if any, comes after the same tokens: moved too.
@@ -677,7 +685,12 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
                 None => None,
                 Some(error) => match error.moved(restart.line, same.line as usize, line_shift) {
                     Some(error) => Some(error),
-                    None => return false,
+                    None => {
+                        // Its position is among the changed lines, as it will be at
+                        // any later meeting point.
+                        unmovable = true;
+                        return false;
+                    }
                 },
             };
             synced = Some((old_index + 1, line_shift, error));
@@ -728,17 +741,18 @@ impl Moved {
         }
     }
 
-    /// Whether the kept bracket stack `old`, after the kept token `same`, is the new
-    /// stack `new` (after the new token where the tokenizations meet).
+    /// Whether the kept tokens' bracket stack after token `index` is `new` (as deep),
+    /// each bracket where the new text has it.
     #[inline(never)]
-    fn same_brackets(&self, old: &[(u8, usize, usize)], same: &Token, new: &[(u8, usize, usize)]) -> bool {
-        let (below, opened) = match same.sym {
-            Sym::RPar | Sym::RSqb | Sym::RBrace => (old.len().saturating_sub(1), None),
-            sym => (old.len(), opening(sym).map(|c| (c, same.line as usize, same.start as usize))),
-        };
-        new.len() == below + opened.is_some() as usize
-            && old[..below].iter().zip(new).all(|(old, new)| self.bracket(old) == Some(*new))
-            && opened.is_none_or(|old| self.bracket(&old) == new.last().copied())
+    fn same_brackets(&self, old: &[Token], index: usize, new: &[(u8, usize, usize)]) -> bool {
+        let mut depth = new.len();
+        for bracket in open_brackets(old, index) {
+            depth -= 1;
+            if self.bracket(&bracket) != Some(new[depth]) {
+                return false;
+            }
+        }
+        depth == 0
     }
 }
 
@@ -785,22 +799,11 @@ impl Restart {
                 limit = last.start as usize;
                 continue;
             }
-            let mut brackets = vec![(0, 0, 0); last.level as usize];
-            let mut depth = brackets.len();
-            let mut i = head;
-            while depth > 0 && i > 0 {
-                i -= 1;
-                let t = old[i];
-                if t.level as usize == depth {
-                    if let Some(c) = opening(t.sym) {
-                        brackets[depth - 1] = (c, t.line as usize, t.start as usize);
-                        depth -= 1;
-                    }
-                }
-            }
-            if depth > 0 {
+            let mut brackets: Vec<_> = open_brackets(old, head - 1).collect();
+            if brackets.len() != last.level as usize {
                 return Restart::START;
             }
+            brackets.reverse();
             let newlines = memchr::memchr_iter(b'\n', &text[last.start as usize..last.end as usize]).count();
             return Restart { head, pos: last.end as usize, line: last.line as usize + newlines, at_line_start: false, brackets };
         }
@@ -817,29 +820,32 @@ fn opening(sym: Sym) -> Option<u8> {
     }
 }
 
-/// Updates a bracket stack as the tokenizer did for `token`.
-fn track_bracket(brackets: &mut Vec<(u8, usize, usize)>, token: &Token) {
-    match token.sym {
-        Sym::RPar | Sym::RSqb | Sym::RBrace => {
-            brackets.pop();
+/// The brackets still open after token `last` (as the tokenizer's stack holds them),
+/// innermost first: going back, the last token opening each depth (a token's `level`
+/// is the depth after it, and the depth never drops below an open bracket's).
+fn open_brackets(tokens: &[Token], last: usize) -> impl Iterator<Item = (u8, usize, usize)> + '_ {
+    let mut depth = tokens[last].level as usize;
+    tokens[..=last].iter().rev().map_while(move |t| {
+        if depth == 0 {
+            return None;
         }
-        sym => {
-            if let Some(c) = opening(sym) {
-                brackets.push((c, token.line as usize, token.start as usize));
+        match opening(t.sym) {
+            Some(c) if t.level as usize == depth => {
+                depth -= 1;
+                Some(Some((c, t.line as usize, t.start as usize)))
             }
+            _ => Some(None),
         }
-    }
+    }).flatten()
 }
 
 impl TokenizerError {
     /// This error, found after the same tokens in a text whose lines from
     /// `restart_line` up to `sync_line` changed and whose later lines moved by
-    /// `line_shift`; `None` when it cannot tell (a position among the changed lines, or
-    /// a line number in the message).
+    /// `line_shift`; `None` when a position is among the changed lines. (A message with
+    /// a line number in it is not moved: the caller does not ask.)
     fn moved(&self, restart_line: usize, sync_line: usize, line_shift: i64) -> Option<TokenizerError> {
-        if self.message.contains(" line ") {
-            return None;
-        }
+        debug_assert!(!self.message.contains(" line "), "a line number in the message");
         let line = |line: usize| {
             if line < restart_line {
                 Some(line)
