@@ -32,13 +32,16 @@ pub struct Case {
     pub program: String,
     /// Expected findings as (1-based line, code), sorted; `None` when the case has no
     /// `expect` line (a dependents-only case).
-    pub expect: Option<Vec<(usize, String)>>,
+    pub expect: Option<Findings>,
     /// (1-based deleted line, 1-based dependent lines).
     pub dependents: Vec<(usize, Vec<usize>)>,
     /// (1-based deleted lines, expected findings in the state they leave, as
     /// (1-based line of the whole program, code), sorted).
-    pub states: Vec<(Vec<usize>, Vec<(usize, String)>)>,
+    pub states: Vec<(Vec<usize>, Findings)>,
 }
+
+/// Findings as (1-based line, code).
+pub type Findings = Vec<(usize, String)>;
 
 fn bad(file: &Path, line: usize, why: &str) -> String {
     format!("{}:{}: {}", file.display(), line, why)

@@ -105,21 +105,6 @@ fn first_error_node(node: Node) -> Option<Node> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_tree_gives_block_dependents() {
-        let source = "def f(x):\n    y = (1,\n      2)\n    return y\nz = 3";
-        let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
-        let tree = parse_with(&mut parser, source).unwrap();
-        let lines: Vec<&str> = source.split('\n').collect();
-        assert_eq!(node_dependent_ends(&lines, &tree, &["block"]), vec![4, 3, 3, 4, 5]);
-    }
-}
-
 /// The line to blame for unbalanced brackets, found from the bracket tokens of the tree
 /// (so strings and comments are already skipped) and the indentation of the lines, or
 /// `None` when the brackets balance. A closer of the wrong kind, or a `}`/`)`/`]` that
@@ -137,11 +122,9 @@ pub fn unbalanced_bracket_line(tree: &Tree, source: &str) -> Option<usize> {
     let mut descend = true;
     loop {
         let node = cursor.node();
-        if descend && node.child_count() == 0 {
-            if !node.is_missing() && node.start_byte() < node.end_byte() {
-                let pos = node.start_position();
-                leaves.push((node.kind(), pos.row, pos.column));
-            }
+        if descend && node.child_count() == 0 && !node.is_missing() && node.start_byte() < node.end_byte() {
+            let pos = node.start_position();
+            leaves.push((node.kind(), pos.row, pos.column));
         }
         if descend && cursor.goto_first_child() {
             continue;
@@ -269,4 +252,19 @@ pub fn lost_shapes(ctx: &super::ProgramContext, tree: &Tree, source: &str, kinds
         .filter(|(_, key)| !ctx.external_names.contains(&format!("{SHAPE_PREFIX}{key}")))
         .map(|(row, _)| Diagnostic::new(row, 0, "E1120", "a multi-line expression lost a line"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_tree_gives_block_dependents() {
+        let source = "def f(x):\n    y = (1,\n      2)\n    return y\nz = 3";
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parse_with(&mut parser, source).unwrap();
+        let lines: Vec<&str> = source.split('\n').collect();
+        assert_eq!(node_dependent_ends(&lines, &tree, &["block"]), vec![4, 3, 3, 4, 5]);
+    }
 }

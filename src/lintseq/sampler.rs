@@ -272,6 +272,10 @@ impl Sampler<'_, '_> {
             }
             // Children by dependency; the range also covers grandchildren.
             for &line in &affected {
+                // `child` is a line number pushed to `grown` too; an `enumerate`/`take`/`skip`
+                // chain over `deleted` would read less plainly and would stop quietly where
+                // indexing panics.
+                #[allow(clippy::needless_range_loop)]
                 for child in line + 1..self.program.dependent_ends[line] {
                     if !deleted[child] {
                         deleted[child] = true;
@@ -319,7 +323,7 @@ impl Sampler<'_, '_> {
                 // Largest induced size first; among equals, the later draw first (as
                 // pylintseq's reversed stable sort does).
                 children.reverse();
-                children.sort_by(|a, b| b.1.cmp(&a.1));
+                children.sort_by_key(|c| std::cmp::Reverse(c.1));
                 for (edit, _) in children.into_iter().take(cfg.top_k.max(1)) {
                     let mut deleted = parent.deleted.clone();
                     for &l in &edit {

@@ -363,13 +363,13 @@ impl<'a> Walker<'a> {
     }
 
     fn bare_template(&mut self, node: Node) {
-        let Some(inner) = named_children(node).into_iter().filter(|c| !c.is_extra()).last() else { return };
+        let Some(inner) = named_children(node).into_iter().rfind(|c| !c.is_extra()) else { return };
         if inner.kind() != "template_declaration" || node.parent().is_some_and(|p| p.kind() == "template_declaration") {
             return;
         }
         let mut d = inner;
         for _ in 0..16 {
-            match named_children(d).into_iter().filter(|c| !c.is_extra()).last() {
+            match named_children(d).into_iter().rfind(|c| !c.is_extra()) {
                 Some(c) if d.kind() == "template_declaration" => d = c,
                 _ => break,
             }

@@ -618,7 +618,7 @@ fn terminating(node: Node, label: Option<&str>, src: &[u8]) -> bool {
         }
         "labeled_statement" => {
             let name = node.child_by_field_name("label").and_then(|l| l.utf8_text(src).ok());
-            named(node).into_iter().filter(|c| c.kind() != "label_name").last().is_some_and(|s| terminating(s, name, src))
+            named(node).into_iter().rfind(|c| c.kind() != "label_name").is_some_and(|s| terminating(s, name, src))
         }
         "if_statement" => {
             let consequence = node.child_by_field_name("consequence");

@@ -110,6 +110,9 @@ fn header_dependents(lines: &[&str], tree: &Tree, ends: &mut [usize]) {
             let end = node.end_position();
             let end_exclusive = (if end.column == 0 { end.row } else { end.row + 1 }).min(n);
             let header_end = node.child_by_field_name("body").map_or(end.row, |b| b.start_position().row);
+            // Rows are line numbers; `take`/`skip` over `ends` would read less plainly and
+            // would stop quietly where indexing panics.
+            #[allow(clippy::needless_range_loop)]
             for row in start + 1..=header_end.min(n.saturating_sub(1)) {
                 if ends[row] < end_exclusive {
                     ends[row] = end_exclusive;

@@ -328,18 +328,20 @@ fn conditionally_reached(node: Node) -> bool {
                 }
             }
             "while_statement" | "for_statement" | "enhanced_for_statement" | "catch_clause" | "lambda_expression" | "ternary_expression" | "binary_expression" | "switch_block" => {
-                if n.kind() != "switch_block" || !n.parent().and_then(|s| s.child_by_field_name("body")).is_some_and(|b| {
-                    let mut c = b.walk();
-                    let found = b.named_children(&mut c).any(|g| {
-                        let mut c2 = g.walk();
-                        let x = g.named_children(&mut c2).any(|l| l.kind() == "switch_label" && l.child(0).is_some_and(|t| t.kind() == "default"));
-                        x
+                let switch_with_default = n.kind() == "switch_block"
+                    && n.parent().and_then(|s| s.child_by_field_name("body")).is_some_and(|b| {
+                        let mut c = b.walk();
+                        let found = b.named_children(&mut c).any(|g| {
+                            let mut c2 = g.walk();
+                            let x = g.named_children(&mut c2).any(|l| l.kind() == "switch_label" && l.child(0).is_some_and(|t| t.kind() == "default"));
+                            x
+                        });
+                        found
                     });
-                    found
-                }) {
-                    if !(n.kind() == "for_statement" && n.child_by_field_name("init") == Some(child)) && !(n.kind() == "while_statement" && n.child_by_field_name("condition") == Some(child)) {
-                        return true;
-                    }
+                let in_for_init = n.kind() == "for_statement" && n.child_by_field_name("init") == Some(child);
+                let in_while_condition = n.kind() == "while_statement" && n.child_by_field_name("condition") == Some(child);
+                if !(switch_with_default || in_for_init || in_while_condition) {
+                    return true;
                 }
             }
             "method_declaration" | "constructor_declaration" | "class_body" => return false,

@@ -97,7 +97,7 @@ impl Scope {
             CodeRegion::Comprehension { first_for, target } => {
                 within((self.start, self.end))
                     && (start, end) != (self.start, self.end)
-                    && !(within(first_for) && !within(target))
+                    && (!within(first_for) || within(target))
             }
             CodeRegion::None => false,
         }

@@ -1186,11 +1186,11 @@ impl<'a> Builder<'a> {
     /// `pattern_list`.
     fn as_target(&mut self, first: u32, count: usize, comma: bool) -> Built {
         if count == 1 && !comma {
-            self.to_pattern(first)
+            self.convert_to_pattern(first)
         } else {
             let mut child = first;
             for _ in 0..count {
-                self.to_pattern(child)?;
+                self.convert_to_pattern(child)?;
                 child = self.next_element(child);
             }
             self.wrap(first, KINDS.pattern_list, 0);
@@ -1330,7 +1330,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Converts an expression just built into tree-sitter's pattern for it.
-    fn to_pattern(&mut self, index: u32) -> Built {
+    fn convert_to_pattern(&mut self, index: u32) -> Built {
         let k = &*KINDS;
         let kind = self.kind_of(index);
         let children = |b: &Self| {
@@ -1357,7 +1357,7 @@ impl<'a> Builder<'a> {
             };
             self.out.set_kind(index, new, true);
             for child in children(self) {
-                self.to_pattern(child)?;
+                self.convert_to_pattern(child)?;
             }
             Some(())
         } else if kind == k.list_splat {

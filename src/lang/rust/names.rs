@@ -277,10 +277,11 @@ impl Builder<'_> {
     fn path_head(&mut self, node: Node) {
         match node.kind() {
             "identifier" | "type_identifier" => self.reference(node),
-            "scoped_identifier" | "scoped_type_identifier" => match node.child_by_field_name("path") {
-                Some(path) => self.path_head(path),
-                None => {}
-            },
+            "scoped_identifier" | "scoped_type_identifier" => {
+                if let Some(path) = node.child_by_field_name("path") {
+                    self.path_head(path);
+                }
+            }
             "generic_type" => {
                 if let Some(ty) = node.child_by_field_name("type") {
                     self.path_head(ty);

@@ -116,7 +116,7 @@ impl<'s> Checker<'s> {
     /// otherwise): it ends in a diverging expression, or in a call, macro or branch
     /// this check cannot see through.
     fn may_diverge(&self, block: Node) -> bool {
-        let Some(last) = named(block).into_iter().filter(|c| c.kind() != "attribute_item").last() else { return false };
+        let Some(last) = named(block).into_iter().rfind(|c| c.kind() != "attribute_item") else { return false };
         let inner = if last.kind() == "expression_statement" { named(last).first().copied() } else { Some(last) };
         inner.is_some_and(|e| {
             self.diverges(e)
@@ -127,7 +127,7 @@ impl<'s> Checker<'s> {
     fn tail<'t>(&mut self, block: Node<'t>) -> Tail<'t> {
         let children: Vec<Node> = named(block)
             .into_iter()
-            .filter(|c| !(c.kind().ends_with("_item") && c.kind() != "attribute_item") && !matches!(c.kind(), "use_declaration" | "macro_definition" | "extern_crate_declaration" | "label"))
+            .filter(|c| !((c.kind().ends_with("_item") && c.kind() != "attribute_item") || matches!(c.kind(), "use_declaration" | "macro_definition" | "extern_crate_declaration" | "label")))
             .collect();
         let Some(&last) = children.last() else { return Tail::Missing };
         if children.len() >= 2 && children[children.len() - 2].kind() == "attribute_item" {

@@ -360,6 +360,6 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
     let prog = ctx.program();
     for &call in &ctx.calls {
-        check_call(&prog, call, out);
+        check_call(prog, call, out);
     }
 }

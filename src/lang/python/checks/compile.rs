@@ -325,7 +325,7 @@ fn splat_parent(splat: Node) -> Option<Node> {
             "subscript" => parent.field(Field::Value),
             _ => None,
         };
-        if !head.is_some_and(|h| h.id() == top.id()) {
+        if head.is_none_or(|h| h.id() != top.id()) {
             return Some(parent);
         }
         top = parent;

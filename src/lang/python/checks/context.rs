@@ -365,6 +365,10 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A class whose methods are being checked: its node id, its rebinds (from
+/// [`class_rebinds`]) and whether it looks like a metaclass.
+type ClassRebinds<'a> = (usize, Vec<(&'a str, MethodType)>, bool);
+
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     // Keyword tokens share some of these names ("yield", "await"): named nodes only.
@@ -379,7 +383,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // The rebinds of the class whose methods come now, and whether it looks like a
     // metaclass (methods of one class come one after another in pre-order, nested
     // classes aside).
-    let mut rebinds: Option<(usize, Vec<(&str, MethodType)>, bool)> = None;
+    let mut rebinds: Option<ClassRebinds<'_>> = None;
     for node in of_kind("function_definition") {
         if let Some(class) = enclosing_class(node) {
             if rebinds.as_ref().is_none_or(|(id, _, _)| *id != class.id()) {

@@ -139,8 +139,8 @@ fn check_redefinitions(ctx: &Context, out: &mut Vec<Diagnostic>) {
         // The first binding of the name in its scope (bare annotations, annotated
         // assignments, deletions and overload stubs aside) is the definition that stands.
         let first = model.bindings_of(b.scope, b.name).iter().map(|&id| (id, model.binding(id))).find(|(id, other)| {
-            !matches!(other.kind, BindingKind::Annotation | BindingKind::AnnotatedAssignment | BindingKind::Deletion)
-                && !(other.kind == BindingKind::FunctionDef && model.binding_node(root, *id).and_then(|n| n.parent()).is_some_and(|d| is_overload(src, d)))
+            !(matches!(other.kind, BindingKind::Annotation | BindingKind::AnnotatedAssignment | BindingKind::Deletion)
+                || (other.kind == BindingKind::FunctionDef && model.binding_node(root, *id).and_then(|n| n.parent()).is_some_and(|d| is_overload(src, d))))
         });
         let Some((first_id, first)) = first else { continue };
         if first.start == b.start {
@@ -333,7 +333,7 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let Some(scope) = prog.model.scope_of_node(n) else { continue };
         if let Some(c) = prog.method_class(scope) {
-            check_init(&prog, c, n, out);
+            check_init(prog, c, n, out);
         }
     }
 }

@@ -240,7 +240,7 @@ fn literal_truthiness(src: &str, value: Node) -> Option<bool> {
     Some(match value.kind_str() {
         "true" => true,
         "false" | "none" => false,
-        "integer" => t.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b").trim_matches(|c| c == '0' || c == '_') != "",
+        "integer" => !t.trim_start_matches("0x").trim_start_matches("0o").trim_start_matches("0b").trim_matches(|c| c == '0' || c == '_').is_empty(),
         "float" => t.chars().any(|c| c.is_ascii_digit() && c != '0'),
         "string" => {
             let body = t.trim_start_matches(|c: char| c.is_ascii_alphabetic());
@@ -395,10 +395,14 @@ fn check_no_member(prog: &Program, facts: &mut [Option<ClassFacts>], attr: Node,
     out.push(Diagnostic::new(p.row, p.column, "E1101", format!("{what} '{}' has no '{name}' member", class.name)));
 }
 
+/// A method, as its class's index and the text of its first parameter (`None` for a
+/// static method or one without parameters).
+type MethodOf<'a> = (usize, Option<&'a str>);
+
 /// The innermost method enclosing `node` (skipping nested plain functions), with the
 /// text of its first parameter. The answer depends only on the innermost scope holding
 /// the node, so it is kept per scope in `known`.
-fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>, known: &mut [Option<Option<(usize, Option<&'a str>)>>]) -> Option<(usize, Option<&'a str>)> {
+fn enclosing_method<'a>(prog: &Program<'a>, node: Node<'a>, known: &mut [Option<Option<MethodOf<'a>>>]) -> Option<MethodOf<'a>> {
     // The defs and classes around the node, innermost first (from the model's scopes: a
     // walk up through `Node::parent` costs a descent from the root per step).
     let mut holding = prog.model.scopes_holding(node.start_byte() as u32, node.end_byte() as u32).peekable();
@@ -579,8 +583,8 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         let Some(object) = attr.field(Field::Object) else { continue };
         if object.kind_str() == "call" {
-            if let Some(c) = super_owner(&prog, object) {
-                check_no_member(&prog, &mut facts, attr, Owner::Super(c), out);
+            if let Some(c) = super_owner(prog, object) {
+                check_no_member(prog, &mut facts, attr, Owner::Super(c), out);
             }
             continue;
         }
@@ -588,15 +592,15 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(owner) = prog.owner_of(object) {
-            check_no_member(&prog, &mut facts, attr, owner, out);
+            check_no_member(prog, &mut facts, attr, owner, out);
         }
-        if let Some((c, Some(first))) = enclosing_method(&prog, attr, &mut methods) {
+        if let Some((c, Some(first))) = enclosing_method(prog, attr, &mut methods) {
             if text(ctx.source, object) == first {
                 accessed.push((c, attr));
             }
         }
     }
     if !accessed.is_empty() {
-        check_before_definition(&prog, &accessed, out);
+        check_before_definition(prog, &accessed, out);
     }
 }
