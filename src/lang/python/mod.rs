@@ -10,12 +10,13 @@ pub mod tokenizer;
 pub mod tree;
 pub mod tree_build;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
 use tree_sitter::{InputEdit, Parser, Point, Tree};
 
 use super::{CheckInfo, Diagnostic, Language};
+use tokenizer::{TokenKind, Tokens};
 
 pub struct Python;
 
@@ -104,14 +105,29 @@ pub fn parse_reusing(source: &str) -> Tree {
 pub fn lint(source: &str) -> Vec<Diagnostic> {
     // The syntax check reads only the source (its own CPython-faithful tokenizer and
     // parser), so a program with a syntax error needs no tree-sitter parse at all.
+    let last_clean = LAST_CLEAN.replace(0);
     let tokens = match syntax::check_keeping_tokens(source) {
         Ok(tokens) => tokens,
         Err(error) => return vec![error],
     };
+    let generation = tokens.generation;
     // Most valid programs get their tree from the same tokens; tree-sitter parses the
     // rest.
     let built = tree_build::build(source, &tokens);
+    let skip = only_docstring_lines_deleted(&tokens, last_clean);
     syntax::give_back(tokens);
+    if skip {
+        // The tree is still built and kept: the next state's copies its statements.
+        if let Some(tree) = built {
+            tree_build::keep(tree);
+        }
+        #[cfg(debug_assertions)]
+        assert_clean_afresh(source);
+        #[cfg(test)]
+        DOCSTRING_SHORTCUTS.set(DOCSTRING_SHORTCUTS.get() + 1);
+        LAST_CLEAN.set(generation);
+        return Vec::new();
+    }
     let ours = built.is_some();
     let tree = built.unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
     let mut out = {
@@ -123,6 +139,84 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
         // The next state's tree copies this one's unchanged statements.
         tree_build::keep(tree);
     }
+    if out.is_empty() {
+        LAST_CLEAN.set(generation);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+thread_local! {
+    /// The generation (`Tokens::generation`) of the program this thread linted last, if
+    /// nothing was found in it; 0 otherwise.
+    static LAST_CLEAN: Cell<u64> = const { Cell::new(0) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Lint calls answered by [`only_docstring_lines_deleted`] on this thread.
+    pub(crate) static DOCSTRING_SHORTCUTS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether the program of `tokens` (without a syntax error) is the last one linted on
+/// this thread, found clean (generation `last_clean`), with whole lines taken out of the
+/// inside of a triple-quoted string that is a statement of its own: a docstring, or a
+/// string standing as a comment. The sampler makes such states whenever it draws a line
+/// inside a docstring; a long module has many.
+///
+/// Such a program is clean too, so its analysis can be skipped:
+/// - its tokens are the last program's but for that string's, which still holds no
+///   `"""` or `'''` of the lines taken out, so it still ends where it did (and its syntax
+///   was just checked);
+/// - its tree differs only in that string node's text and extent, and positions after it
+///   move together, which keeps every order the checks compare;
+/// - no check reads the text of a string statement: the model walks only f-string
+///   replacement fields (an f-string prefix is refused here), docstrings are recognised by
+///   kind, and the strings the checks read (format strings, annotations, literal values)
+///   are never statements of their own;
+/// - the whole-text guards of the checks (`"def "`, `"class "`, ...) can only turn from
+///   true to false when text is taken out, which skips a check that found nothing before.
+fn only_docstring_lines_deleted(tokens: &Tokens, last_clean: u64) -> bool {
+    let Some(deleted) = tokens.lines_deleted.filter(|d| last_clean != 0 && d.after == last_clean) else {
+        return false;
+    };
+    let list = &tokens.tokens;
+    // The token that held the lines taken out starts before the cut, and its closing
+    // quotes are at or after it.
+    let Some(i) = list.partition_point(|t| (t.start as usize) < deleted.at).checked_sub(1) else {
+        return false;
+    };
+    let string = list[i];
+    if string.kind != TokenKind::String || (string.end as usize) < deleted.at + 3 {
+        return false;
+    }
+    let body = tokens.text_of(&string).trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U']);
+    if !(body.starts_with("\"\"\"") || body.starts_with("'''")) {
+        return false;
+    }
+    let starts_statement = i == 0 || matches!(list[i - 1].kind, TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent);
+    starts_statement && list.get(i + 1).is_some_and(|t| t.kind == TokenKind::Newline)
+}
+
+/// Debug builds check [`only_docstring_lines_deleted`]'s claim on every program it
+/// answers, with a fresh analysis that shares nothing with the last call.
+#[cfg(debug_assertions)]
+fn assert_clean_afresh(source: &str) {
+    let found = lint_afresh(source);
+    assert!(found.is_empty(), "a docstring's lines taken out of a clean program gave {found:?} in:\n{source}");
+}
+
+/// [`lint`] from scratch: tree-sitter's tree and nothing kept from earlier calls.
+#[cfg(any(test, debug_assertions))]
+pub(crate) fn lint_afresh(source: &str) -> Vec<Diagnostic> {
+    if let Some(error) = syntax::check_fresh(source) {
+        return vec![error];
+    }
+    let tree = tree::SyntaxTree::from_tree_sitter(&parse(source));
+    let model = model::Model::build(source, &tree);
+    let ctx = checks::Context::new(source, &tree, &model);
+    let mut out = checks::run_all(&ctx);
     out.sort();
     out.dedup();
     out
@@ -205,4 +299,92 @@ pub(crate) fn fixture_programs() -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
+
+    const CLEAN: &str = "import os\n\n\ndef f(path):\n    \"\"\"Join.\n\n    A longer text, ''' aside\n    with a second line\n    and a third.\n    \"\"\"\n    return os.path.join(path, 'x')\n\n\nclass A:\n    r'''Kept.\n    \"\"\" inside\n    more\n    '''\n\n    def m(self):\n        return f(self)\n";
+
+    /// `source` without its lines `from..to` (0-based, `to` excluded).
+    fn without(source: &str, from: usize, to: usize) -> String {
+        source.split_inclusive('\n').enumerate().filter(|(i, _)| !(from..to).contains(i)).map(|(_, l)| l).collect()
+    }
+
+    fn shortcuts() -> usize {
+        DOCSTRING_SHORTCUTS.get()
+    }
+
+    /// Lints `first`, then `second`: whether the second call was answered without
+    /// analysis, and what it found (which must be what a fresh analysis finds).
+    fn after(first: &str, second: &str) -> (bool, Vec<Diagnostic>) {
+        lint(first);
+        let before = shortcuts();
+        let found = lint(second);
+        assert_eq!(found, lint_afresh(second), "{second}");
+        (shortcuts() > before, found)
+    }
+
+    #[test]
+    fn lines_taken_out_of_a_docstring_of_a_clean_program_need_no_analysis() {
+        assert_eq!(lint_afresh(CLEAN), vec![]);
+        // One inner line of each docstring, two lines, the blank line.
+        for (from, to) in [(7, 8), (8, 9), (7, 9), (5, 6), (16, 17)] {
+            assert_eq!(after(CLEAN, &without(CLEAN, from, to)), (true, vec![]), "lines {from}..{to}");
+        }
+        // The line before the closing quotes, which start the next line at column 0.
+        let flush = "def g():\n    \"\"\"Doc\nmore\n\"\"\"\n    return 1\n";
+        assert_eq!(after(flush, &without(flush, 2, 3)), (true, vec![]));
+    }
+
+    #[test]
+    fn other_edits_and_other_strings_are_analysed() {
+        // Lines holding the other triple quote, or an opening or closing line.
+        for (from, to) in [(6, 7), (6, 8), (15, 16), (4, 5), (9, 10), (14, 15)] {
+            let state = without(CLEAN, from, to);
+            assert!(!after(CLEAN, &state).0, "lines {from}..{to}");
+        }
+        // The last program had a finding.
+        let dirty = CLEAN.replace("return f(self)", "return g(self)");
+        let (skipped, found) = after(&dirty, &without(&dirty, 7, 8));
+        assert!(!skipped && found.iter().any(|d| d.code == "E0602"), "{found:?}");
+        // Another program linted in between.
+        lint(CLEAN);
+        lint("x = 1\n");
+        let before = shortcuts();
+        assert_eq!(lint(&without(CLEAN, 7, 8)), vec![]);
+        assert_eq!(shortcuts(), before);
+        // Strings that are not statements of their own, and an f-string.
+        for program in [
+            "x = \"\"\"a\nb\nc\n\"\"\"\n",
+            "x = 1\n\"\"\"a\nb\nc\n\"\"\".strip()\n",
+            "x = 1; \"\"\"a\nb\nc\n\"\"\"\n",
+            "x = 1\nf\"\"\"a\n{x}\nc\n\"\"\"\n",
+            "print(\"\"\"a\nb\nc\n\"\"\")\n",
+            "x = (\n\"\"\"a\nb\nc\n\"\"\")\n",
+        ] {
+            assert_eq!(lint_afresh(program), vec![], "{program}");
+            assert!(!after(program, &without(program, 2, 3)).0, "{program}");
+        }
+        // A line of code taken out.
+        assert!(!after(CLEAN, &without(CLEAN, 10, 11)).0);
+    }
+
+    /// The sampler's own states of every fixture program: the shortcut is taken (each
+    /// time checked against a fresh analysis by `lint` itself in a debug build).
+    #[test]
+    fn the_sampler_makes_such_states_and_they_are_clean() {
+        let before = shortcuts();
+        let cfg = SamplerConfig::default();
+        for (row, program) in fixture_programs().iter().enumerate() {
+            for seed in 0..2 {
+                let _ = sample_deletions(&Python, program, &cfg, &mut path_rng(seed, row as u64, 0));
+            }
+        }
+        let taken = shortcuts() - before;
+        eprintln!("{taken} lint calls answered without analysis");
+        assert!(taken > 20, "only {taken}");
+    }
 }

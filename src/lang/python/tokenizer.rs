@@ -307,6 +307,9 @@ pub struct Tokens<'a> {
     pub since_last_valid: Option<(u64, Reused)>,
     /// Which program without a syntax error these tokens are (0: none).
     pub generation: u64,
+    /// Set by [`retokenize`] when the text is the kept one with whole lines taken out at
+    /// one place, none of them holding a triple quote (see [`LinesDeleted`]).
+    pub lines_deleted: Option<LinesDeleted>,
     /// When `text` borrows the source, the kept text's buffer [`retokenize`] turned into
     /// the same text (else empty): [`Kept::from_tokens`] takes it instead of a copy.
     spare: String,
@@ -388,8 +391,58 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         indent_log,
         since_last_valid: None,
         generation: 0,
+        lines_deleted: None,
         spare: String::new(),
     }
+}
+
+/// The new text of a [`retokenize`] is the kept one with the `len` bytes at `at` taken
+/// out: whole lines (`at` is a line start of both texts, and the bytes taken out end with
+/// a line break), none of which holds `"""` or `'''`. `after` is the generation of the
+/// program without a syntax error whose tokens were the kept ones (set by the syntax
+/// check's memo; 0 when the kept tokens were not such a program's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinesDeleted {
+    pub at: usize,
+    pub len: usize,
+    pub after: u64,
+}
+
+impl LinesDeleted {
+    /// From the kept text `old`, the new text's length and the texts' common ends.
+    fn find(old: &[u8], new_len: usize, prefix: usize, suffix: usize) -> Option<LinesDeleted> {
+        let len = old.len().checked_sub(new_len).filter(|&len| len > 0)?;
+        // Nothing inserted: the old text without the `len` bytes at `cut` is the new one.
+        let cut = prefix.min(new_len);
+        if cut + suffix < new_len {
+            return None;
+        }
+        // The same cut made at the start of that line gives the new text too when the
+        // bytes from there to `cut` come again right after the bytes taken out.
+        let at = memchr::memrchr(b'\n', &old[..cut]).map_or(0, |i| i + 1);
+        if old[at..cut] != old[at + len..cut + len] {
+            return None;
+        }
+        let removed = &old[at..at + len];
+        if removed.last() != Some(&b'\n') || has_triple_quote(removed) {
+            return None;
+        }
+        Some(LinesDeleted { at, len, after: 0 })
+    }
+}
+
+/// Whether `text` holds `"""` or `'''` (the bytes taken out are a line or a few: a
+/// plain scan, without a searcher to set up).
+fn has_triple_quote(text: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(b'"', b'\'', &text[from..]) {
+        let q = text[from + i];
+        if text[from + i + 1..].starts_with(&[q, q]) {
+            return true;
+        }
+        from += i + 1;
+    }
+    false
 }
 
 /// A tokenization kept so that the next program can reuse it (see [`retokenize`]).
@@ -573,6 +626,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let old_len = kept_text.len();
     let (mut prefix, mut suffix) = common_ends_with_newline(kept_text.as_bytes(), source.as_bytes(), needs_newline);
     let new_len = source.len() + needs_newline as usize;
+    let lines_deleted = LinesDeleted::find(kept_text.as_bytes(), new_len, prefix, suffix);
     let middle = &source.as_bytes()[prefix.min(source.len())..(new_len - suffix).min(source.len())];
     // (`contains` scans a word at a time; the position only when there is one.)
     if middle.contains(&0) {
@@ -616,7 +670,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.truncate(head);
         let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused));
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
@@ -703,7 +757,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.append(&mut middle);
         MIDDLE.set(middle);
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, spare }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
@@ -716,7 +770,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, spare }, reused))
+    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused))
 }
 
 /// How positions of the kept text map to the new one: the first `prefix` bytes are

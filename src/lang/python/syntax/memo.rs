@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::super::tokenizer::{retokenize, Kept, Reused, Tokens};
+use super::super::tokenizer::{retokenize, Kept, LinesDeleted, Reused, Tokens};
 
 /// A statement that parsed without raising: token indices of its first token, of the
 /// token after it, and of the furthest token the parse looked at.
@@ -39,6 +39,9 @@ struct Last {
     /// The number of the valid program whose tokens its caller still has (see
     /// [`give_back`]): until they come back, `kept` is empty and `known` waits for them.
     lent: Option<u64>,
+    /// The number of the valid program `kept` holds the tokens of, when it does (for
+    /// [`LinesDeleted::after`]).
+    kept_generation: u64,
 }
 
 thread_local! {
@@ -62,7 +65,8 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usiz
             // The tokens did not come back: start afresh.
             *last = Last { generation: last.generation, ..Last::default() };
         }
-        let (tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept)) {
+        let kept_generation = std::mem::take(&mut last.kept_generation);
+        let (mut tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept)) {
             Ok(done) => done,
             Err(nul) => {
                 // Nothing was kept: the next check starts afresh.
@@ -70,6 +74,7 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usiz
                 return Err(nul);
             }
         };
+        tokens.lines_deleted = tokens.lines_deleted.filter(|_| kept_generation != 0).map(|d| LinesDeleted { after: kept_generation, ..d });
         let known = std::mem::take(&mut last.known);
         Ok((tokens, known.map(|parsed| carry(parsed, reused)), reused))
     })
@@ -150,6 +155,7 @@ pub fn give_back(tokens: Tokens) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if last.lent == Some(tokens.generation) {
+            last.kept_generation = tokens.generation;
             last.kept = Kept::from_tokens(tokens);
             last.lent = None;
         }
