@@ -2076,4 +2076,33 @@ mod tests {
             Some("too many nested parentheses".into())
         );
     }
+
+    /// `retokenize` of `new` after `old`: where whole lines were taken out, if that is
+    /// all that changed (as `(at, text taken out)`).
+    fn lines_deleted(old: &str, new: &str) -> Option<(usize, String)> {
+        let kept = Kept::from_tokens(tokenize(old));
+        let old_text = kept.text.clone();
+        let (tokens, _) = retokenize(new, kept).expect("no NUL");
+        tokens.lines_deleted.map(|d| (d.at, old_text[d.at..d.at + d.len].to_string()))
+    }
+
+    #[test]
+    fn whole_lines_taken_out_are_found_wherever_the_texts_differ_first() {
+        // The common prefix runs into the line after the cut, or the cut is ambiguous.
+        assert_eq!(lines_deleted("a\n    xb\n    yb\nc\n", "a\n    yb\nc\n"), Some((2, "    xb\n".into())));
+        assert_eq!(lines_deleted("a\nb\nb\nc\n", "a\nb\nc\n"), Some((4, "b\n".into())));
+        assert_eq!(lines_deleted("x\ny\nz\n", "y\nz\n"), Some((0, "x\n".into())));
+        assert_eq!(lines_deleted("x\ny\nz\n", "x\ny\n"), Some((4, "z\n".into())));
+        assert_eq!(lines_deleted("x\ny\nz", "x\nz"), Some((2, "y\n".into())));
+        assert_eq!(lines_deleted("a\n1\n2\n3\nb\n", "a\n1\nb\n"), Some((4, "2\n3\n".into())));
+        // Not whole lines, not only taken out, or a triple quote among them.
+        assert_eq!(lines_deleted("abc\nd\n", "ac\nd\n"), None);
+        assert_eq!(lines_deleted("a\nb\n", "a\nb\nc\n"), None);
+        assert_eq!(lines_deleted("a\nb\nc\n", "a\nx\nc\n"), None);
+        assert_eq!(lines_deleted("a\nb\nc\nd\n", "b\nd\n"), None);
+        assert_eq!(lines_deleted("a\nx = '''\nc\n", "a\nc\n"), None);
+        assert_eq!(lines_deleted("a\n\"\"\"\nc\n", "a\nc\n"), None);
+        assert_eq!(lines_deleted("a\n'' \"\" '\nc\n", "a\nc\n"), Some((2, "'' \"\" '\n".into())));
+        assert_eq!(lines_deleted("a\nb\n", "a\nb\n"), None);
+    }
 }
