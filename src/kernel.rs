@@ -155,7 +155,13 @@ pub fn process_row(cfg: &KernelConfig, code: Option<&str>, row: u64) -> Vec<Resu
         }
     };
     (0..cfg.paths_per_sample as u64)
-        .map(|path| match catch_quietly(|| sample_edit_path(lang, &program, &cfg.sampler, cfg.seed, row, path)) {
+        .map(|path| {
+            // With the `trace-calls` feature every lint call is recorded (`src/trace.rs`).
+            #[cfg(feature = "trace-calls")]
+            let lang = &crate::trace::Traced { inner: lang, row, path };
+            catch_quietly(|| sample_edit_path(lang, &program, &cfg.sampler, cfg.seed, row, path))
+        })
+        .map(|sampled| match sampled {
             Ok(Ok(edit_path)) => Ok(edit_path),
             Ok(Err(Reject::Budget)) => Err(RowReject {
                 reason: Reject::Budget.reason(),

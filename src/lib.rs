@@ -10,6 +10,8 @@ pub mod kernel;
 pub mod lang;
 pub mod lintseq;
 pub mod pipeline;
+#[cfg(feature = "trace-calls")]
+pub mod trace;
 #[cfg(feature = "python")]
 mod python;
 
