@@ -11,6 +11,8 @@
 
 mod builder;
 
+use std::cell::Cell;
+
 use foldhash::HashMap;
 use crate::lang::python::tree::{Node, SyntaxTree};
 
@@ -303,6 +305,13 @@ pub struct Model {
     /// The scopes but the module by the start of their node (for [`Model::holding`]);
     /// empty when the nesting index below does not apply.
     by_start: Vec<u32>,
+    /// The start of each scope of `by_start`, in its order: the binary search reads one
+    /// array, not a scope record per step.
+    starts: Vec<u32>,
+    /// The last answer of the binary search in [`Model::holding`]: the starts in
+    /// `lo..hi` all get `before`. The checks ask about nodes in source order, so the next
+    /// question usually lies in the same gap between scope starts.
+    last_gap: Cell<(u32, u32, u32)>,
     /// For each scope, the innermost other scope whose node holds its node (0: none).
     nested_in: Vec<u32>,
 }
@@ -441,7 +450,16 @@ impl Model {
         if self.by_start.is_empty() {
             return Holding { model: self, start, end, next: self.scopes.len().saturating_sub(1), linear: true };
         }
-        let before = self.by_start.partition_point(|&i| self.scopes[i as usize].start <= start);
+        let (lo, hi, known) = self.last_gap.get();
+        let before = if lo <= start && start < hi {
+            known as usize
+        } else {
+            let before = self.starts.partition_point(|&s| s <= start);
+            let lo = if before == 0 { 0 } else { self.starts[before - 1] };
+            let hi = self.starts.get(before).copied().unwrap_or(u32::MAX);
+            self.last_gap.set((lo, hi, before as u32));
+            before
+        };
         let next = if before == 0 { 0 } else { self.by_start[before - 1] as usize };
         Holding { model: self, start, end, next, linear: false }
     }
@@ -499,6 +517,8 @@ impl Model {
             }
             open.push(i);
         }
+        self.starts = order.iter().map(|&i| self.scopes[i as usize].start).collect();
+        self.last_gap.set((1, 0, 0));
         self.by_start = order;
         self.nested_in = nested_in;
     }
