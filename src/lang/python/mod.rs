@@ -142,7 +142,9 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     let mut out = {
         let model = model::Model::build(source, &tree);
         let ctx = checks::Context::new(source, &tree, &model);
-        checks::run_all(&ctx)
+        // The checks keep the findings of the units the edit since the last program
+        // analysed on this thread did not touch.
+        KEPT.with(|kept| checks::run_all_keeping(&ctx, &mut kept.borrow_mut()))
     };
     if ours {
         // The next state's tree copies this one's unchanged statements.
@@ -160,6 +162,8 @@ thread_local! {
     /// The generation (`Tokens::generation`) of the program this thread linted last, if
     /// nothing was found in it; 0 otherwise.
     static LAST_CLEAN: Cell<u64> = const { Cell::new(0) };
+    /// What the checks kept from the program this thread analysed last.
+    static KEPT: RefCell<checks::Kept> = RefCell::new(checks::Kept::default());
 }
 
 #[cfg(test)]
@@ -383,6 +387,64 @@ mod tests {
         assert!(!after(CLEAN, &without(CLEAN, 10, 11)).0);
     }
 
+    /// A module whose units have findings of every check that keeps them, some with
+    /// another line in their message.
+    const UNITS: &str = "import os\n\n\nclass Base:\n    def __init__(self):\n        self.a = 1\n\n\nclass A(Base):\n    def __init__(self):\n        Base.__init__(self)\n        self.b = 2\n\n    def first(self, path):\n        x = os.path.join(path, 'x')\n        print(x)\n        print(x, path)\n        return x\n\n    def second(self):\n        y = self.c\n        self.c = 3\n        return undefined_name + y + '%s %s' % (1,)\n\n    def second(self):\n        return self.first() + self.missing\n\n\ndef helper(a, b):\n    print(a)\n    return helper(a)\n";
+
+    fn unit_reuses() -> (usize, usize) {
+        (checks::UNIT_REUSES.get(), checks::NAMES_REUSES.get())
+    }
+
+    /// Lints `first`, then `second` (checked against a fresh analysis): how many checks
+    /// and names checks ran on one unit only.
+    fn reused_after(first: &str, second: &str) -> (usize, usize) {
+        lint(first);
+        let (units, names) = unit_reuses();
+        assert_eq!(lint(second), lint_afresh(second), "{second}");
+        let (units_now, names_now) = unit_reuses();
+        (units_now - units, names_now - names)
+    }
+
+    #[test]
+    fn findings_of_units_an_edit_did_not_touch_are_kept() {
+        let found = lint_afresh(UNITS);
+        for code in ["E1101", "E0203", "E0602", "E1306", "E0102", "E1120"] {
+            assert!(found.iter().any(|d| d.code == code), "{code} in {found:?}");
+        }
+        // A read taken out of `first` (lines 15, 16): the other units keep their
+        // findings, those after it one line up, the E0102 message's line too.
+        assert_eq!(reused_after(UNITS, &without(UNITS, 16, 17)), (5, 1));
+        assert_eq!(reused_after(UNITS, &without(UNITS, 15, 17)), (5, 1));
+        // A line of `helper`, the last unit; then its read of `helper`, the module
+        // name's first read: the names check runs on the whole program.
+        assert_eq!(reused_after(UNITS, &without(UNITS, 29, 30)), (5, 1));
+        assert_eq!(reused_after(UNITS, &without(UNITS, 30, 31)), (5, 0));
+        // The only read of `os` in the module: its first read moves, so the names check
+        // runs on the whole program; the other checks keep their findings.
+        let lone = UNITS.replace("x = os.path.join(path, 'x')", "x = path");
+        assert_eq!(reused_after(UNITS, &lone), (5, 0));
+    }
+
+    #[test]
+    fn edits_that_reach_other_units_are_analysed_whole() {
+        for (what, state) in [
+            // An attribute assignment (other methods read the class's attributes).
+            ("store", without(UNITS, 11, 12)),
+            // The first statement of a base's `__init__` (W0231 of subclasses reads it).
+            ("abstract init", UNITS.replace("        self.a = 1\n", "        pass\n        self.a = 1\n")),
+            // A header, a whole method, a class line, a module-level statement.
+            ("header", UNITS.replace("def first(self, path)", "def first(self, path, more)")),
+            ("method", without(UNITS, 24, 26)),
+            ("class", UNITS.replace("class A(Base)", "class A")),
+            ("module", without(UNITS, 0, 1)),
+            // A `global` or a nested def in the unit.
+            ("global", UNITS.replace("        print(x)\n", "        global g\n        g = x\n")),
+            ("nested", UNITS.replace("        print(x)\n", "        def inner():\n            return x\n")),
+        ] {
+            assert_eq!(reused_after(UNITS, &state), (0, 0), "{what}");
+        }
+    }
+
     /// The sampler's own states of every fixture program: the shortcut is taken (each
     /// time checked against a fresh analysis by `lint` itself in a debug build), and
     /// every tree built on the way is tree-sitter's.
@@ -399,5 +461,22 @@ mod tests {
         let taken = shortcuts() - before;
         eprintln!("{taken} lint calls answered without analysis");
         assert!(taken > 20, "only {taken}");
+    }
+
+    /// The sampler's own states of every fixture program: findings are kept for the
+    /// units an edit did not touch (each time checked against a whole run by
+    /// `run_all_keeping` itself, in this debug build).
+    #[test]
+    fn the_sampler_makes_states_that_keep_units_findings() {
+        let (units, names) = unit_reuses();
+        let cfg = SamplerConfig::default();
+        for (row, program) in fixture_programs().iter().enumerate() {
+            for seed in 0..2 {
+                let _ = sample_deletions(&Python, program, &cfg, &mut path_rng(seed, row as u64, 0));
+            }
+        }
+        let (units, names) = (unit_reuses().0 - units, unit_reuses().1 - names);
+        eprintln!("{units} checks and {names} names checks ran on one unit");
+        assert!(units > 50 && names > 10, "only {units} and {names}");
     }
 }

@@ -354,12 +354,26 @@ fn report_arg(call: Node, out: &mut Vec<Diagnostic>, code: &'static str, name: &
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    run_in(ctx, None, out);
+}
+
+/// [`run`] on the calls that start in the byte range `within` only (all of them for
+/// `None`): each call is judged on its own.
+pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     if !src.contains("def ") && !src.contains("lambda") {
         return;
     }
     let prog = ctx.program();
-    for &call in &ctx.calls {
+    let calls = match within {
+        None => &ctx.calls[..],
+        Some((start, end)) => {
+            let from = ctx.calls.partition_point(|c| (c.start_byte() as u32) < start);
+            let to = ctx.calls.partition_point(|c| (c.start_byte() as u32) < end);
+            &ctx.calls[from..to.max(from)]
+        }
+    };
+    for &call in calls {
         check_call(prog, call, out);
     }
 }

@@ -162,6 +162,9 @@ pub struct Program<'a> {
     /// Attribute names assigned through an object we cannot identify: any class may
     /// have them.
     pub unknown_attrs: Vec<&'a str>,
+    /// Every attribute assignment target (when the program has classes), in source
+    /// order: the attribute, its statement and what its object is.
+    pub stores: Vec<(Node<'a>, Node<'a>, Option<Owner>)>,
     /// [`context::method_type`] of each method asked about, by its node: the answer
     /// scans the whole class body, and the checks ask once per `self.x`.
     method_types: RefCell<HashMap<usize, MethodType>>,
@@ -249,7 +252,7 @@ impl<'a> Program<'a> {
                 classes.push(ClassInfo { node, name, scope, bases: Vec::new(), has_keywords: false, instance_attrs: Vec::new(), class_attrs: Vec::new(), rebinds: class_rebinds(src, node.field(Field::Body)) });
             }
         }
-        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), method_types: RefCell::default(), owners: RefCell::default() };
+        let mut prog = Program { src, model, root, classes, class_of_scope, unknown_attrs: Vec::new(), stores: Vec::new(), method_types: RefCell::default(), owners: RefCell::default() };
         for c in 0..prog.classes.len() {
             let (bases, kw) = prog.compute_bases(c);
             prog.classes[c].bases = bases;
@@ -261,7 +264,9 @@ impl<'a> Program<'a> {
                 let Some(name_node) = attr.field(Field::Attribute) else { continue };
                 let def = AttrDef { name: text(src, name_node), augmented: is_augmented(src, attr, stmt), node: attr };
                 let object = attr.field(Field::Object);
-                match object.and_then(|o| prog.owner_of(o)) {
+                let owner = object.and_then(|o| prog.owner_of(o));
+                prog.stores.push((attr, stmt, owner));
+                match owner {
                     Some(Owner::Instance(c)) => prog.classes[c].instance_attrs.push(def),
                     Some(Owner::Class(c)) => prog.classes[c].class_attrs.push(def),
                     _ => prog.unknown_attrs.push(def.name),

@@ -115,10 +115,13 @@ fn redefined_by_decorator(src: &str, def: Node, name: &str) -> bool {
     decorators(src, def).any(|d| d.rsplit_once('.').is_some_and(|(head, _)| head == name) || d.contains(".register"))
 }
 
-fn check_redefinitions(ctx: &Context, out: &mut Vec<Diagnostic>) {
+fn check_redefinitions(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
     let (src, model) = (ctx.source, ctx.model);
     let root = ctx.tree.root_node();
     for (i, b) in model.bindings.iter().enumerate() {
+        if within.is_some_and(|(start, end)| !(start..end).contains(&b.start)) {
+            continue;
+        }
         let kind = match b.kind {
             BindingKind::FunctionDef => "function",
             BindingKind::ClassDef => "class",
@@ -177,7 +180,7 @@ struct ToCall<'a> {
 
 /// An `__init__` body that only documents, passes or raises NotImplementedError is
 /// abstract: nothing to call.
-fn is_abstract_init(src: &str, def: Node) -> bool {
+pub(crate) fn is_abstract_init(src: &str, def: Node) -> bool {
     if decorators(src, def).any(|d| d.ends_with("abstractmethod")) {
         return true;
     }
@@ -319,15 +322,23 @@ fn check_init(prog: &Program, c: usize, def: Node, out: &mut Vec<Diagnostic>) {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    run_in(ctx, None, out);
+}
+
+/// [`run`] on the defs and classes that start in the byte range `within` only (all for
+/// `None`). A redefinition is judged against the bindings of its own scope, and an
+/// `__init__` against its bases' headers and their `__init__`s' first statements (which
+/// a unit's summary holds).
+pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
     if !ctx.source.contains("def ") && !ctx.source.contains("class ") {
         return;
     }
-    check_redefinitions(ctx, out);
+    check_redefinitions(ctx, within, out);
     if !ctx.source.contains("__init__") {
         return;
     }
     let prog = ctx.program();
-    for n in ctx.of_kind("function_definition") {
+    for n in ctx.of_kind("function_definition").filter(|n| super::starts_within(*n, within)) {
         if n.field(Field::Name).is_none_or(|name| text(ctx.source, name) != "__init__") {
             continue;
         }

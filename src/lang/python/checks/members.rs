@@ -503,7 +503,20 @@ fn exclusive(src: &str, a: Node, b: Node) -> bool {
     false
 }
 
-fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut Vec<Diagnostic>) {
+/// Whether `attr` is one of the reads [`run_in`] collects for class `c` (`accessed`): not
+/// a plain store, its object an identifier naming the first parameter of the method of
+/// `c` it is in. Asked of an attribute definition, this says whether it is also a read
+/// (`self.x += 1`) without the list of every read of the program, so that a run on one
+/// part of the program judges the reads there as a whole run does.
+fn read_in_method_of<'a>(prog: &Program<'a>, attr: Node<'a>, c: usize, methods: &mut [Option<Option<MethodOf<'a>>>]) -> bool {
+    if attribute_use(attr) == Use::Store {
+        return false;
+    }
+    let Some(object) = attr.field(Field::Object).filter(|o| o.kind_str() == "identifier") else { return false };
+    matches!(enclosing_method(prog, attr, methods), Some((k, Some(first))) if k == c && text(prog.src, object) == first)
+}
+
+fn check_before_definition<'a>(prog: &Program<'a>, accessed: &[(usize, Node<'a>)], methods: &mut [Option<Option<MethodOf<'a>>>], out: &mut Vec<Diagnostic>) {
     let src = prog.src;
     // The accesses grouped by (class, attribute name), groups in order of first access
     // (one pass: a big class has thousands of `self.x` reads over hundreds of names).
@@ -530,7 +543,7 @@ fn check_before_definition(prog: &Program, accessed: &[(usize, Node)], out: &mut
         if chain.iter().skip(1).any(|&k| prog.classes[k].instance_attrs.iter().any(|d| d.name == name)) {
             continue;
         }
-        let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !uses.iter().any(|u| u.id() == d.node.id())).map(|d| d.node).collect();
+        let defs: Vec<Node> = prog.classes[c].instance_attrs.iter().filter(|d| d.name == name && !read_in_method_of(prog, d.node, c, methods)).map(|d| d.node).collect();
         let Some(&first) = defs.first() else { continue };
         let first_scope = prog.scope_at(first);
         if defs.iter().skip(1).any(|d| prog.scope_at(*d) != first_scope) {
@@ -565,6 +578,12 @@ pub fn super_owner(prog: &Program, call: Node) -> Option<usize> {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    run_in(ctx, None, out);
+}
+
+/// [`run`] on the attribute reads that start in the byte range `within` only (all of
+/// them for `None`): the findings there, as a whole run would give them.
+pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
     // Cheap exit: no class, nothing to judge.
     if !ctx.source.contains("class") {
         return;
@@ -576,7 +595,15 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut accessed: Vec<(usize, Node)> = Vec::new();
     let mut facts: Vec<Option<ClassFacts>> = prog.classes.iter().map(|_| None).collect();
     let mut methods = vec![None; prog.model.scopes.len()];
-    for &attr in &ctx.attributes {
+    let attributes = match within {
+        None => &ctx.attributes[..],
+        Some((start, end)) => {
+            let from = ctx.attributes.partition_point(|a| (a.start_byte() as u32) < start);
+            let to = ctx.attributes.partition_point(|a| (a.start_byte() as u32) < end);
+            &ctx.attributes[from..to.max(from)]
+        }
+    };
+    for &attr in attributes {
         let usage = attribute_use(attr);
         if usage == Use::Store {
             continue;
@@ -601,6 +628,6 @@ pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     if !accessed.is_empty() {
-        check_before_definition(prog, &accessed, out);
+        check_before_definition(prog, &accessed, &mut methods, out);
     }
 }

@@ -12,6 +12,7 @@ pub mod names;
 pub mod stdlib_classes;
 pub mod strings;
 pub mod syntax_util;
+pub mod units;
 
 use std::cell::OnceCell;
 use std::sync::LazyLock;
@@ -179,6 +180,215 @@ pub fn run_all(ctx: &Context) -> Vec<Diagnostic> {
         run(ctx, &mut out);
     }
     out
+}
+
+/// The checks whose findings can be kept for the units an edit did not touch (see
+/// [`units`]), with their entry points on a byte range.
+type RunInFn = fn(&Context, Option<(u32, u32)>, &mut Vec<Diagnostic>);
+const BY_UNIT: &[(RunFn, RunInFn)] = &[
+    (context::run, context::run_in),
+    (members::run, members::run_in),
+    (calls::run, calls::run_in),
+    (definitions::run, definitions::run_in),
+    (strings::run, strings::run_in),
+];
+
+/// Whether `node` starts in the byte range `within` (always, for `None`).
+fn starts_within(node: Node, within: Option<(u32, u32)>) -> bool {
+    within.is_none_or(|(start, end)| (start..end).contains(&(node.start_byte() as u32)))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Checks of [`BY_UNIT`] run on one unit, and names checks run on one unit, on this
+    /// thread.
+    pub(crate) static UNIT_REUSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    pub(crate) static NAMES_REUSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// What a lint call leaves for the next one: the program it analysed, its units and
+/// what the checks of [`BY_UNIT`] found in it.
+#[derive(Debug, Default)]
+pub struct Kept {
+    source: String,
+    units: Vec<units::Unit>,
+    found: Vec<Vec<Diagnostic>>,
+    /// The names check's findings, and the reads that settled module names.
+    names_found: Vec<Diagnostic>,
+    module_reads: Vec<names::ModuleRead>,
+    /// The program's number of line breaks.
+    lines: u32,
+}
+
+/// Where a program differs from the one a [`Kept`] was made from: bytes `start..end` of
+/// the new program replace bytes `start..end - shift` of the old one (`shift` the
+/// difference of their lengths); everything before is the same, everything after the
+/// same and moved.
+#[derive(Debug, Clone, Copy)]
+struct Change {
+    start: u32,
+    end: u32,
+}
+
+/// [`run_all`], keeping in `kept` what the next call can reuse. The checks of
+/// [`BY_UNIT`] judge only the unit the program changed in since the program of `kept`
+/// when the change lies inside one unit's body and nothing the rest of the program reads
+/// from that body changed; their other findings are the last call's, moved.
+pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
+    // Taken out for the call: a panic on the way leaves nothing to reuse, not half of
+    // this call's state with half of the last one's.
+    let last = std::mem::take(kept);
+    let units = units::units(ctx);
+    let lines = memchr::memchr_iter(b'\n', ctx.source.as_bytes()).count() as u32;
+    let (prefix, suffix) = super::tokenizer::common_ends(last.source.as_bytes(), ctx.source.as_bytes());
+    let change = Change { start: prefix as u32, end: (ctx.source.len() - suffix) as u32 };
+    let reuse = reusable(&last, &units, change, ctx.source.len() as u32, lines);
+    let line_shift = lines as i64 - last.lines as i64;
+    let shift = ctx.source.len() as i64 - last.source.len() as i64;
+    let mut out = Vec::new();
+    let mut next = Kept { units: Vec::new(), found: Vec::with_capacity(BY_UNIT.len()), names_found: Vec::new(), module_reads: Vec::new(), source: String::new(), lines };
+    for (_, run) in MODULES {
+        if std::ptr::fn_addr_eq(*run, names::run as RunFn) {
+            let mut own = Vec::new();
+            let kept_reads = reuse.and_then(|k| {
+                let (old, new) = (&last.units[k], &units[k]);
+                let inside = names_in_unit(ctx, &last, old, new, &mut own)?;
+                own.extend(last.names_found.iter().filter_map(|d| moved(d, old, line_shift)));
+                let before = last.module_reads.iter().filter(|(at, _)| *at < new.start).copied();
+                let after = last.module_reads.iter().filter(|(at, _)| *at >= old.end).map(|&(at, key)| ((at as i64 + shift) as u32, key));
+                Some(before.chain(inside).chain(after).collect())
+            });
+            next.module_reads = match kept_reads {
+                Some(reads) => {
+                    #[cfg(test)]
+                    NAMES_REUSES.set(NAMES_REUSES.get() + 1);
+                    #[cfg(debug_assertions)]
+                    assert_same_as_whole(ctx, run, &own);
+                    reads
+                }
+                None => {
+                    own.clear();
+                    names::run_recording(ctx, None, &[], &mut own)
+                }
+            };
+            out.extend_from_slice(&own);
+            next.names_found = own;
+            continue;
+        }
+        let Some(slot) = BY_UNIT.iter().position(|(whole, _)| std::ptr::fn_addr_eq(*whole, *run)) else {
+            run(ctx, &mut out);
+            continue;
+        };
+        let mut own = Vec::new();
+        match reuse {
+            Some(k) => {
+                #[cfg(test)]
+                UNIT_REUSES.set(UNIT_REUSES.get() + 1);
+                let (old, new) = (&last.units[k], &units[k]);
+                own.extend(last.found[slot].iter().filter_map(|d| moved(d, old, line_shift)));
+                (BY_UNIT[slot].1)(ctx, Some((new.start, new.end)), &mut own);
+                #[cfg(debug_assertions)]
+                assert_same_as_whole(ctx, run, &own);
+            }
+            None => run(ctx, &mut own),
+        }
+        out.extend_from_slice(&own);
+        next.found.push(own);
+    }
+    // The last program's buffer holds this one's text (no new allocation as a state
+    // shrinks).
+    next.source = last.source;
+    next.source.clear();
+    next.source.push_str(ctx.source);
+    next.units = units;
+    *kept = next;
+    out
+}
+
+/// The names check on the reads of unit `new` (unit `old` of the program of `kept`, its
+/// body changed), its findings added to `out`: the reads that settled module names
+/// there, when they settled the same names as the unit's reads in the last program (so
+/// that every read after the unit is judged as it was). `None` otherwise.
+fn names_in_unit(ctx: &Context, kept: &Kept, old: &units::Unit, new: &units::Unit, out: &mut Vec<Diagnostic>) -> Option<Vec<names::ModuleRead>> {
+    // The module names read before the unit, as this program names them (those reads
+    // are the same, at the same places).
+    let mut before = Vec::new();
+    for &(at, _) in kept.module_reads.iter().filter(|(at, _)| *at < new.start) {
+        before.push(ctx.model.reference_at(at)?.name);
+    }
+    let inside = names::run_recording(ctx, Some((new.start, new.end)), &before, out);
+    let mut now: Vec<u64> = inside.iter().map(|&(_, key)| key).collect();
+    let mut then: Vec<u64> = kept.module_reads.iter().filter(|(at, _)| (old.start..old.end).contains(at)).map(|&(_, key)| key).collect();
+    now.sort_unstable();
+    then.sort_unstable();
+    (now == then).then_some(inside)
+}
+
+/// The index of the unit whose body holds `change`, when the findings of the others can
+/// be kept: the same units in both programs (those after the change moved), that unit's
+/// header and summary the same, and none of them holding what [`units`] cannot follow.
+fn reusable(kept: &Kept, units: &[units::Unit], change: Change, len: u32, lines: u32) -> Option<usize> {
+    if kept.units.len() != units.len() || kept.found.len() != BY_UNIT.len() {
+        return None;
+    }
+    let shift = len as i64 - kept.source.len() as i64;
+    let line_shift = lines as i64 - kept.lines as i64;
+    let k = units.partition_point(|u| u.header_end <= change.start).checked_sub(1)?;
+    let (old, new) = (&kept.units[k], &units[k]);
+    let inside = new.header_end <= change.start && change.start <= change.end && change.end <= new.end;
+    let inside_old = old.start == new.start && old.header_end == new.header_end && (change.end as i64 - shift) <= old.end as i64;
+    if !(inside && inside_old && old.reusable && new.reusable && old.summary == new.summary && old.start_line == new.start_line) {
+        return None;
+    }
+    let moved = |o: u32, n: u32| o as i64 + shift == n as i64;
+    let moved_line = |o: u32, n: u32| (o == u32::MAX && n == u32::MAX) || (o != u32::MAX && o as i64 + line_shift == n as i64);
+    if !(moved(old.end, new.end) && moved_line(old.end_line, new.end_line)) {
+        return None;
+    }
+    let before_same = kept.units[..k] == units[..k];
+    let after_moved = kept.units[k + 1..].iter().zip(&units[k + 1..]).all(|(o, n)| {
+        moved(o.start, n.start) && moved(o.header_end, n.header_end) && moved(o.end, n.end) && moved_line(o.start_line, n.start_line) && moved_line(o.end_line, n.end_line) && o.summary == n.summary && o.reusable == n.reusable
+    });
+    (before_same && after_moved).then_some(k)
+}
+
+/// A finding of the last program where the new one has it: unchanged before the unit
+/// `old` (the one that changed), moved by `line_shift` lines after it, dropped inside it
+/// (those are found again). The line in E0203's and E0102's messages moves when it is
+/// after the unit too.
+fn moved(d: &Diagnostic, old: &units::Unit, line_shift: i64) -> Option<Diagnostic> {
+    let line = d.line as u32;
+    if line < old.start_line {
+        return Some(d.clone());
+    }
+    if line < old.end_line {
+        return None;
+    }
+    let mut d = d.clone();
+    d.line = (d.line as i64 + line_shift) as usize;
+    // E0203 and E0102 end with the line of another statement: in the finding's own
+    // method (E0203), or before the finding (E0102, the first definition).
+    if d.code == "E0203" || d.code == "E0102" {
+        if let Some((head, n)) = d.message.rsplit_once(' ') {
+            if let Ok(n) = n.parse::<i64>() {
+                // (1-based in the message.)
+                let n = if n > old.end_line as i64 { n + line_shift } else { n };
+                d.message = format!("{head} {n}");
+            }
+        }
+    }
+    Some(d)
+}
+
+/// Debug builds check every reuse against a whole run of the check.
+#[cfg(debug_assertions)]
+fn assert_same_as_whole(ctx: &Context, run: &RunFn, reused: &[Diagnostic]) {
+    let mut whole = Vec::new();
+    run(ctx, &mut whole);
+    let mut reused = reused.to_vec();
+    whole.sort();
+    reused.sort();
+    assert_eq!(reused, whole, "findings kept from the last call differ from a whole run on:\n{}", ctx.source);
 }
 
 pub fn all_infos() -> Vec<CheckInfo> {

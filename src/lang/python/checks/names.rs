@@ -62,21 +62,45 @@ pub fn is_builtin(name: &str) -> bool {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    run_recording(ctx, None, &[], out);
+}
+
+/// A read that settled a module name for every later read (pylint's first read of a
+/// name per scope): where it starts, and a hash of the name ([`name_key`]).
+pub type ModuleRead = (u32, u64);
+
+/// The hash of a name in [`ModuleRead`]: fixed, so that two programs' reads compare.
+pub fn name_key(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6e61_6d65).hash_one(name)
+}
+
+/// [`run`] on the reads that start in the byte range `within` only (all for `None`),
+/// as if the module names `consumed` had been read before them (the state a whole run
+/// has there, when the reads outside `within` settle nothing else that the reads inside
+/// look at: true of the reads of one def's body, which look at their own scopes and the
+/// module's). Returns the reads that settled module names, in order.
+pub fn run_recording(ctx: &Context, within: Option<(u32, u32)>, consumed: &[NameId], out: &mut Vec<Diagnostic>) -> Vec<ModuleRead> {
     let m = ctx.model;
     let mut checker = Checker {
         m,
-        consumed: HashSet::default(),
+        consumed: consumed.iter().map(|&n| consumed_key(MODULE_SCOPE, n)).collect(),
         builtin_cache: Vec::new(),
         global_mode: false,
         reads_by_name: None,
         never_bound: HashMap::default(),
         found: Vec::new(),
+        module_reads: Vec::new(),
     };
     for r in &m.references {
+        if within.is_some_and(|(start, end)| !(start..end).contains(&r.start)) {
+            continue;
+        }
         if let Some((code, message)) = checker.check(r) {
             out.push(Diagnostic::new(r.line as usize, r.column as usize, code, message));
         }
     }
+    checker.module_reads
 }
 
 /// A scope and a name in one word (cheaper to hash than the pair).
@@ -107,6 +131,8 @@ struct Checker<'m> {
     never_bound: HashMap<(ScopeId, NameId), bool>,
     /// The bindings [`Checker::consumer_with`] filters, kept for its room.
     found: Vec<BindingId>,
+    /// The reads that consumed a module name (see [`run_recording`]).
+    module_reads: Vec<ModuleRead>,
 }
 
 impl<'m> Checker<'m> {
@@ -151,19 +177,19 @@ impl<'m> Checker<'m> {
                 match self.consumer(r, s) {
                     Outcome::Found { consume } => {
                         if consume {
-                            self.consumed.insert(consumed_key(s, n));
+                            self.consume(s, r);
                         }
                         resolved = Some(s);
                         break;
                     }
                     Outcome::Continue { consume } => {
                         if consume {
-                            self.consumed.insert(consumed_key(s, n));
+                            self.consume(s, r);
                         }
                     }
                     Outcome::Report { code, consume } => {
                         if consume {
-                            self.consumed.insert(consumed_key(s, n));
+                            self.consume(s, r);
                         }
                         resolved = Some(s);
                         pylint_verdict = Some((code, self.message(code, n)));
@@ -188,6 +214,13 @@ impl<'m> Checker<'m> {
             (Some(outer), local) => local.unwrap_or(outer),
         };
         self.runtime_unbound(r, scope).map(|code| (code, self.message(code, n)))
+    }
+
+    /// Marks `r`'s name consumed in scope `s`, noting the read when `s` is the module.
+    fn consume(&mut self, s: ScopeId, r: &Reference) {
+        if self.consumed.insert(consumed_key(s, r.name)) && s == MODULE_SCOPE {
+            self.module_reads.push((r.start, name_key(self.m.name(r.name))));
+        }
     }
 
     fn message(&self, code: &str, n: NameId) -> String {

@@ -239,17 +239,23 @@ fn check_format_call(src: &str, call: Node, out: &mut Vec<Diagnostic>) {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    run_in(ctx, None, out);
+}
+
+/// [`run`] on the operators and calls that start in the byte range `within` only (all
+/// for `None`): each is judged by its own text.
+pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     let percent = src.contains('%');
     if !percent && !src.contains(".format") {
         return;
     }
     if percent {
-        for n in ctx.of_kind("binary_operator") {
+        for n in ctx.of_kind("binary_operator").filter(|n| super::starts_within(*n, within)) {
             check_percent(src, n, out);
         }
     }
-    for &call in &ctx.calls {
+    for &call in ctx.calls.iter().filter(|n| super::starts_within(**n, within)) {
         check_format_call(src, call, out);
     }
 }
