@@ -388,8 +388,10 @@ mod tests {
     }
 
     /// A module whose units have findings of every check that keeps them, some with
-    /// another line in their message.
-    const UNITS: &str = "import os\n\n\nclass Base:\n    def __init__(self):\n        self.a = 1\n\n\nclass A(Base):\n    def __init__(self):\n        Base.__init__(self)\n        self.b = 2\n\n    def first(self, path):\n        x = os.path.join(path, 'x')\n        print(x)\n        print(x, path)\n        return x\n\n    def second(self):\n        y = self.c\n        self.c = 3\n        return undefined_name + y + '%s %s' % (1,)\n\n    def second(self):\n        return self.first() + self.missing\n\n\ndef helper(a, b):\n    print(a)\n    return helper(a)\n";
+    /// another line in their message; comments at the end make it long enough for the
+    /// checks to keep findings (`KEEP_FROM_BYTES`).
+    static UNITS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("{UNITS_CODE}{}", "# A comment line to make the program longer.\n".repeat(40)));
+    const UNITS_CODE: &str = "import os\n\n\nclass Base:\n    def __init__(self):\n        self.a = 1\n\n\nclass A(Base):\n    def __init__(self):\n        Base.__init__(self)\n        self.b = 2\n\n    def first(self, path):\n        x = os.path.join(path, 'x')\n        print(x)\n        print(x, path)\n        return x\n\n    def second(self):\n        y = self.c\n        self.c = 3\n        return undefined_name + y + '%s %s' % (1,)\n\n    def second(self):\n        return self.first() + self.missing\n\n\ndef helper(a, b):\n    print(a)\n    return helper(a)\n";
 
     fn unit_reuses() -> (usize, usize) {
         (checks::UNIT_REUSES.get(), checks::NAMES_REUSES.get())
@@ -407,41 +409,41 @@ mod tests {
 
     #[test]
     fn findings_of_units_an_edit_did_not_touch_are_kept() {
-        let found = lint_afresh(UNITS);
+        let found = lint_afresh(&UNITS);
         for code in ["E1101", "E0203", "E0602", "E1306", "E0102", "E1120"] {
             assert!(found.iter().any(|d| d.code == code), "{code} in {found:?}");
         }
         // A read taken out of `first` (lines 15, 16): the other units keep their
         // findings, those after it one line up, the E0102 message's line too.
-        assert_eq!(reused_after(UNITS, &without(UNITS, 16, 17)), (5, 1));
-        assert_eq!(reused_after(UNITS, &without(UNITS, 15, 17)), (5, 1));
+        assert_eq!(reused_after(&UNITS, &without(&UNITS, 16, 17)), (5, 1));
+        assert_eq!(reused_after(&UNITS, &without(&UNITS, 15, 17)), (5, 1));
         // A line of `helper`, the last unit; then its read of `helper`, the module
         // name's first read: the names check runs on the whole program.
-        assert_eq!(reused_after(UNITS, &without(UNITS, 29, 30)), (5, 1));
-        assert_eq!(reused_after(UNITS, &without(UNITS, 30, 31)), (5, 0));
+        assert_eq!(reused_after(&UNITS, &without(&UNITS, 29, 30)), (5, 1));
+        assert_eq!(reused_after(&UNITS, &without(&UNITS, 30, 31)), (5, 0));
         // The only read of `os` in the module: its first read moves, so the names check
         // runs on the whole program; the other checks keep their findings.
         let lone = UNITS.replace("x = os.path.join(path, 'x')", "x = path");
-        assert_eq!(reused_after(UNITS, &lone), (5, 0));
+        assert_eq!(reused_after(&UNITS, &lone), (5, 0));
     }
 
     #[test]
     fn edits_that_reach_other_units_are_analysed_whole() {
         for (what, state) in [
             // An attribute assignment (other methods read the class's attributes).
-            ("store", without(UNITS, 11, 12)),
+            ("store", without(&UNITS, 11, 12)),
             // The first statement of a base's `__init__` (W0231 of subclasses reads it).
             ("abstract init", UNITS.replace("        self.a = 1\n", "        pass\n        self.a = 1\n")),
             // A header, a whole method, a class line, a module-level statement.
             ("header", UNITS.replace("def first(self, path)", "def first(self, path, more)")),
-            ("method", without(UNITS, 24, 26)),
+            ("method", without(&UNITS, 24, 26)),
             ("class", UNITS.replace("class A(Base)", "class A")),
-            ("module", without(UNITS, 0, 1)),
+            ("module", without(&UNITS, 0, 1)),
             // A `global` or a nested def in the unit.
             ("global", UNITS.replace("        print(x)\n", "        global g\n        g = x\n")),
             ("nested", UNITS.replace("        print(x)\n", "        def inner():\n            return x\n")),
         ] {
-            assert_eq!(reused_after(UNITS, &state), (0, 0), "{what}");
+            assert_eq!(reused_after(&UNITS, &state), (0, 0), "{what}");
         }
     }
 

@@ -370,15 +370,19 @@ fn check_nonlocals(ctx: &Context, nodes: &[Node], out: &mut Vec<Diagnostic>) {
 type ClassRebinds<'a> = (usize, Vec<(&'a str, MethodType)>, bool);
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    run_in(ctx, None, out);
+    run_on(ctx, |_| true, out);
 }
 
 /// [`run`] on the nodes that start in the byte range `within` only (all for `None`):
 /// each check here reads the node, its ancestors and its class, not other defs' bodies.
 pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnostic>) {
+    run_on(ctx, |n| super::starts_within(n, within), out);
+}
+
+fn run_on(ctx: &Context, inside: impl Fn(Node) -> bool + Copy, out: &mut Vec<Diagnostic>) {
     let src = ctx.source;
     // Keyword tokens share some of these names ("yield", "await"): named nodes only.
-    let of_kind = |kind: &'static str| ctx.of_kind(kind).filter(move |n| n.is_named() && super::starts_within(*n, within));
+    let of_kind = |kind: &'static str| ctx.of_kind(kind).filter(move |n| n.is_named() && inside(*n));
     of_kind("return_statement").for_each(|n| check_return(n, out));
     of_kind("yield").for_each(|n| check_yield(n, out));
     of_kind("await").for_each(|n| check_await(n, out));

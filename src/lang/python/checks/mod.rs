@@ -206,6 +206,10 @@ thread_local! {
     pub(crate) static NAMES_REUSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The length from which [`run_all_keeping`] keeps findings for the next call: below
+/// it (~50 lines) a whole run costs little more than the bookkeeping.
+const KEEP_FROM_BYTES: usize = 2048;
+
 /// What a lint call leaves for the next one: the program it analysed, its units and
 /// what the checks of [`BY_UNIT`] found in it.
 #[derive(Debug, Default)]
@@ -238,7 +242,15 @@ pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
     // Taken out for the call: a panic on the way leaves nothing to reuse, not half of
     // this call's state with half of the last one's.
     let last = std::mem::take(kept);
+    // A short program, or one of fewer than two units, has too little outside any one
+    // unit to pay for the bookkeeping.
+    if ctx.source.len() < KEEP_FROM_BYTES {
+        return run_all(ctx);
+    }
     let units = units::units(ctx);
+    if units.len() < 2 {
+        return run_all(ctx);
+    }
     let lines = memchr::memchr_iter(b'\n', ctx.source.as_bytes()).count() as u32;
     let (prefix, suffix) = super::tokenizer::common_ends(last.source.as_bytes(), ctx.source.as_bytes());
     let change = Change { start: prefix as u32, end: (ctx.source.len() - suffix) as u32 };

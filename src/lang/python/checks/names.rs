@@ -62,7 +62,7 @@ pub fn is_builtin(name: &str) -> bool {
 }
 
 pub fn run(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    run_recording(ctx, None, &[], out);
+    run_with(ctx, None, &[], false, out);
 }
 
 /// A read that settled a module name for every later read (pylint's first read of a
@@ -81,6 +81,10 @@ pub fn name_key(name: &str) -> u64 {
 /// look at: true of the reads of one def's body, which look at their own scopes and the
 /// module's). Returns the reads that settled module names, in order.
 pub fn run_recording(ctx: &Context, within: Option<(u32, u32)>, consumed: &[NameId], out: &mut Vec<Diagnostic>) -> Vec<ModuleRead> {
+    run_with(ctx, within, consumed, true, out)
+}
+
+fn run_with(ctx: &Context, within: Option<(u32, u32)>, consumed: &[NameId], record: bool, out: &mut Vec<Diagnostic>) -> Vec<ModuleRead> {
     let m = ctx.model;
     let mut checker = Checker {
         m,
@@ -91,6 +95,7 @@ pub fn run_recording(ctx: &Context, within: Option<(u32, u32)>, consumed: &[Name
         never_bound: HashMap::default(),
         found: Vec::new(),
         module_reads: Vec::new(),
+        record,
     };
     for r in &m.references {
         if within.is_some_and(|(start, end)| !(start..end).contains(&r.start)) {
@@ -131,8 +136,10 @@ struct Checker<'m> {
     never_bound: HashMap<(ScopeId, NameId), bool>,
     /// The bindings [`Checker::consumer_with`] filters, kept for its room.
     found: Vec<BindingId>,
-    /// The reads that consumed a module name (see [`run_recording`]).
+    /// The reads that consumed a module name (see [`run_recording`]), noted when
+    /// `record` is set.
     module_reads: Vec<ModuleRead>,
+    record: bool,
 }
 
 impl<'m> Checker<'m> {
@@ -218,7 +225,7 @@ impl<'m> Checker<'m> {
 
     /// Marks `r`'s name consumed in scope `s`, noting the read when `s` is the module.
     fn consume(&mut self, s: ScopeId, r: &Reference) {
-        if self.consumed.insert(consumed_key(s, r.name)) && s == MODULE_SCOPE {
+        if self.consumed.insert(consumed_key(s, r.name)) && self.record && s == MODULE_SCOPE {
             self.module_reads.push((r.start, name_key(self.m.name(r.name))));
         }
     }
