@@ -160,19 +160,30 @@ fn summarise(ctx: &Context, units: &mut [Unit]) {
                 base_names.extend(named_children(bases).filter(|b| b.kind_str() == "identifier").filter_map(|b| model.name_id(text(src, b))));
             }
         }
-        if !base_names.is_empty() {
-            for b in &model.bindings {
-                if base_names.contains(&b.name) {
-                    if let Some(u) = unit_at(units, b.start) {
-                        hashes[u].write(model.name(b.name).as_bytes());
-                        hashes[u].write_u8(0xff);
-                    }
+        // By text, so that the order is the same in both programs (name ids are not).
+        base_names.sort_unstable_by_key(|&n| model.name(n));
+        base_names.dedup();
+        for &name in &base_names {
+            for &b in model.bindings_named(name) {
+                if let Some(u) = unit_at(units, model.binding(b).start) {
+                    hashes[u].write(model.name(name).as_bytes());
+                    hashes[u].write_u8(0xff);
                 }
             }
         }
     }
+    // Scopes are numbered in tree order, so they come in source order as the units do.
+    let mut u = 0;
     for scope in model.scopes.iter().filter(|s| s.kind != ScopeKind::Module) {
-        let Some(u) = unit_at(units, scope.start) else { continue };
+        while u < units.len() && units[u].end <= scope.start {
+            u += 1;
+        }
+        if u == units.len() {
+            break;
+        }
+        if scope.start < units[u].start {
+            continue;
+        }
         let unit = &mut units[u];
         let own = scope.kind == ScopeKind::Function && scope.start >= unit.start && scope.start < unit.header_end && scope.end <= unit.end;
         if own {
