@@ -365,14 +365,7 @@ pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnosti
         return;
     }
     let prog = ctx.program();
-    let calls = match within {
-        None => &ctx.calls[..],
-        Some((start, end)) => {
-            let from = ctx.calls.partition_point(|c| (c.start_byte() as u32) < start);
-            let to = ctx.calls.partition_point(|c| (c.start_byte() as u32) < end);
-            &ctx.calls[from..to.max(from)]
-        }
-    };
+    let calls = super::starting_within(&ctx.calls, within);
     for &call in calls {
         check_call(prog, call, out);
     }

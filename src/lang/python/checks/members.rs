@@ -595,14 +595,7 @@ pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnosti
     let mut accessed: Vec<(usize, Node)> = Vec::new();
     let mut facts: Vec<Option<ClassFacts>> = prog.classes.iter().map(|_| None).collect();
     let mut methods = vec![None; prog.model.scopes.len()];
-    let attributes = match within {
-        None => &ctx.attributes[..],
-        Some((start, end)) => {
-            let from = ctx.attributes.partition_point(|a| (a.start_byte() as u32) < start);
-            let to = ctx.attributes.partition_point(|a| (a.start_byte() as u32) < end);
-            &ctx.attributes[from..to.max(from)]
-        }
-    };
+    let attributes = super::starting_within(&ctx.attributes, within);
     for &attr in attributes {
         let usage = attribute_use(attr);
         if usage == Use::Store {

@@ -193,6 +193,15 @@ const BY_UNIT: &[(RunFn, RunInFn)] = &[
     (strings::run, strings::run_in),
 ];
 
+/// The nodes of `nodes` (in pre-order, so by start) that start in the byte range
+/// `within` (all of them, for `None`).
+fn starting_within<'s, 't>(nodes: &'s [Node<'t>], within: Option<(u32, u32)>) -> &'s [Node<'t>] {
+    let Some((start, end)) = within else { return nodes };
+    let from = nodes.partition_point(|n| (n.start_byte() as u32) < start);
+    let to = nodes.partition_point(|n| (n.start_byte() as u32) < end);
+    &nodes[from..to.max(from)]
+}
+
 /// Whether `node` starts in the byte range `within` (always, for `None`).
 fn starts_within(node: Node, within: Option<(u32, u32)>) -> bool {
     within.is_none_or(|(start, end)| (start..end).contains(&(node.start_byte() as u32)))

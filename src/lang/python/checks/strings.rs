@@ -255,7 +255,7 @@ pub fn run_in(ctx: &Context, within: Option<(u32, u32)>, out: &mut Vec<Diagnosti
             check_percent(src, n, out);
         }
     }
-    for &call in ctx.calls.iter().filter(|n| super::starts_within(**n, within)) {
+    for &call in super::starting_within(&ctx.calls, within) {
         check_format_call(src, call, out);
     }
 }
