@@ -481,4 +481,23 @@ mod tests {
         eprintln!("{units} checks and {names} names checks ran on one unit");
         assert!(units > 50 && names > 10, "only {units} and {names}");
     }
+
+    /// The same on a long module: the stdlib sample's programs one after another (the
+    /// fixtures are short, and most states of a short program are below the size from
+    /// which findings are kept).
+    #[test]
+    fn a_long_module_keeps_findings_of_its_units() {
+        let programs = fixture_programs();
+        let long: String = programs.iter().filter(|p| lint_afresh(p).iter().all(|d| d.code != "E0001")).take(24).map(|p| format!("{p}\n\n")).collect();
+        assert!(long.len() > 8 * checks::KEEP_FROM_BYTES, "{}", long.len());
+        let (units, names) = unit_reuses();
+        let cfg = SamplerConfig::default();
+        for seed in 0..6 {
+            let _ = sample_deletions(&Python, &long, &cfg, &mut path_rng(seed, 0, 0));
+        }
+        let (units, names) = (unit_reuses().0 - units, unit_reuses().1 - names);
+        eprintln!("{units} checks and {names} names checks ran on one unit of {} bytes", long.len());
+        assert!(units > 300 && names > 60, "only {units} and {names}");
+    }
+
 }

@@ -217,7 +217,7 @@ thread_local! {
 
 /// The length from which [`run_all_keeping`] keeps findings for the next call: below
 /// it (~50 lines) a whole run costs little more than the bookkeeping.
-const KEEP_FROM_BYTES: usize = 2048;
+pub(crate) const KEEP_FROM_BYTES: usize = 2048;
 
 /// What a lint call leaves for the next one: the program it analysed, its units and
 /// what the checks of [`BY_UNIT`] found in it.
