@@ -1,20 +1,24 @@
 //! The units of a program whose findings can be kept from one lint call to the next
-//! (step 3 of `docs/incremental-analysis.md`, for the members and calls checks): the
-//! top-level functions and the methods of top-level classes, each with a summary of what
-//! the rest of the program reads from its body.
+//! (step 3 of `docs/incremental-analysis.md`): the top-level functions and the methods
+//! of top-level classes, each with a summary of what the rest of the program reads from
+//! its body.
 //!
 //! When two states differ only inside one unit's body and the unit's summary is the same
-//! in both, every members and calls finding outside that unit is the same (lines after it
-//! moved): those checks judge an attribute read or a call by its own text, the classes'
-//! facts and the bindings of the scopes it reads, and a def's body reaches the rest of
-//! the program only through
+//! in both, the findings of `context`, `members`, `calls`, `definitions` and `strings`
+//! outside that unit are the same (lines after it moved): those checks judge a node by
+//! its own text, its ancestors, the classes' facts and the bindings of the scopes it
+//! reads, and a def's body reaches the rest of the program only through
 //! - the attributes it assigns (the classes' instance and class attributes, and the
 //!   names assigned through objects that are not known),
 //! - names it binds that some class uses as a bare base (`bound_anywhere`),
+//! - for an `__init__`, whether its first statement makes it abstract (W0231 of the
+//!   subclasses),
 //! - `global` and `nonlocal` declarations, and the defs, classes and lambdas nested in
 //!   it (which add classes and callees): a unit holding any is never reused.
 //!
-//! Its header (decorators, parameters) must be unchanged too, which the caller checks.
+//! The names check also depends on which module names the unit's reads consume first;
+//! `checks::run_all_keeping` compares those itself. The unit's header (decorators,
+//! parameters) must be unchanged too, which the caller checks.
 
 use std::hash::{BuildHasher, Hasher};
 
