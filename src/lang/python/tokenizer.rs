@@ -313,6 +313,9 @@ pub struct Tokens<'a> {
     /// When `text` borrows the source, the kept text's buffer [`retokenize`] turned into
     /// the same text (else empty): [`Kept::from_tokens`] takes it instead of a copy.
     spare: String,
+    /// When these tokens stop at an error: the tail of the last tokenization without
+    /// one, for the next [`retokenize`] to meet (see [`Reserve`]).
+    reserve: Option<Box<Reserve>>,
 }
 
 /// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
@@ -393,6 +396,7 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         generation: 0,
         lines_deleted: None,
         spare: String::new(),
+        reserve: None,
     }
 }
 
@@ -452,6 +456,7 @@ pub struct Kept {
     pub tokens: Vec<Token>,
     pub error: Option<TokenizerError>,
     pub indent_log: IndentLog,
+    reserve: Option<Box<Reserve>>,
 }
 
 impl Kept {
@@ -462,7 +467,96 @@ impl Kept {
             Cow::Borrowed(text) if tokens.spare.len() == text.len() => tokens.spare,
             Cow::Borrowed(text) => text.to_owned(),
         };
-        Kept { text, tokens: tokens.tokens, error: tokens.error, indent_log: tokens.indent_log }
+        Kept { text, tokens: tokens.tokens, error: tokens.error, indent_log: tokens.indent_log, reserve: tokens.reserve }
+    }
+}
+
+/// The tail of the last tokenization without an error, kept aside by [`retokenize`]
+/// when the next one stops at an error: a tokenizer error ends the list there, and a
+/// bracket left open keeps the rest of the file in brackets, so the kept tokens have
+/// nothing a later program's tokens can meet after the edit, and every token to the
+/// end of the file would be made again. A later program meets these tokens instead,
+/// at a NEWLINE in the part of its text that is the reserve's text, with the same
+/// indentation stack: from there on it is tokenized as that text was, without error.
+#[derive(Debug)]
+struct Reserve {
+    /// The length of the text these are tokens of, and how many bytes at its end are
+    /// known to be those at the end of the kept text (a lower bound, kept from call to
+    /// call as the smaller of itself and each call's common suffix).
+    text_len: usize,
+    common: usize,
+    /// The tokens that start in those bytes (offsets in that text), the indentation
+    /// stack before the first, and the INDENTs and DEDENTs among them (indices from the
+    /// first).
+    tokens: Vec<Token>,
+    stack: Vec<(usize, usize)>,
+    log: IndentLog,
+}
+
+impl Reserve {
+    /// Takes `tokens[from..]` (of a text `text_len` bytes long, whose last `common` bytes
+    /// they are in) out of a complete tokenization, with the indentation it logged.
+    fn take(tokens: &mut Vec<Token>, log: &IndentLog, from: usize, text_len: usize, common: usize) -> Reserve {
+        let rest = tokens.split_off(from);
+        let stack = stack_at(log, from);
+        let log = log.iter().filter(|(i, _)| *i >= from).map(|&(i, level)| (i - from, level)).collect();
+        Reserve { text_len, common, tokens: rest, stack, log }
+    }
+}
+
+/// A walk through a [`Reserve`]'s tokens behind the tokenizer, looking for the token
+/// where the new tokenization meets it.
+struct ReserveWalk<'r> {
+    reserve: &'r Reserve,
+    /// Where the common bytes start in the new text, and how far the reserve's offsets
+    /// are from the new text's there.
+    sync_from: usize,
+    byte_shift: i64,
+    index: usize,
+    stack: Vec<(usize, usize)>,
+    next_log: usize,
+}
+
+impl<'r> ReserveWalk<'r> {
+    fn new(reserve: &'r Reserve, new_len: usize) -> Self {
+        ReserveWalk {
+            reserve,
+            sync_from: new_len - reserve.common.min(new_len),
+            byte_shift: new_len as i64 - reserve.text_len as i64,
+            index: 0,
+            stack: reserve.stack.clone(),
+            next_log: 0,
+        }
+    }
+
+    /// The index of the reserve's token that `token` (a NEWLINE the tokenizer just made,
+    /// in state `tokenizer`) is, when the rest of the new tokenization is the reserve's,
+    /// and how many lines later the new text has it.
+    fn meets(&mut self, tokenizer: &Tokenizer, token: &Token) -> Option<(usize, i64)> {
+        if token.kind != TokenKind::Newline || (token.start as usize) < self.sync_from || !tokenizer.brackets.is_empty() {
+            return None;
+        }
+        let old = &self.reserve.tokens;
+        let old_end = token.end as i64 - self.byte_shift;
+        while self.index < old.len() && ((old[self.index].end as i64) < old_end || (old[self.index].end as i64 == old_end && old[self.index].kind != token.kind)) {
+            while let Some(&(i, level)) = self.reserve.log.get(self.next_log) {
+                if i > self.index {
+                    break;
+                }
+                match level {
+                    Some(level) => self.stack.push(level),
+                    None => {
+                        self.stack.pop();
+                    }
+                }
+                self.next_log += 1;
+            }
+            self.index += 1;
+        }
+        let same = old.get(self.index)?;
+        let moved_start = same.start as i64 + self.byte_shift;
+        (same.end as i64 == old_end && same.kind == token.kind && same.sym == token.sym && moved_start == token.start as i64 && same.level == 0 && self.stack == tokenizer.indents)
+            .then_some((self.index, token.line as i64 - same.line as i64))
     }
 }
 
@@ -662,15 +756,22 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokenizer.indents = stack_at(&indent_log, head);
         tokenizer.brackets.clone_from(&restart.brackets);
     }
+    // The reserve, when the kept tokens stopped at an error; the bytes known to be the
+    // same at its end and at the new text's are fewer than at the kept text's or as many.
+    let mut reserve = kept.reserve.filter(|_| kept.error.is_some());
+    if let Some(reserve) = &mut reserve {
+        reserve.common = reserve.common.min(suffix);
+    }
     // A kept error whose message holds a line number cannot be moved, so the kept tokens
-    // after the edit are of no use: the new ones go straight after the head, in place.
+    // after the edit are of no use: the new ones go straight after the head, in place
+    // (unless there is a reserve to meet).
     let mut unmovable = kept.error.as_ref().is_some_and(|error| error.message.contains(" line "));
-    if unmovable {
+    if unmovable && reserve.is_none() {
         let old_len = tokens.len();
         tokens.truncate(head);
         let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
@@ -687,77 +788,107 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     let mut old_stack = tokenizer.indents.clone();
     let mut old_log = kept.indent_log.iter().skip(indent_log.len()).peekable();
     let mut synced = None;
+    let mut walk = reserve.as_deref().map(|r| ReserveWalk::new(r, new_text.len()));
+    let mut met_reserve = None;
     let error = tokenizer
         .run(head, &mut middle, &mut indent_log, |tokenizer, token| {
             let at = token.start as usize;
-            if at < sync_from || unmovable {
-                return false;
-            }
-            // In brackets, where no NEWLINE comes: the first token of a line, when all
-            // of that line is in the common suffix (so that columns there are the same).
-            if token.kind != TokenKind::Newline && memchr::memrchr(b'\n', &new_text[..at]).map_or(0, |i| i + 1) < sync_from {
-                return false;
-            }
-            // The kept token ending at the same distance from the end, if any. (A
-            // line's last token ends where its NEWLINE starts: step over it for one.)
-            let old_end = (token.end as i64 - byte_shift) as usize;
-            while old_index < old.len()
-                && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != token.kind))
-            {
-                while let Some(&&(i, level)) = old_log.peek() {
-                    if i > old_index {
-                        break;
-                    }
-                    match level {
-                        Some(level) => old_stack.push(level),
-                        None => {
-                            old_stack.pop();
-                        }
-                    }
-                    old_log.next();
+            'kept: {
+                if at < sync_from || unmovable {
+                    break 'kept;
                 }
-                old_index += 1;
-            }
-            let Some(&same) = old.get(old_index) else {
-                return false;
-            };
-            if same.end as usize != old_end || same.kind != token.kind || same.sym != token.sym || shift(same.start) != token.start {
-                return false;
-            }
-            if old_stack != tokenizer.indents {
-                return false;
-            }
-            // The kept bracket stack after that token, each bracket where the new text
-            // has it, against the new one.
-            let line_shift = token.line as i64 - same.line as i64;
-            let moved = Moved { prefix, old_changed_end, line_shift, byte_shift };
-            if same.level as usize != tokenizer.brackets.len() || (same.level > 0 && !moved.same_brackets(old, old_index, &tokenizer.brackets)) {
-                return false;
-            }
-            // The kept error, if any, comes after the same tokens: moved too.
-            let error = match &kept.error {
-                None => None,
-                Some(error) => match error.moved(restart.line, same.line as usize, line_shift) {
-                    Some(error) => Some(error),
-                    None => {
-                        // Its position is among the changed lines, as it will be at
-                        // any later meeting point.
-                        unmovable = true;
-                        return false;
+                // In brackets, where no NEWLINE comes: the first token of a line, when all
+                // of that line is in the common suffix (so that columns there are the same).
+                if token.kind != TokenKind::Newline && memchr::memrchr(b'\n', &new_text[..at]).map_or(0, |i| i + 1) < sync_from {
+                    break 'kept;
+                }
+                // The kept token ending at the same distance from the end, if any. (A
+                // line's last token ends where its NEWLINE starts: step over it for one.)
+                let old_end = (token.end as i64 - byte_shift) as usize;
+                while old_index < old.len()
+                    && ((old[old_index].end as usize) < old_end || (old[old_index].end as usize == old_end && old[old_index].kind != token.kind))
+                {
+                    while let Some(&&(i, level)) = old_log.peek() {
+                        if i > old_index {
+                            break;
+                        }
+                        match level {
+                            Some(level) => old_stack.push(level),
+                            None => {
+                                old_stack.pop();
+                            }
+                        }
+                        old_log.next();
                     }
-                },
-            };
-            synced = Some((old_index + 1, line_shift, error));
-            true
+                    old_index += 1;
+                }
+                let Some(&same) = old.get(old_index) else {
+                    break 'kept;
+                };
+                if same.end as usize != old_end || same.kind != token.kind || same.sym != token.sym || shift(same.start) != token.start {
+                    break 'kept;
+                }
+                if old_stack != tokenizer.indents {
+                    break 'kept;
+                }
+                // The kept bracket stack after that token, each bracket where the new text
+                // has it, against the new one.
+                let line_shift = token.line as i64 - same.line as i64;
+                let moved = Moved { prefix, old_changed_end, line_shift, byte_shift };
+                if same.level as usize != tokenizer.brackets.len() || (same.level > 0 && !moved.same_brackets(old, old_index, &tokenizer.brackets)) {
+                    break 'kept;
+                }
+                // The kept error, if any, comes after the same tokens: moved too.
+                let error = match &kept.error {
+                    None => None,
+                    Some(error) => match error.moved(restart.line, same.line as usize, line_shift) {
+                        Some(error) => Some(error),
+                        None => {
+                            // Its position is among the changed lines, as it will be at
+                            // any later meeting point.
+                            unmovable = true;
+                            break 'kept;
+                        }
+                    },
+                };
+                synced = Some((old_index + 1, line_shift, error));
+                return true;
+            }
+            if let Some(met) = walk.as_mut().and_then(|walk| walk.meets(tokenizer, token)) {
+                met_reserve = Some(met);
+                return true;
+            }
+            false
         })
         .err();
+    #[cfg(test)]
+    REMADE.set(middle.len());
+    let reserve_shift = walk.map_or(0, |walk| walk.byte_shift);
     let old_len = old.len();
     let Some((tail_old, line_shift, kept_error)) = synced else {
+        let mut reserve = reserve;
+        // The kept tokens, complete, give way to tokens that stop at an error: their part
+        // after the edit is kept aside for the next programs to meet.
+        let from = tokens.partition_point(|t| (t.start as usize) < old_changed_end).max(head);
+        if kept.error.is_none() && error.is_some() && from < tokens.len() {
+            reserve = Some(Box::new(Reserve::take(&mut tokens, &kept.indent_log, from, old_changed_end + suffix, suffix)));
+        }
         tokens.truncate(head);
         tokens.append(&mut middle);
         MIDDLE.set(middle);
+        let tail_new = tokens.len();
+        if let (Some((at, line_shift)), Some(r)) = (met_reserve, &reserve) {
+            // The rest is the reserve's tokens, moved, and ends without error.
+            let line_shift = line_shift as i32;
+            let shift = |offset: u32| (offset as i64 + reserve_shift) as u32;
+            tokens.extend(r.tokens[at + 1..].iter().map(|t| Token { start: shift(t.start), end: shift(t.end), line: t.line.wrapping_add_signed(line_shift), ..*t }));
+            indent_log.extend(r.log.iter().filter(|(i, _)| *i > at).map(|&(i, level)| (i - (at + 1) + tail_new, level)));
+            let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
+            return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
+        }
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused));
+        let reserve = reserve.filter(|_| error.is_some());
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
@@ -770,7 +901,8 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     }
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
-    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare }, reused))
+    let reserve = reserve.filter(|_| kept_error.is_some());
+    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused))
 }
 
 /// How positions of the kept text map to the new one: the first `prefix` bytes are
@@ -920,6 +1052,12 @@ impl TokenizerError {
 thread_local! {
     /// [`retokenize`]'s list of re-made tokens, kept for its room.
     static MIDDLE: std::cell::Cell<Vec<Token>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many tokens the last [`retokenize`] on this thread made (not taken over).
+    pub(crate) static REMADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 const EOF: i32 = -1;

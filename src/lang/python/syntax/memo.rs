@@ -218,7 +218,8 @@ mod tests {
         assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
         assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
         assert_eq!(again.indent_log, full.indent_log, "indentation of {source:?}");
-        *kept = Kept::from_tokens(full);
+        // What was made with reuse is kept (with its reserve, when it stops at an error).
+        *kept = Kept::from_tokens(again);
         assert_eq!(check(source), check_fresh(source), "verdict on {source:?}");
     }
 
@@ -330,6 +331,52 @@ mod tests {
         assert_eq!(tokens.error, fresh.error);
         assert!(tokens.error.as_ref().is_some_and(|e| e.line == last - 1), "{:?}", tokens.error);
         assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
+    }
+
+    /// Once a program's tokens stop at an error (a bracket left open, an unindent that
+    /// matches no outer level), they hold nothing the next program's tokens can meet
+    /// after the edit. The tail of the last complete tokenization is kept aside for that:
+    /// taking the broken line out again re-makes only the tokens around it, and the rest
+    /// is that tail, moved, exactly as a fresh tokenization makes it.
+    #[test]
+    fn after_a_state_that_stops_at_an_error_the_last_complete_tail_is_met() {
+        use crate::lang::python::tokenizer::REMADE;
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let lines: Vec<&str> = program.split('\n').collect();
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        let plain = |l: &str| !l.trim().is_empty() && !l.contains(['\'', '"', '#', '\\']) && !l.trim_end().ends_with(['(', '[', '{', ',', ':']);
+        // A plain line at indentation 4 or more, a few lines in: a line inserted after it
+        // two columns less indented dedents to no level.
+        let at = (3..lines.len() - 8).find(|&i| plain(lines[i]) && indent(lines[i]) >= 4 && plain(lines[i + 1]) && indent(lines[i + 1]) == indent(lines[i])).expect("a plain indented line");
+        let odd = format!("{}y = 1", " ".repeat(indent(lines[at]) - 2));
+        let opened = "z = (".to_string();
+        for broken_line in [odd, opened] {
+            let broken: String = [&lines[..=at], &[broken_line.as_str()], &lines[at + 1..]].concat().join("\n");
+            let kept = Kept::from_tokens(tokenize(program));
+            let (tokens, _) = retokenize(&broken, kept).expect("no NUL byte");
+            let fresh = tokenize(&broken);
+            assert!(fresh.error.is_some(), "{broken_line:?} breaks the program");
+            assert_eq!((&tokens.tokens, &tokens.error), (&fresh.tokens, &fresh.error));
+            // The broken line taken out again, and another line taken out after it: the
+            // tokens after the edit are the kept tail's.
+            let total = tokenize(program).tokens.len();
+            let later = (at + 2..lines.len() - 1).find(|&i| plain(lines[i]) && indent(lines[i]) == indent(lines[i + 1]) && indent(lines[i]) == indent(lines[i - 1])).expect("a plain line");
+            let restored: String = lines.iter().enumerate().filter(|(i, _)| *i != later).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+            for (state, kept) in [(program.to_string(), Kept::from_tokens(tokens)), (restored, {
+                let (tokens, _) = retokenize(&broken, Kept::from_tokens(tokenize(program))).expect("no NUL byte");
+                Kept::from_tokens(tokens)
+            })] {
+                let (again, reused) = retokenize(&state, kept).expect("no NUL byte");
+                let fresh = tokenize(&state);
+                assert_eq!(again.tokens, fresh.tokens, "{broken_line:?}");
+                assert_eq!(again.error, fresh.error);
+                assert_eq!(again.indent_log, fresh.indent_log);
+                let remade = REMADE.with(|r| r.get());
+                // (Without the reserve: every token after the edit.)
+                assert!(remade < 60 && remade * 3 < total - reused.head, "{remade} of {total} tokens re-made after {broken_line:?}: {reused:?}");
+            }
+        }
     }
 
     /// The sampler's own sequences of states, on every fixture program with three seeds:
