@@ -304,7 +304,7 @@ pub struct Tokens<'a> {
     /// Set by the syntax check on a program without a syntax error: which of these
     /// tokens are those of the last such program checked on this thread (its
     /// `generation`, and the tokens taken over unchanged).
-    pub since_last_valid: Option<(u64, Reused)>,
+    pub since_last_valid: Option<(u64, TokenMap)>,
     /// Which program without a syntax error these tokens are (0: none).
     pub generation: u64,
     /// Set by [`retokenize`] when the text is the kept one with whole lines taken out at
@@ -595,6 +595,68 @@ impl Reused {
             Some(index - self.tail_new + self.tail_old)
         } else {
             None
+        }
+    }
+}
+
+/// Which tokens of an older tokenization are tokens of a newer one, unchanged (same
+/// kinds, texts and text between them, moved), in runs: one [`Reused`] gives a run
+/// before its edit and one after, and a chain of them (programs with a syntax error
+/// between two without) gives a run between each two edits, which one [`Reused`]
+/// spanning them all would lose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenMap {
+    /// `(new, old, len)`: new tokens `new..new + len` are old tokens `old..old + len`;
+    /// `len` is `usize::MAX` for the run that goes on to the end of both lists. Sorted
+    /// by `new` (and by `old`), not overlapping.
+    runs: Vec<(usize, usize, usize)>,
+}
+
+impl TokenMap {
+    /// Every token, unchanged.
+    pub fn all() -> TokenMap {
+        TokenMap { runs: vec![(0, 0, usize::MAX)] }
+    }
+
+    /// This map (old -> middle) followed by `next` (middle -> new).
+    pub fn then(&self, next: Reused) -> TokenMap {
+        let mut runs = Vec::with_capacity(self.runs.len() + 1);
+        for &(mid, old, len) in &self.runs {
+            let end = mid.saturating_add(len);
+            // Before `next`'s edit: the same indices.
+            if mid < next.head {
+                runs.push((mid, old, next.head.min(end) - mid));
+            }
+            // After it: moved.
+            let from = mid.max(next.tail_old);
+            if from < end {
+                let len = if len == usize::MAX { usize::MAX } else { end - from };
+                runs.push((next.tail_new + (from - next.tail_old), old + (from - mid), len));
+            }
+        }
+        runs.retain(|&(_, _, len)| len > 0);
+        TokenMap { runs }
+    }
+
+    /// For new token `index`, when it is one taken over: its old index, and the end
+    /// (exclusive, old indices) of the run it is in.
+    pub fn old_run(&self, index: usize) -> Option<(usize, usize)> {
+        let i = self.runs.partition_point(|&(new, _, _)| new <= index).checked_sub(1)?;
+        let (new, old, len) = self.runs[i];
+        (index - new < len).then(|| (old + (index - new), old.saturating_add(len)))
+    }
+
+    /// The first and last runs as one [`Reused`] (`new_len`: the new list's length): the
+    /// tokens before its head and those from its tail on are taken over, the rest is
+    /// taken as new.
+    pub fn hull(&self, new_len: usize) -> Reused {
+        let head = match self.runs.first() {
+            Some(&(0, 0, len)) => len.min(new_len),
+            _ => 0,
+        };
+        match self.runs.last() {
+            Some(&(new, old, usize::MAX)) if new >= head => Reused { head, tail_old: old, tail_new: new },
+            _ => Reused { head, tail_old: usize::MAX, tail_new: new_len },
         }
     }
 }

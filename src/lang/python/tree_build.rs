@@ -34,7 +34,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::Point;
 
-use super::tokenizer::{Reused, Token, TokenKind, Tokens};
+use super::tokenizer::{Reused, Token, TokenKind, TokenMap, Tokens};
 use super::tree::{Raw, SyntaxTree, TreeBuilder};
 
 /// Kind ids of the nodes the builder emits, looked up once.
@@ -414,10 +414,11 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
     // (`\r` is translated, so a source with one never passes.)
     let (previous, last_scan) = LAST_TREE.with(|last| {
         let mut last = last.borrow_mut();
-        let Some((_, map)) = tokens.since_last_valid.filter(|&(generation, _)| generation == last.generation) else {
+        let Some((_, map)) = tokens.since_last_valid.as_ref().filter(|(generation, _)| *generation == last.generation) else {
             return (None, None);
         };
-        let scan = last.scan.take().map(|scan| (scan, map));
+        let map = map.clone();
+        let scan = last.scan.take().map(|scan| (scan, map.hull(tokens.tokens.len())));
         let previous = last.nodes.take().map(|nodes| Previous { nodes, statements: std::mem::take(&mut last.statements), map });
         (previous, scan)
     });
@@ -569,7 +570,7 @@ thread_local! {
 struct Previous {
     nodes: Vec<Raw>,
     statements: Vec<Statement>,
-    map: Reused,
+    map: TokenMap,
 }
 
 /// `None`: the builder is not sure of tree-sitter's tree (the caller falls back).
@@ -878,8 +879,7 @@ impl<'a> Builder<'a> {
         let Some(previous) = &self.previous else {
             return false;
         };
-        let map = previous.map;
-        let Some(old_start) = map.old_index(self.pos) else {
+        let Some((old_start, run_end)) = previous.map.old_run(self.pos) else {
             return false;
         };
         let Ok(at) = previous.statements.binary_search_by_key(&old_start, |s| s.start) else {
@@ -889,14 +889,11 @@ impl<'a> Builder<'a> {
         if s.indent != self.indent || s.depth != self.out.depth() {
             return false;
         }
-        // Its tokens through the one after it, all taken over from one side.
-        let token_shift = if s.end < map.head {
-            0
-        } else if s.start >= map.tail_old {
-            map.tail_new as isize - map.tail_old as isize
-        } else {
+        // Its tokens through the one after it, all in one run taken over.
+        if s.end >= run_end {
             return false;
-        };
+        }
+        let token_shift = self.pos as isize - old_start as isize;
         let t = self.toks[self.pos];
         let byte_shift = t.start as i64 - s.start_byte as i64;
         let row_shift = t.line as i64 - s.start_row as i64;

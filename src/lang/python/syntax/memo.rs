@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::super::tokenizer::{retokenize, Kept, LinesDeleted, Reused, Tokens};
+use super::super::tokenizer::{retokenize, Kept, LinesDeleted, Reused, TokenMap, Tokens};
 
 /// A statement that parsed without raising: token indices of its first token, of the
 /// token after it, and of the furthest token the parse looked at.
@@ -34,7 +34,7 @@ struct Last {
     known: Known,
     /// The tokens of the last program without a syntax error that are still those of the
     /// last check, and that program's number (see [`Tokens::since_last_valid`]).
-    since_valid: Option<Reused>,
+    since_valid: Option<TokenMap>,
     generation: u64,
     /// The number of the valid program whose tokens its caller still has (see
     /// [`give_back`]): until they come back, `kept` is empty and `known` waits for them.
@@ -100,22 +100,22 @@ fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
 /// tokens), whose tokens go to the caller (`kept` is then empty; see [`give_back`]),
 /// returns its number and its link to the last such program (for
 /// [`Tokens::since_last_valid`]).
-pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: Option<usize>) -> (Option<(u64, Reused)>, u64) {
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: Option<usize>) -> (Option<(u64, TokenMap)>, u64) {
     for (list, new) in known.iter_mut().zip(fresh) {
         merge(list, new);
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        let since = last.since_valid.map(|m| m.then(reused));
+        let since = last.since_valid.as_ref().map(|m| m.then(reused));
         last.kept = kept;
         last.known = known;
-        let Some(tokens) = valid else {
+        if valid.is_none() {
             last.since_valid = since;
             return (None, 0);
-        };
+        }
         let link = since.map(|m| (last.generation, m));
         last.generation += 1;
-        last.since_valid = Some(Reused::all(tokens));
+        last.since_valid = Some(TokenMap::all());
         last.lent = Some(last.generation);
         (link, last.generation)
     })
