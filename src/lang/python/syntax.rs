@@ -100,13 +100,13 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     let (verdict, fresh) = analyze(&tokens, &known);
     match verdict {
         Some(error) => {
-            memo::keep(Kept::from_tokens(tokens), known, fresh, reused, None);
+            memo::keep(Kept::from_tokens(tokens), known, fresh, &reused, None);
             Err(error)
         }
         None => {
             // The tokens go to the caller, who may give them back (`give_back`).
             let count = Some(tokens.tokens.len());
-            (tokens.since_last_valid, tokens.generation) = memo::keep(Kept::default(), known, fresh, reused, count);
+            (tokens.since_last_valid, tokens.generation) = memo::keep(Kept::default(), known, fresh, &reused, count);
             Ok(tokens)
         }
     }

@@ -15,6 +15,7 @@
 //! the parser fetches that token ([`ErrorKind::Deferred`]).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -316,6 +317,9 @@ pub struct Tokens<'a> {
     /// When these tokens stop at an error: the tail of the last tokenization without
     /// one, for the next [`retokenize`] to meet (see [`Reserve`]).
     reserve: Option<Box<Reserve>>,
+    /// Set by [`retokenize`]: runs of the tokens it made again between its head and tail
+    /// that are kept tokens unchanged, `(new index, old index, count)` (see [`islands`]).
+    pub islands: Vec<(usize, usize, usize)>,
 }
 
 /// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
@@ -397,6 +401,7 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         lines_deleted: None,
         spare: String::new(),
         reserve: None,
+        islands: Vec::new(),
     }
 }
 
@@ -570,34 +575,6 @@ pub struct Reused {
     pub tail_new: usize,
 }
 
-impl Reused {
-    /// Every one of `len` tokens, unchanged.
-    pub fn all(len: usize) -> Reused {
-        Reused { head: len, tail_old: 0, tail_new: 0 }
-    }
-
-    /// This mapping (old -> middle) followed by `next` (middle -> new): the old tokens
-    /// that are new tokens through both.
-    pub fn then(self, next: Reused) -> Reused {
-        let middle = self.tail_new.max(next.tail_old);
-        Reused {
-            head: self.head.min(next.head),
-            tail_old: self.tail_old + (middle - self.tail_new),
-            tail_new: next.tail_new + (middle - next.tail_old),
-        }
-    }
-
-    /// The old index of new token `index`, when it is one taken over.
-    pub fn old_index(&self, index: usize) -> Option<usize> {
-        if index < self.head {
-            Some(index)
-        } else if index >= self.tail_new {
-            Some(index - self.tail_new + self.tail_old)
-        } else {
-            None
-        }
-    }
-}
 
 /// Which tokens of an older tokenization are tokens of a newer one, unchanged (same
 /// kinds, texts and text between them, moved), in runs: one [`Reused`] gives a run
@@ -618,24 +595,42 @@ impl TokenMap {
         TokenMap { runs: vec![(0, 0, usize::MAX)] }
     }
 
-    /// This map (old -> middle) followed by `next` (middle -> new).
-    pub fn then(&self, next: Reused) -> TokenMap {
-        let mut runs = Vec::with_capacity(self.runs.len() + 1);
-        for &(mid, old, len) in &self.runs {
-            let end = mid.saturating_add(len);
-            // Before `next`'s edit: the same indices.
-            if mid < next.head {
-                runs.push((mid, old, next.head.min(end) - mid));
+    /// The map of one [`retokenize`]: its head, the `islands` it found, its tail.
+    pub fn of_call(reused: Reused, islands: &[(usize, usize, usize)]) -> TokenMap {
+        let mut runs = Vec::with_capacity(islands.len() + 2);
+        if reused.head > 0 {
+            runs.push((0, 0, reused.head));
+        }
+        runs.extend_from_slice(islands);
+        runs.push((reused.tail_new, reused.tail_old, usize::MAX));
+        TokenMap { runs }
+    }
+
+    /// This map (old -> middle) followed by `next` (middle -> new): the old tokens that
+    /// are new ones through both.
+    pub fn then(&self, next: &TokenMap) -> TokenMap {
+        let mut runs = Vec::with_capacity(self.runs.len() + next.runs.len());
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(mid, old, len)), Some(&(new, next_mid, next_len))) = (self.runs.get(i), next.runs.get(j)) {
+            let (end, next_end) = (mid.saturating_add(len), next_mid.saturating_add(next_len));
+            let (from, to) = (mid.max(next_mid), end.min(next_end));
+            if from < to {
+                let len = if to == usize::MAX { usize::MAX } else { to - from };
+                runs.push((new + (from - next_mid), old + (from - mid), len));
             }
-            // After it: moved.
-            let from = mid.max(next.tail_old);
-            if from < end {
-                let len = if len == usize::MAX { usize::MAX } else { end - from };
-                runs.push((next.tail_new + (from - next.tail_old), old + (from - mid), len));
+            if end <= next_end {
+                i += 1;
+            } else {
+                j += 1;
             }
         }
-        runs.retain(|&(_, _, len)| len > 0);
         TokenMap { runs }
+    }
+
+    /// The runs, `(new index, old index, count)`, in order (`count` `usize::MAX`: to the
+    /// end of both lists).
+    pub fn runs(&self) -> &[(usize, usize, usize)] {
+        &self.runs
     }
 
     /// For new token `index`, when it is one taken over: its old index, and the end
@@ -788,11 +783,22 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     if middle.contains(&0) {
         return Err(prefix + middle.iter().position(|&b| b == 0).unwrap_or_default());
     }
+    let mut old_middle_from = usize::MAX;
     let (text, spare) = if middle.contains(&b'\r') {
+        OLD_MIDDLE.with_borrow_mut(Vec::clear);
         let text = normalize(source);
         (prefix, suffix) = common_ends(kept_text.as_bytes(), text.as_bytes());
         (text, String::new())
     } else {
+        // The old lines of a long edit, for `islands` to find those the new text still has.
+        let from = memchr::memrchr(b'\n', &kept_text.as_bytes()[..prefix.min(old_len)]).map_or(0, |i| i + 1);
+        OLD_MIDDLE.with_borrow_mut(|old_middle| {
+            old_middle.clear();
+            if old_len - suffix >= from + ISLANDS_FROM {
+                old_middle.extend_from_slice(&kept_text.as_bytes()[from..old_len - suffix]);
+            }
+        });
+        old_middle_from = from;
         // The kept text becomes the new one in place; the tokens borrow `source` when
         // it is that text.
         rewrite(&mut kept_text, source, needs_newline, prefix);
@@ -833,7 +839,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.truncate(head);
         let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None, islands: Vec::new() }, reused));
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
@@ -925,6 +931,18 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         .err();
     #[cfg(test)]
     REMADE.set(middle.len());
+    let made_to = synced.as_ref().map_or(old.len(), |&(tail_old, _, _)| tail_old);
+    let islands = OLD_MIDDLE.with_borrow_mut(|old_middle| {
+        if old_middle.is_empty() || met_reserve.is_some() {
+            return Vec::new();
+        }
+        // Both edits end with the rest of the line the common suffix starts in, so that
+        // their last lines are whole.
+        let new_to = new_text.len() - suffix;
+        let to = memchr::memchr(b'\n', &new_text[new_to..]).map_or(new_text.len(), |k| new_to + k + 1);
+        old_middle.extend_from_slice(&new_text[new_to..to]);
+        islands(old_middle, old_middle_from, &new_text[..to], old_middle_from, &old[head..made_to], head, &middle, head)
+    });
     let reserve_shift = walk.map_or(0, |walk| walk.byte_shift);
     let old_len = old.len();
     let Some((tail_old, line_shift, kept_error)) = synced else {
@@ -946,11 +964,11 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
             tokens.extend(r.tokens[at + 1..].iter().map(|t| Token { start: shift(t.start), end: shift(t.end), line: t.line.wrapping_add_signed(line_shift), ..*t }));
             indent_log.extend(r.log.iter().filter(|(i, _)| *i > at).map(|&(i, level)| (i - (at + 1) + tail_new, level)));
             let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-            return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
+            return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None, islands: Vec::new() }, reused));
         }
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
         let reserve = reserve.filter(|_| error.is_some());
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve, islands }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
@@ -964,7 +982,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
     let reserve = reserve.filter(|_| kept_error.is_some());
-    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused))
+    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve, islands }, reused))
 }
 
 /// How positions of the kept text map to the new one: the first `prefix` bytes are
@@ -1116,10 +1134,94 @@ thread_local! {
     static MIDDLE: std::cell::Cell<Vec<Token>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// The kept text's lines around a long edit, as they were before [`retokenize`]
+    /// rewrote it (empty for a short edit).
+    static OLD_MIDDLE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The length of an edit (in the kept text) from which [`retokenize`] looks for
+/// [`islands`] in it: below it, a few lines whose tokens cost little to build anew.
+const ISLANDS_FROM: usize = 1024;
+
+/// Runs of `made` (tokens of the new text from index `made_base` on) that are tokens of
+/// `old` (kept tokens from index `old_base` on) unchanged: same kind, texts and text
+/// between them, and positions moved by the same amount. The kept text from byte
+/// `old_from` on was `old_text`; the new text from byte `new_from` on is `new_text`'s.
+/// Lines of the new text are matched to lines of the old one in order (the first equal
+/// line each time: the new text is the old one with lines taken out, as between two
+/// states of a sampled program); a new line matching none ends the search (nothing is
+/// found). Tokens are then matched inside the runs of matched lines. `(new index, old
+/// index, count)`, in order.
+#[allow(clippy::too_many_arguments)]
+fn islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, old: &[Token], old_base: usize, made: &[Token], made_base: usize) -> Vec<(usize, usize, usize)> {
+    // Runs of equal lines: (old byte, new byte, length).
+    let new_mid = &new_text[new_from.min(new_text.len())..];
+    let line_end = |text: &[u8], at: usize| memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |k| at + k + 1);
+    let mut lines: Vec<(usize, usize, usize)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while j < new_mid.len() {
+        if i >= old_text.len() {
+            return Vec::new();
+        }
+        let (oe, ne) = (line_end(old_text, i), line_end(new_mid, j));
+        if old_text[i..oe] == new_mid[j..ne] {
+            match lines.last_mut() {
+                Some((o, n, len)) if *o + *len == old_from + i && *n + *len == new_from + j => *len += ne - j,
+                _ => lines.push((old_from + i, new_from + j, ne - j)),
+            }
+            j = ne;
+        }
+        i = oe;
+    }
+    // Tokens inside those runs at the same place in both texts.
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut last_run = usize::MAX;
+    let (mut b, mut k) = (0, 0);
+    for (a, t) in made.iter().enumerate() {
+        let (start, end) = (t.start as usize, t.end as usize);
+        while k < lines.len() && lines[k].1 + lines[k].2 <= start {
+            k += 1;
+        }
+        let Some(&(o, n, len)) = lines.get(k) else { break };
+        if start < n || end > n + len {
+            continue;
+        }
+        let at = start - n + o;
+        while b < old.len() && (old[b].start as usize) < at {
+            b += 1;
+        }
+        let Some(u) = old.get(b) else { break };
+        let same = u.start as usize == at && u.end as usize == end - n + o && u.kind == t.kind && u.sym == t.sym && u.level == t.level;
+        if !same {
+            continue;
+        }
+        let (new_index, old_index) = (made_base + a, old_base + b);
+        match runs.last_mut() {
+            Some((rn, ro, count)) if last_run == k && *rn + *count == new_index && *ro + *count == old_index && line_shift_of(&made[a - *count..=a], &old[b - *count..=b]) => *count += 1,
+            _ => runs.push((new_index, old_index, 1)),
+        }
+        last_run = k;
+        b += 1;
+    }
+    runs.retain(|&(_, _, count)| count > 1);
+    #[cfg(test)]
+    ISLANDS_FOUND.set(ISLANDS_FOUND.get() + !runs.is_empty() as usize);
+    runs
+}
+
+/// Whether the tokens of `new` are on the lines of those of `old`, moved by one amount.
+fn line_shift_of(new: &[Token], old: &[Token]) -> bool {
+    let shift = new[0].line.wrapping_sub(old[0].line);
+    new.last().zip(old.last()).is_some_and(|(n, o)| n.line.wrapping_sub(o.line) == shift)
+}
+
 #[cfg(test)]
 thread_local! {
     /// How many tokens the last [`retokenize`] on this thread made (not taken over).
     pub(crate) static REMADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Calls of [`retokenize`] on this thread that found [`islands`].
+    pub(crate) static ISLANDS_FOUND: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 const EOF: i32 = -1;
@@ -2072,6 +2174,45 @@ mod tests {
 
     fn error(source: &str) -> Option<(ErrorKind, usize, String)> {
         tokenize(source).error.map(|e| (e.kind, e.line, e.message))
+    }
+
+    /// A token map as a function: the old index of each of `n` new tokens, if any.
+    fn as_function(map: &super::TokenMap, n: usize) -> Vec<Option<usize>> {
+        (0..n)
+            .map(|i| {
+                let &(new, old, len) = map.runs().iter().rev().find(|&&(new, _, _)| new <= i)?;
+                (i - new < len).then_some(old + (i - new))
+            })
+            .collect()
+    }
+
+    /// Composing token maps (runs before, between and after edits) gives the composition
+    /// of the maps as functions, for every pair of small maps.
+    #[test]
+    fn token_maps_compose_as_functions() {
+        use super::{Reused, TokenMap};
+        let n = 12;
+        // Every map of one call on 12 tokens with at most one island.
+        let mut maps = Vec::new();
+        for head in 0..4 {
+            for tail_old in [head, head + 3, n] {
+                for tail_new in [head, head + 2, n] {
+                    let reused = Reused { head, tail_old, tail_new };
+                    maps.push(TokenMap::of_call(reused, &[]));
+                    if tail_old >= head + 3 && tail_new >= head + 3 {
+                        maps.push(TokenMap::of_call(reused, &[(head + 1, head + 1, 1)]));
+                    }
+                }
+            }
+        }
+        for a in &maps {
+            for b in &maps {
+                // (Runs to the end reach past `n`: the first map is read further on.)
+                let (fa, fb) = (as_function(a, 4 * n), as_function(b, n));
+                let expected: Vec<Option<usize>> = fb.iter().map(|&mid| mid.and_then(|m| fa.get(m).copied().flatten())).collect();
+                assert_eq!(as_function(&a.then(b), n), expected, "{a:?} then {b:?}");
+            }
+        }
     }
 
     #[test]

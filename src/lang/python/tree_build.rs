@@ -2646,6 +2646,40 @@ mod tests {
         assert!(copied * 4 >= statements, "{copied} statements copied of a {statements}-line program");
     }
 
+    /// States that differ from the last tree's in two places far apart (in one call, or
+    /// through a state with a syntax error between them) still copy the statements
+    /// between the two edits, and the trees are the ones built from scratch.
+    #[test]
+    fn statements_between_two_edits_are_copied() {
+        let programs = fixture_programs();
+        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let lines: Vec<&str> = program.split('\n').collect();
+        let indent = |l: &str| l.len() - l.trim_start().len();
+        // A block header (not right after another header or a decorator) past the first
+        // third, with the lines of its block, and an import near the start.
+        let header = (lines.len() / 3..lines.len() - 2)
+            .find(|&i| lines[i].trim_end().ends_with(':') && indent(lines[i + 1]) > indent(lines[i]) && !lines[i - 1].trim_end().ends_with(':') && !lines[i - 1].trim_start().starts_with('@'))
+            .expect("a block header");
+        let block: Vec<usize> = (header..lines.len()).take_while(|&i| i == header || lines[i].trim().is_empty() || indent(lines[i]) > indent(lines[header])).collect();
+        let last = (1..lines.len() / 4).find(|&i| lines[i].starts_with("import ")).expect("an import");
+        let without = |gone: &[usize]| lines.iter().enumerate().filter(|(i, _)| !gone.contains(i)).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
+        let statements = lines.iter().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
+        // The block and the import taken out at once; then the header alone first (its
+        // body is then an unexpected indent), as the sampler takes them out.
+        let valid = without(&[&block[..], &[last]].concat());
+        for states in [vec![valid.clone()], vec![without(&[header]), valid]] {
+            assert_eq!(copy_and_compare(program), Some(true));
+            let (valid, between) = states.split_last().expect("a state");
+            for state in between {
+                assert!(syntax::check_keeping_tokens(state).is_err(), "a syntax error");
+            }
+            let before = super::COPIED.with(|c| c.get());
+            assert_eq!(copy_and_compare(valid), Some(true));
+            let copied = super::COPIED.with(|c| c.get()) - before;
+            assert!(copied * 2 >= statements, "{copied} statements copied of a {statements}-line program");
+        }
+    }
+
     #[test]
     fn skip_blank_stops_at_the_first_other_byte() {
         let text = b"\n        \n   \n            x = 1  # c\n\n\n";
@@ -2679,6 +2713,33 @@ mod tests {
         let (valid, ours) = (counts[0].load(Ordering::Relaxed), counts[1].load(Ordering::Relaxed));
         eprintln!("{valid} valid states, {ours} trees built by us");
         assert!(ours > 2_000 && ours * 100 >= valid * 95, "{ours} of {valid}");
+    }
+
+    /// The same on a long module (fixture programs one after another), where states
+    /// change in places far apart: the runs of tokens between edits are found, and the
+    /// statements there copied, as the trees built from scratch have them.
+    #[test]
+    fn copies_between_edits_on_a_long_module_give_the_tree_built_from_scratch() {
+        let programs = fixture_programs();
+        let long: String = programs.iter().filter(|p| syntax::check_fresh(p).is_none()).take(24).map(|p| format!("{p}\n\n")).collect();
+        let valid = Arc::new(AtomicUsize::new(0));
+        let seen = valid.clone();
+        let lang = Watched(move |source: &str| {
+            // The parses carried over between edits give the verdict of a fresh check.
+            let fresh = syntax::check_fresh(source);
+            let built = copy_and_compare(source);
+            assert_eq!(built.is_some(), fresh.is_none(), "{fresh:?} on {source:?}");
+            if built.is_some() {
+                seen.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let islands = crate::lang::python::tokenizer::ISLANDS_FOUND.get();
+        for seed in 0..4 {
+            let _ = sample_deletions(&lang, &long, &SamplerConfig::default(), &mut path_rng(seed, 0, 0));
+        }
+        let islands = crate::lang::python::tokenizer::ISLANDS_FOUND.get() - islands;
+        let valid = valid.load(Ordering::Relaxed);
+        assert!(valid > 50 && islands > 0, "{valid} valid states, {islands} calls with runs between edits");
     }
 
     /// The programs of a JSONL file (the code of `response`, or of `completion`).

@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::super::tokenizer::{retokenize, Kept, LinesDeleted, Reused, TokenMap, Tokens};
+use super::super::tokenizer::{retokenize, Kept, LinesDeleted, TokenMap, Tokens};
 
 /// A statement that parsed without raising: token indices of its first token, of the
 /// token after it, and of the furthest token the parse looked at.
@@ -57,7 +57,7 @@ thread_local! {
 /// Tokenizes `source` reusing the last check's tokens, and returns the last check's
 /// statement parses that are still valid, moved to the new token indices, and which
 /// tokens were taken over; or the offset of a NUL byte in `source`.
-pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usize> {
+pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, TokenMap), usize> {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let last = &mut *last;
@@ -75,22 +75,33 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, Reused), usiz
             }
         };
         tokens.lines_deleted = tokens.lines_deleted.filter(|_| kept_generation != 0).map(|d| LinesDeleted { after: kept_generation, ..d });
+        let map = TokenMap::of_call(reused, &std::mem::take(&mut tokens.islands));
         let known = std::mem::take(&mut last.known);
-        Ok((tokens, known.map(|parsed| carry(parsed, reused)), reused))
+        Ok((tokens, known.map(|parsed| carry(parsed, &map)), map))
     })
 }
 
-fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
-    let moved = |i: usize| i + reused.tail_new - reused.tail_old;
+/// The parses whose tokens (through the furthest one the parser looked at) were all
+/// taken over in one run of `map`, moved to the new indices.
+fn carry(mut parsed: Vec<Parsed>, map: &TokenMap) -> Vec<Parsed> {
+    // The parses come sorted by start, as the runs do by old index: one walk.
+    let runs = map.runs();
+    let mut r = 0;
+    let run = |r: usize| runs.get(r).map_or((usize::MAX, usize::MAX, 0), |&(new, old, len)| (old, old.saturating_add(len), new));
+    let (mut old, mut end, mut new) = run(0);
     parsed.retain_mut(|p| {
-        if p.furthest < reused.head {
-            true
-        } else if p.start >= reused.tail_old {
-            *p = Parsed { start: moved(p.start), end: moved(p.end), furthest: moved(p.furthest) };
-            true
-        } else {
-            false
+        while end <= p.start && r < runs.len() {
+            r += 1;
+            (old, end, new) = run(r);
         }
+        if p.start < old || p.furthest >= end {
+            return false;
+        }
+        if new != old {
+            let moved = |i: usize| i - old + new;
+            *p = Parsed { start: moved(p.start), end: moved(p.end), furthest: moved(p.furthest) };
+        }
+        true
     });
     parsed
 }
@@ -100,7 +111,7 @@ fn carry(mut parsed: Vec<Parsed>, reused: Reused) -> Vec<Parsed> {
 /// tokens), whose tokens go to the caller (`kept` is then empty; see [`give_back`]),
 /// returns its number and its link to the last such program (for
 /// [`Tokens::since_last_valid`]).
-pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: Reused, valid: Option<usize>) -> (Option<(u64, TokenMap)>, u64) {
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: &TokenMap, valid: Option<usize>) -> (Option<(u64, TokenMap)>, u64) {
     for (list, new) in known.iter_mut().zip(fresh) {
         merge(list, new);
     }
