@@ -89,7 +89,7 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     if source.len() >= u32::MAX as usize - 1 {
         return Err(Diagnostic::new(0, 0, CODE, "source code string is too long (4 GiB or more)"));
     }
-    let (mut tokens, known, reused) = match memo::tokenize(source) {
+    let (mut tokens, known) = match memo::tokenize(source) {
         Ok(tokenized) => tokenized,
         Err(offset) => {
             // ast.parse refuses these before tokenizing (a ValueError in 3.11).
@@ -100,13 +100,13 @@ fn cpython_error(source: &str) -> Result<Tokens<'_>, Diagnostic> {
     let (verdict, fresh) = analyze(&tokens, &known);
     match verdict {
         Some(error) => {
-            memo::keep(Kept::from_tokens(tokens), known, fresh, &reused, None);
+            memo::keep(Kept::from_tokens(tokens), known, fresh, None);
             Err(error)
         }
         None => {
             // The tokens go to the caller, who may give them back (`give_back`).
             let count = Some(tokens.tokens.len());
-            (tokens.since_last_valid, tokens.generation) = memo::keep(Kept::default(), known, fresh, &reused, count);
+            (tokens.since_last_valid, tokens.generation) = memo::keep(Kept::default(), known, fresh, count);
             Ok(tokens)
         }
     }

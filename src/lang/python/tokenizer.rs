@@ -317,9 +317,6 @@ pub struct Tokens<'a> {
     /// When these tokens stop at an error: the tail of the last tokenization without
     /// one, for the next [`retokenize`] to meet (see [`Reserve`]).
     reserve: Option<Box<Reserve>>,
-    /// Set by [`retokenize`]: runs of the tokens it made again between its head and tail
-    /// that are kept tokens unchanged, `(new index, old index, count)` (see [`islands`]).
-    pub islands: Vec<(usize, usize, usize)>,
 }
 
 /// INDENT tokens with their level (columns with tabs to 8 and to 1) and DEDENT tokens
@@ -401,7 +398,6 @@ pub fn tokenize(source: &str) -> Tokens<'_> {
         lines_deleted: None,
         spare: String::new(),
         reserve: None,
-        islands: Vec::new(),
     }
 }
 
@@ -581,7 +577,7 @@ pub struct Reused {
 /// before its edit and one after, and a chain of them (programs with a syntax error
 /// between two without) gives a run between each two edits, which one [`Reused`]
 /// spanning them all would lose.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TokenMap {
     /// `(new, old, len)`: new tokens `new..new + len` are old tokens `old..old + len`;
     /// `len` is `usize::MAX` for the run that goes on to the end of both lists. Sorted
@@ -595,21 +591,47 @@ impl TokenMap {
         TokenMap { runs: vec![(0, 0, usize::MAX)] }
     }
 
+    /// Makes this map every token, unchanged (keeping its room).
+    pub fn reset(&mut self) {
+        self.runs.clear();
+        self.runs.push((0, 0, usize::MAX));
+    }
+
     /// The map of one [`retokenize`]: its head, the `islands` it found, its tail.
+    #[cfg(test)]
     pub fn of_call(reused: Reused, islands: &[(usize, usize, usize)]) -> TokenMap {
-        let mut runs = Vec::with_capacity(islands.len() + 2);
+        let mut map = TokenMap { runs: Vec::new() };
+        map.set_call(reused, islands);
+        map
+    }
+
+    /// Makes this map the one of a [`retokenize`] (keeping its room).
+    pub fn set_call(&mut self, reused: Reused, islands: &[(usize, usize, usize)]) {
+        self.runs.clear();
         if reused.head > 0 {
-            runs.push((0, 0, reused.head));
+            self.runs.push((0, 0, reused.head));
         }
-        runs.extend_from_slice(islands);
-        runs.push((reused.tail_new, reused.tail_old, usize::MAX));
-        TokenMap { runs }
+        self.runs.extend_from_slice(islands);
+        self.runs.push((reused.tail_new, reused.tail_old, usize::MAX));
     }
 
     /// This map (old -> middle) followed by `next` (middle -> new): the old tokens that
     /// are new ones through both.
+    #[cfg(test)]
     pub fn then(&self, next: &TokenMap) -> TokenMap {
-        let mut runs = Vec::with_capacity(self.runs.len() + next.runs.len());
+        let mut runs = Vec::new();
+        self.compose(next, &mut runs);
+        TokenMap { runs }
+    }
+
+    /// [`TokenMap::then`] in place, with `spare` for room.
+    pub fn then_in_place(&mut self, next: &TokenMap, spare: &mut Vec<(usize, usize, usize)>) {
+        spare.clear();
+        self.compose(next, spare);
+        std::mem::swap(&mut self.runs, spare);
+    }
+
+    fn compose(&self, next: &TokenMap, runs: &mut Vec<(usize, usize, usize)>) {
         let (mut i, mut j) = (0, 0);
         while let (Some(&(mid, old, len)), Some(&(new, next_mid, next_len))) = (self.runs.get(i), next.runs.get(j)) {
             let (end, next_end) = (mid.saturating_add(len), next_mid.saturating_add(next_len));
@@ -624,7 +646,6 @@ impl TokenMap {
                 j += 1;
             }
         }
-        TokenMap { runs }
     }
 
     /// The runs, `(new index, old index, count)`, in order (`count` `usize::MAX`: to the
@@ -634,10 +655,20 @@ impl TokenMap {
     }
 
     /// For new token `index`, when it is one taken over: its old index, and the end
-    /// (exclusive, old indices) of the run it is in.
-    pub fn old_run(&self, index: usize) -> Option<(usize, usize)> {
-        let i = self.runs.partition_point(|&(new, _, _)| new <= index).checked_sub(1)?;
-        let (new, old, len) = self.runs[i];
+    /// (exclusive, old indices) of the run it is in. `hint` is the run the last question
+    /// was answered from (questions mostly come in order), and is set to this one's.
+    #[inline]
+    pub fn old_run(&self, index: usize, hint: &std::cell::Cell<usize>) -> Option<(usize, usize)> {
+        let runs = &self.runs;
+        let mut i = hint.get();
+        if runs.get(i).is_none_or(|&(new, _, _)| new > index) {
+            i = runs.partition_point(|&(new, _, _)| new <= index).checked_sub(1)?;
+        }
+        while runs.get(i + 1).is_some_and(|&(new, _, _)| new <= index) {
+            i += 1;
+        }
+        hint.set(i);
+        let (new, old, len) = runs[i];
         (index - new < len).then(|| (old + (index - new), old.saturating_add(len)))
     }
 
@@ -769,7 +800,7 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 /// `kept` must come from a text without NUL bytes (the syntax check never tokenizes
 /// one). `Err` is the offset of the first NUL byte of `source`: only the bytes that
 /// differ from the kept text are scanned for NUL and `\r`.
-pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usize> {
+pub fn retokenize<'s>(source: &'s str, kept: Kept, islands: &mut Vec<(usize, usize, usize)>) -> Result<(Tokens<'s>, Reused), usize> {
     // What `normalize` gives when `source` has no `\r` (checked below, where it differs
     // from the kept text, which has none): `source` and a newline when it ends without.
     let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
@@ -783,22 +814,22 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     if middle.contains(&0) {
         return Err(prefix + middle.iter().position(|&b| b == 0).unwrap_or_default());
     }
-    let mut old_middle_from = usize::MAX;
+    // Where the old lines of a long edit start (`find_islands` finds those the new text still
+    // has), when they were kept aside.
+    let mut old_middle_from = None;
     let (text, spare) = if middle.contains(&b'\r') {
-        OLD_MIDDLE.with_borrow_mut(Vec::clear);
         let text = normalize(source);
         (prefix, suffix) = common_ends(kept_text.as_bytes(), text.as_bytes());
         (text, String::new())
     } else {
-        // The old lines of a long edit, for `islands` to find those the new text still has.
-        let from = memchr::memrchr(b'\n', &kept_text.as_bytes()[..prefix.min(old_len)]).map_or(0, |i| i + 1);
-        OLD_MIDDLE.with_borrow_mut(|old_middle| {
-            old_middle.clear();
-            if old_len - suffix >= from + ISLANDS_FROM {
+        if old_len - suffix >= prefix + ISLANDS_FROM {
+            let from = memchr::memrchr(b'\n', &kept_text.as_bytes()[..prefix.min(old_len)]).map_or(0, |i| i + 1);
+            OLD_MIDDLE.with_borrow_mut(|old_middle| {
+                old_middle.clear();
                 old_middle.extend_from_slice(&kept_text.as_bytes()[from..old_len - suffix]);
-            }
-        });
-        old_middle_from = from;
+            });
+            old_middle_from = Some(from);
+        }
         // The kept text becomes the new one in place; the tokens borrow `source` when
         // it is that text.
         rewrite(&mut kept_text, source, needs_newline, prefix);
@@ -839,7 +870,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
         tokens.truncate(head);
         let error = tokenizer.run(0, &mut tokens, &mut indent_log, |_, _| false).err();
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None, islands: Vec::new() }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
     }
     // The re-made tokens go to a list the thread keeps, so that its room grows once,
     // not on every call.
@@ -932,17 +963,18 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     #[cfg(test)]
     REMADE.set(middle.len());
     let made_to = synced.as_ref().map_or(old.len(), |&(tail_old, _, _)| tail_old);
-    let islands = OLD_MIDDLE.with_borrow_mut(|old_middle| {
-        if old_middle.is_empty() || met_reserve.is_some() {
-            return Vec::new();
-        }
-        // Both edits end with the rest of the line the common suffix starts in, so that
-        // their last lines are whole.
-        let new_to = new_text.len() - suffix;
-        let to = memchr::memchr(b'\n', &new_text[new_to..]).map_or(new_text.len(), |k| new_to + k + 1);
-        old_middle.extend_from_slice(&new_text[new_to..to]);
-        islands(old_middle, old_middle_from, &new_text[..to], old_middle_from, &old[head..made_to], head, &middle, head)
-    });
+    islands.clear();
+    match old_middle_from.filter(|_| met_reserve.is_none()) {
+        None => {}
+        Some(from) => OLD_MIDDLE.with_borrow_mut(|old_middle| {
+            // Both edits end with the rest of the line the common suffix starts in, so
+            // that their last lines are whole.
+            let new_to = new_text.len() - suffix;
+            let to = memchr::memchr(b'\n', &new_text[new_to..]).map_or(new_text.len(), |k| new_to + k + 1);
+            old_middle.extend_from_slice(&new_text[new_to..to]);
+            find_islands(old_middle, from, &new_text[..to], from, &old[head..made_to], head, &middle, head, islands);
+        }),
+    }
     let reserve_shift = walk.map_or(0, |walk| walk.byte_shift);
     let old_len = old.len();
     let Some((tail_old, line_shift, kept_error)) = synced else {
@@ -964,11 +996,11 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
             tokens.extend(r.tokens[at + 1..].iter().map(|t| Token { start: shift(t.start), end: shift(t.end), line: t.line.wrapping_add_signed(line_shift), ..*t }));
             indent_log.extend(r.log.iter().filter(|(i, _)| *i > at).map(|&(i, level)| (i - (at + 1) + tail_new, level)));
             let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
-            return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None, islands: Vec::new() }, reused));
+            return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
         }
         let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
         let reserve = reserve.filter(|_| error.is_some());
-        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve, islands }, reused));
+        return Ok((Tokens { text, tokens, error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused));
     };
     let tail_new = head + middle.len();
     tokens.splice(head..tail_old, middle.drain(..));
@@ -982,7 +1014,7 @@ pub fn retokenize(source: &str, kept: Kept) -> Result<(Tokens<'_>, Reused), usiz
     indent_log.extend(kept.indent_log.iter().filter(|(i, _)| *i >= tail_old).map(|&(i, level)| (i + tail_new - tail_old, level)));
     let reused = Reused { head, tail_old, tail_new };
     let reserve = reserve.filter(|_| kept_error.is_some());
-    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve, islands }, reused))
+    Ok((Tokens { text, tokens, error: kept_error, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve }, reused))
 }
 
 /// How positions of the kept text map to the new one: the first `prefix` bytes are
@@ -1141,7 +1173,7 @@ thread_local! {
 }
 
 /// The length of an edit (in the kept text) from which [`retokenize`] looks for
-/// [`islands`] in it: below it, a few lines whose tokens cost little to build anew.
+/// [`find_islands`] in it: below it, a few lines whose tokens cost little to build anew.
 const ISLANDS_FROM: usize = 1024;
 
 /// Runs of `made` (tokens of the new text from index `made_base` on) that are tokens of
@@ -1154,7 +1186,7 @@ const ISLANDS_FROM: usize = 1024;
 /// found). Tokens are then matched inside the runs of matched lines. `(new index, old
 /// index, count)`, in order.
 #[allow(clippy::too_many_arguments)]
-fn islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, old: &[Token], old_base: usize, made: &[Token], made_base: usize) -> Vec<(usize, usize, usize)> {
+fn find_islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, old: &[Token], old_base: usize, made: &[Token], made_base: usize, runs: &mut Vec<(usize, usize, usize)>) {
     // Runs of equal lines: (old byte, new byte, length).
     let new_mid = &new_text[new_from.min(new_text.len())..];
     let line_end = |text: &[u8], at: usize| memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |k| at + k + 1);
@@ -1162,7 +1194,7 @@ fn islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, o
     let (mut i, mut j) = (0, 0);
     while j < new_mid.len() {
         if i >= old_text.len() {
-            return Vec::new();
+            return;
         }
         let (oe, ne) = (line_end(old_text, i), line_end(new_mid, j));
         if old_text[i..oe] == new_mid[j..ne] {
@@ -1175,7 +1207,6 @@ fn islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, o
         i = oe;
     }
     // Tokens inside those runs at the same place in both texts.
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     let mut last_run = usize::MAX;
     let (mut b, mut k) = (0, 0);
     for (a, t) in made.iter().enumerate() {
@@ -1207,7 +1238,6 @@ fn islands(old_text: &[u8], old_from: usize, new_text: &[u8], new_from: usize, o
     runs.retain(|&(_, _, count)| count > 1);
     #[cfg(test)]
     ISLANDS_FOUND.set(ISLANDS_FOUND.get() + !runs.is_empty() as usize);
-    runs
 }
 
 /// Whether the tokens of `new` are on the lines of those of `old`, moved by one amount.
@@ -1220,7 +1250,7 @@ fn line_shift_of(new: &[Token], old: &[Token]) -> bool {
 thread_local! {
     /// How many tokens the last [`retokenize`] on this thread made (not taken over).
     pub(crate) static REMADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    /// Calls of [`retokenize`] on this thread that found [`islands`].
+    /// Calls of [`retokenize`] on this thread that found [`find_islands`].
     pub(crate) static ISLANDS_FOUND: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
@@ -2423,7 +2453,7 @@ mod tests {
     fn lines_deleted(old: &str, new: &str) -> Option<(usize, String)> {
         let kept = Kept::from_tokens(tokenize(old));
         let old_text = kept.text.clone();
-        let (tokens, _) = retokenize(new, kept).expect("no NUL");
+        let (tokens, _) = retokenize(new, kept, &mut Vec::new()).expect("no NUL");
         tokens.lines_deleted.map(|d| (d.at, old_text[d.at..d.at + d.len].to_string()))
     }
 

@@ -29,7 +29,7 @@
 //!   their own), `string_end`.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::LazyLock;
 
 use tree_sitter::Point;
@@ -417,9 +417,8 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         let Some((_, map)) = tokens.since_last_valid.as_ref().filter(|(generation, _)| *generation == last.generation) else {
             return (None, None);
         };
-        let map = map.clone();
         let scan = last.scan.take().map(|scan| (scan, map.hull(tokens.tokens.len())));
-        let previous = last.nodes.take().map(|nodes| Previous { nodes, statements: std::mem::take(&mut last.statements), map });
+        let previous = last.nodes.take().map(|nodes| Previous { nodes, statements: std::mem::take(&mut last.statements), map, run: Cell::new(0) });
         (previous, scan)
     });
     let mut built = Builder::new_carrying(source, &tokens.tokens, last_scan).and_then(|mut builder| {
@@ -567,10 +566,12 @@ thread_local! {
 
 /// What a build may copy from: the last tree, its statements (sorted by first token),
 /// and which of its tokens are which of the new ones.
-struct Previous {
+struct Previous<'a> {
     nodes: Vec<Raw>,
     statements: Vec<Statement>,
-    map: TokenMap,
+    map: &'a TokenMap,
+    /// The run of `map` the last statement looked up was in (they come in order).
+    run: Cell<usize>,
 }
 
 /// `None`: the builder is not sure of tree-sitter's tree (the caller falls back).
@@ -596,7 +597,7 @@ struct Builder<'a> {
     last_row: usize,
     out: TreeBuilder,
     /// The last tree, to copy unchanged statements from.
-    previous: Option<Previous>,
+    previous: Option<Previous<'a>>,
     /// The statements of this tree (built or copied).
     statements: Vec<Statement>,
 }
@@ -879,7 +880,7 @@ impl<'a> Builder<'a> {
         let Some(previous) = &self.previous else {
             return false;
         };
-        let Some((old_start, run_end)) = previous.map.old_run(self.pos) else {
+        let Some((old_start, run_end)) = previous.map.old_run(self.pos, &previous.run) else {
             return false;
         };
         let Ok(at) = previous.statements.binary_search_by_key(&old_start, |s| s.start) else {

@@ -35,6 +35,13 @@ struct Last {
     /// The tokens of the last program without a syntax error that are still those of the
     /// last check, and that program's number (see [`Tokens::since_last_valid`]).
     since_valid: Option<TokenMap>,
+    /// The map of the current check's [`retokenize`], room for composing maps, and a
+    /// map handed back (see [`give_back`]) for the next program without a syntax error.
+    call: TokenMap,
+    spare_runs: Vec<(usize, usize, usize)>,
+    spare_map: Option<TokenMap>,
+    /// Room for the runs [`retokenize`] finds between its head and tail.
+    islands: Vec<(usize, usize, usize)>,
     generation: u64,
     /// The number of the valid program whose tokens its caller still has (see
     /// [`give_back`]): until they come back, `kept` is empty and `known` waits for them.
@@ -57,7 +64,7 @@ thread_local! {
 /// Tokenizes `source` reusing the last check's tokens, and returns the last check's
 /// statement parses that are still valid, moved to the new token indices, and which
 /// tokens were taken over; or the offset of a NUL byte in `source`.
-pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, TokenMap), usize> {
+pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known), usize> {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let last = &mut *last;
@@ -66,7 +73,7 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, TokenMap), us
             *last = Last { generation: last.generation, ..Last::default() };
         }
         let kept_generation = std::mem::take(&mut last.kept_generation);
-        let (mut tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept)) {
+        let (mut tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept), &mut last.islands) {
             Ok(done) => done,
             Err(nul) => {
                 // Nothing was kept: the next check starts afresh.
@@ -75,9 +82,9 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known, TokenMap), us
             }
         };
         tokens.lines_deleted = tokens.lines_deleted.filter(|_| kept_generation != 0).map(|d| LinesDeleted { after: kept_generation, ..d });
-        let map = TokenMap::of_call(reused, &std::mem::take(&mut tokens.islands));
+        last.call.set_call(reused, &last.islands);
         let known = std::mem::take(&mut last.known);
-        Ok((tokens, known.map(|parsed| carry(parsed, &map)), map))
+        Ok((tokens, known.map(|parsed| carry(parsed, &last.call))))
     })
 }
 
@@ -111,22 +118,25 @@ fn carry(mut parsed: Vec<Parsed>, map: &TokenMap) -> Vec<Parsed> {
 /// tokens), whose tokens go to the caller (`kept` is then empty; see [`give_back`]),
 /// returns its number and its link to the last such program (for
 /// [`Tokens::since_last_valid`]).
-pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, reused: &TokenMap, valid: Option<usize>) -> (Option<(u64, TokenMap)>, u64) {
+pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, valid: Option<usize>) -> (Option<(u64, TokenMap)>, u64) {
     for (list, new) in known.iter_mut().zip(fresh) {
         merge(list, new);
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        let since = last.since_valid.as_ref().map(|m| m.then(reused));
+        let last = &mut *last;
+        if let Some(since) = &mut last.since_valid {
+            since.then_in_place(&last.call, &mut last.spare_runs);
+        }
         last.kept = kept;
         last.known = known;
         if valid.is_none() {
-            last.since_valid = since;
             return (None, 0);
         }
-        let link = since.map(|m| (last.generation, m));
+        let mut fresh_map = last.spare_map.take().unwrap_or_else(TokenMap::all);
+        fresh_map.reset();
+        let link = last.since_valid.replace(fresh_map).map(|m| (last.generation, m));
         last.generation += 1;
-        last.since_valid = Some(TokenMap::all());
         last.lent = Some(last.generation);
         (link, last.generation)
     })
@@ -162,10 +172,11 @@ fn merge(list: &mut Vec<Parsed>, mut new: Vec<Parsed>) {
 
 /// Takes back the tokens of a program without a syntax error once the caller is done
 /// with them, so that the next check can reuse them without a copy.
-pub fn give_back(tokens: Tokens) {
+pub fn give_back(mut tokens: Tokens) {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if last.lent == Some(tokens.generation) {
+            last.spare_map = tokens.since_last_valid.take().map(|(_, map)| map);
             last.kept_generation = tokens.generation;
             last.kept = Kept::from_tokens(tokens);
             last.lent = None;
@@ -224,7 +235,7 @@ mod tests {
             *kept = Kept::default();
             return;
         }
-        let (again, _) = retokenize(source, std::mem::take(&mut *kept)).expect("no NUL byte");
+        let (again, _) = retokenize(source, std::mem::take(&mut *kept), &mut Vec::new()).expect("no NUL byte");
         let full = tokenize(source);
         assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
         assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
@@ -266,7 +277,7 @@ mod tests {
         let state = broken.join("\n");
         assert!(check(program).is_none(), "the fixture program is valid");
         let kept = Kept::from_tokens(tokenize(program));
-        let (_, reused) = retokenize(&state, kept).expect("no NUL byte");
+        let (_, reused) = retokenize(&state, kept, &mut Vec::new()).expect("no NUL byte");
         let before = super::STEPPED_OVER.with(|n| n.get());
         assert!(check(&state).is_some(), "a cut call is a syntax error");
         let stepped = super::STEPPED_OVER.with(|n| n.get()) - before;
@@ -295,7 +306,7 @@ mod tests {
             .expect("a simple statement between two at its indentation");
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
         let old_len = tokenize(program).tokens.len();
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(tokenize(program))).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(tokenize(program)), &mut Vec::new()).expect("no NUL byte");
         assert_eq!(tokens.tokens, tokenize(&state).tokens);
         assert!(reused.tail_old < old_len, "nothing after line {cut} was taken over: {reused:?}");
         assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
@@ -318,7 +329,7 @@ mod tests {
         let kept = tokenize(&opened);
         assert!(kept.error.as_ref().is_some_and(|e| e.message == "'(' was never closed" && e.line == 0), "{:?}", kept.error);
         let old_len = kept.tokens.len();
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept)).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Vec::new()).expect("no NUL byte");
         let fresh = tokenize(&state);
         assert_eq!(tokens.tokens, fresh.tokens);
         assert_eq!(tokens.error, fresh.error);
@@ -336,7 +347,7 @@ mod tests {
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
         let kept = tokenize(&late);
         assert!(kept.error.as_ref().is_some_and(|e| e.line == last), "{:?}", kept.error);
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept)).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Vec::new()).expect("no NUL byte");
         let fresh = tokenize(&state);
         assert_eq!(tokens.tokens, fresh.tokens);
         assert_eq!(tokens.error, fresh.error);
@@ -365,7 +376,7 @@ mod tests {
         for broken_line in [odd, opened] {
             let broken: String = [&lines[..=at], &[broken_line.as_str()], &lines[at + 1..]].concat().join("\n");
             let kept = Kept::from_tokens(tokenize(program));
-            let (tokens, _) = retokenize(&broken, kept).expect("no NUL byte");
+            let (tokens, _) = retokenize(&broken, kept, &mut Vec::new()).expect("no NUL byte");
             let fresh = tokenize(&broken);
             assert!(fresh.error.is_some(), "{broken_line:?} breaks the program");
             assert_eq!((&tokens.tokens, &tokens.error), (&fresh.tokens, &fresh.error));
@@ -375,10 +386,10 @@ mod tests {
             let later = (at + 2..lines.len() - 1).find(|&i| plain(lines[i]) && indent(lines[i]) == indent(lines[i + 1]) && indent(lines[i]) == indent(lines[i - 1])).expect("a plain line");
             let restored: String = lines.iter().enumerate().filter(|(i, _)| *i != later).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
             for (state, kept) in [(program.to_string(), Kept::from_tokens(tokens)), (restored, {
-                let (tokens, _) = retokenize(&broken, Kept::from_tokens(tokenize(program))).expect("no NUL byte");
+                let (tokens, _) = retokenize(&broken, Kept::from_tokens(tokenize(program)), &mut Vec::new()).expect("no NUL byte");
                 Kept::from_tokens(tokens)
             })] {
-                let (again, reused) = retokenize(&state, kept).expect("no NUL byte");
+                let (again, reused) = retokenize(&state, kept, &mut Vec::new()).expect("no NUL byte");
                 let fresh = tokenize(&state);
                 assert_eq!(again.tokens, fresh.tokens, "{broken_line:?}");
                 assert_eq!(again.error, fresh.error);
