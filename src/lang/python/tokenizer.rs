@@ -492,6 +492,8 @@ struct Reserve {
     tokens: Vec<Token>,
     stack: Vec<(usize, usize)>,
     log: IndentLog,
+    /// The index of the first of `tokens` in that tokenization.
+    base: usize,
 }
 
 impl Reserve {
@@ -501,7 +503,7 @@ impl Reserve {
         let rest = tokens.split_off(from);
         let stack = stack_at(log, from);
         let log = log.iter().filter(|(i, _)| *i >= from).map(|&(i, level)| (i - from, level)).collect();
-        Reserve { text_len, common, tokens: rest, stack, log }
+        Reserve { text_len, common, tokens: rest, stack, log, base: from }
     }
 }
 
@@ -571,6 +573,29 @@ pub struct Reused {
     pub tail_new: usize,
 }
 
+/// What [`retokenize`] finds besides the tokens, for its caller to map tokens with: runs
+/// of the tokens it made again that are kept ones (see [`find_islands`]), and what it
+/// did with a [`Reserve`].
+#[derive(Debug, Default)]
+pub struct Found {
+    /// `(new index, old index, count)`, in order, between the head and the tail.
+    pub islands: Vec<(usize, usize, usize)>,
+    pub reserve: ReserveUse,
+}
+
+/// What a [`retokenize`] did with the tail of the last complete tokenization.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum ReserveUse {
+    #[default]
+    None,
+    /// The kept tokens were complete and the new ones stop at an error: the kept
+    /// tokens after the edit were kept aside.
+    Saved,
+    /// The new tokens from `new_from` on are those of the tokenization kept aside from
+    /// its index `old_from` on, moved.
+    Met { new_from: usize, old_from: usize },
+}
+
 
 /// Which tokens of an older tokenization are tokens of a newer one, unchanged (same
 /// kinds, texts and text between them, moved), in runs: one [`Reused`] gives a run
@@ -601,18 +626,21 @@ impl TokenMap {
     #[cfg(test)]
     pub fn of_call(reused: Reused, islands: &[(usize, usize, usize)]) -> TokenMap {
         let mut map = TokenMap { runs: Vec::new() };
-        map.set_call(reused, islands);
+        map.set_call(reused, &Found { islands: islands.to_vec(), reserve: ReserveUse::None });
         map
     }
 
-    /// Makes this map the one of a [`retokenize`] (keeping its room).
-    pub fn set_call(&mut self, reused: Reused, islands: &[(usize, usize, usize)]) {
+    /// Makes this map the one of a [`retokenize`] (keeping its room): its head, the
+    /// islands it found, and its tail unless it took the tail from a [`Reserve`].
+    pub fn set_call(&mut self, reused: Reused, found: &Found) {
         self.runs.clear();
         if reused.head > 0 {
             self.runs.push((0, 0, reused.head));
         }
-        self.runs.extend_from_slice(islands);
-        self.runs.push((reused.tail_new, reused.tail_old, usize::MAX));
+        self.runs.extend_from_slice(&found.islands);
+        if !matches!(found.reserve, ReserveUse::Met { .. }) {
+            self.runs.push((reused.tail_new, reused.tail_old, usize::MAX));
+        }
     }
 
     /// This map (old -> middle) followed by `next` (middle -> new): the old tokens that
@@ -645,6 +673,26 @@ impl TokenMap {
             } else {
                 j += 1;
             }
+        }
+    }
+
+    /// Adds the runs of `earlier` (old -> a tokenization kept aside) from that
+    /// tokenization's index `from` on, as this map's new tokens from `to` on (those the
+    /// new tokenization took over from the kept-aside one).
+    pub fn extend_moved(&mut self, earlier: &TokenMap, from: usize, to: usize) {
+        for &(new, old, len) in &earlier.runs {
+            let end = new.saturating_add(len);
+            let start = new.max(from);
+            if start >= end {
+                continue;
+            }
+            let old_start = old + (start - new);
+            // Runs stay in order on both sides.
+            if self.runs.last().is_some_and(|&(n, o, l)| n.saturating_add(l) > to + (start - from) || o.saturating_add(l) > old_start) {
+                continue;
+            }
+            let len = if len == usize::MAX { usize::MAX } else { end - start };
+            self.runs.push((to + (start - from), old_start, len));
         }
     }
 
@@ -800,7 +848,9 @@ fn common_suffix(a: &[u8], b: &[u8], room: usize) -> usize {
 /// `kept` must come from a text without NUL bytes (the syntax check never tokenizes
 /// one). `Err` is the offset of the first NUL byte of `source`: only the bytes that
 /// differ from the kept text are scanned for NUL and `\r`.
-pub fn retokenize<'s>(source: &'s str, kept: Kept, islands: &mut Vec<(usize, usize, usize)>) -> Result<(Tokens<'s>, Reused), usize> {
+pub fn retokenize<'s>(source: &'s str, kept: Kept, found: &mut Found) -> Result<(Tokens<'s>, Reused), usize> {
+    found.reserve = ReserveUse::None;
+    found.islands.clear();
     // What `normalize` gives when `source` has no `\r` (checked below, where it differs
     // from the kept text, which has none): `source` and a newline when it ends without.
     let needs_newline = !source.is_empty() && !source.ends_with('\n') && !source.ends_with('\r');
@@ -963,7 +1013,7 @@ pub fn retokenize<'s>(source: &'s str, kept: Kept, islands: &mut Vec<(usize, usi
     #[cfg(test)]
     REMADE.set(middle.len());
     let made_to = synced.as_ref().map_or(old.len(), |&(tail_old, _, _)| tail_old);
-    islands.clear();
+    let islands = &mut found.islands;
     match old_middle_from.filter(|_| met_reserve.is_none()) {
         None => {}
         Some(from) => OLD_MIDDLE.with_borrow_mut(|old_middle| {
@@ -984,6 +1034,7 @@ pub fn retokenize<'s>(source: &'s str, kept: Kept, islands: &mut Vec<(usize, usi
         let from = tokens.partition_point(|t| (t.start as usize) < old_changed_end).max(head);
         if kept.error.is_none() && error.is_some() && from < tokens.len() {
             reserve = Some(Box::new(Reserve::take(&mut tokens, &kept.indent_log, from, old_changed_end + suffix, suffix)));
+            found.reserve = ReserveUse::Saved;
         }
         tokens.truncate(head);
         tokens.append(&mut middle);
@@ -995,6 +1046,7 @@ pub fn retokenize<'s>(source: &'s str, kept: Kept, islands: &mut Vec<(usize, usi
             let shift = |offset: u32| (offset as i64 + reserve_shift) as u32;
             tokens.extend(r.tokens[at + 1..].iter().map(|t| Token { start: shift(t.start), end: shift(t.end), line: t.line.wrapping_add_signed(line_shift), ..*t }));
             indent_log.extend(r.log.iter().filter(|(i, _)| *i > at).map(|&(i, level)| (i - (at + 1) + tail_new, level)));
+            found.reserve = ReserveUse::Met { new_from: tail_new, old_from: r.base + at + 1 };
             let reused = Reused { head, tail_old: old_len, tail_new: tokens.len() };
             return Ok((Tokens { text, tokens, error: None, indent_log, since_last_valid: None, generation: 0, lines_deleted, spare, reserve: None }, reused));
         }
@@ -2453,7 +2505,7 @@ mod tests {
     fn lines_deleted(old: &str, new: &str) -> Option<(usize, String)> {
         let kept = Kept::from_tokens(tokenize(old));
         let old_text = kept.text.clone();
-        let (tokens, _) = retokenize(new, kept, &mut Vec::new()).expect("no NUL");
+        let (tokens, _) = retokenize(new, kept, &mut Found::default()).expect("no NUL");
         tokens.lines_deleted.map(|d| (d.at, old_text[d.at..d.at + d.len].to_string()))
     }
 

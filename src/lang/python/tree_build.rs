@@ -560,6 +560,8 @@ thread_local! {
 thread_local! {
     /// Statements copied on this thread (for the test that copying happens at all).
     static COPIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The nodes of those statements.
+    static COPIED_NODES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Builds that took the last build's extras and line starts over.
     static CARRIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
@@ -909,6 +911,8 @@ impl<'a> Builder<'a> {
         self.last_row = (s.last_row as i64 + row_shift) as usize;
         #[cfg(test)]
         COPIED.with(|copied| copied.set(copied.get() + 1));
+        #[cfg(test)]
+        COPIED_NODES.with(|copied| copied.set(copied.get() + nodes.len()));
         true
     }
 
@@ -2664,20 +2668,27 @@ mod tests {
         let block: Vec<usize> = (header..lines.len()).take_while(|&i| i == header || lines[i].trim().is_empty() || indent(lines[i]) > indent(lines[header])).collect();
         let last = (1..lines.len() / 4).find(|&i| lines[i].starts_with("import ")).expect("an import");
         let without = |gone: &[usize]| lines.iter().enumerate().filter(|(i, _)| !gone.contains(i)).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
-        let statements = lines.iter().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).count();
         // The block and the import taken out at once; then the header alone first (its
         // body is then an unexpected indent), as the sampler takes them out.
         let valid = without(&[&block[..], &[last]].concat());
-        for states in [vec![valid.clone()], vec![without(&[header]), valid]] {
-            assert_eq!(copy_and_compare(program), Some(true));
+        // And a bracket that a deleted line leaves open (the tokens then run in brackets
+        // to the end of the file, and those after the edit come back from the last
+        // complete tokenization): a call over two lines added near the start.
+        let opened: Vec<&str> = [&lines[..2], &["probe = max(", "    1, 2)"], &lines[2..]].concat();
+        let join = |lines: &[&str]| lines.join("\n");
+        let open_states = vec![join(&[&opened[..3], &opened[4..]].concat()), join(&[&opened[..2], &opened[4..]].concat())];
+        let cases = [(program.clone(), vec![valid.clone()]), (program.clone(), vec![without(&[header]), valid]), (join(&opened), open_states)];
+        for (first, states) in cases {
+            assert_eq!(copy_and_compare(&first), Some(true));
             let (valid, between) = states.split_last().expect("a state");
             for state in between {
                 assert!(syntax::check_keeping_tokens(state).is_err(), "a syntax error");
             }
-            let before = super::COPIED.with(|c| c.get());
+            let before = super::COPIED_NODES.with(|c| c.get());
             assert_eq!(copy_and_compare(valid), Some(true));
-            let copied = super::COPIED.with(|c| c.get()) - before;
-            assert!(copied * 2 >= statements, "{copied} statements copied of a {statements}-line program");
+            let copied = super::COPIED_NODES.with(|c| c.get()) - before;
+            let nodes = SyntaxTree::from_tree_sitter(&parse(valid)).len();
+            assert!(copied * 10 >= nodes * 9, "{copied} nodes copied of {nodes}");
         }
     }
 

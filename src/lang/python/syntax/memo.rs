@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::super::tokenizer::{retokenize, Kept, LinesDeleted, TokenMap, Tokens};
+use super::super::tokenizer::{retokenize, Found, Kept, LinesDeleted, ReserveUse, TokenMap, Tokens};
 
 /// A statement that parsed without raising: token indices of its first token, of the
 /// token after it, and of the furthest token the parse looked at.
@@ -40,8 +40,11 @@ struct Last {
     call: TokenMap,
     spare_runs: Vec<(usize, usize, usize)>,
     spare_map: Option<TokenMap>,
-    /// Room for the runs [`retokenize`] finds between its head and tail.
-    islands: Vec<(usize, usize, usize)>,
+    /// What the current check's [`retokenize`] found besides its head and tail.
+    found: Found,
+    /// The map from the last program without a syntax error to the tokenization the
+    /// kept tokens' reserve was taken from (see `tokenizer::Reserve`).
+    reserve_map: Option<TokenMap>,
     generation: u64,
     /// The number of the valid program whose tokens its caller still has (see
     /// [`give_back`]): until they come back, `kept` is empty and `known` waits for them.
@@ -73,7 +76,7 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known), usize> {
             *last = Last { generation: last.generation, ..Last::default() };
         }
         let kept_generation = std::mem::take(&mut last.kept_generation);
-        let (mut tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept), &mut last.islands) {
+        let (mut tokens, reused) = match retokenize(source, std::mem::take(&mut last.kept), &mut last.found) {
             Ok(done) => done,
             Err(nul) => {
                 // Nothing was kept: the next check starts afresh.
@@ -82,7 +85,7 @@ pub(super) fn tokenize(source: &str) -> Result<(Tokens<'_>, Known), usize> {
             }
         };
         tokens.lines_deleted = tokens.lines_deleted.filter(|_| kept_generation != 0).map(|d| LinesDeleted { after: kept_generation, ..d });
-        last.call.set_call(reused, &last.islands);
+        last.call.set_call(reused, &last.found);
         let known = std::mem::take(&mut last.known);
         Ok((tokens, known.map(|parsed| carry(parsed, &last.call))))
     })
@@ -125,8 +128,19 @@ pub(super) fn keep(kept: Kept, mut known: Known, fresh: Known, valid: Option<usi
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         let last = &mut *last;
+        match last.found.reserve {
+            ReserveUse::None => {}
+            // The map to the tokens kept aside is the one to the kept tokens.
+            ReserveUse::Saved => last.reserve_map.clone_from(&last.since_valid),
+            ReserveUse::Met { .. } => {}
+        }
         if let Some(since) = &mut last.since_valid {
             since.then_in_place(&last.call, &mut last.spare_runs);
+            // The tokens taken over from the ones kept aside are those of the program
+            // they came from.
+            if let (ReserveUse::Met { new_from, old_from }, Some(earlier)) = (last.found.reserve, &last.reserve_map) {
+                since.extend_moved(earlier, old_from, new_from);
+            }
         }
         last.kept = kept;
         last.known = known;
@@ -219,7 +233,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use super::super::super::tokenizer::{tokenize, Kept};
+    use super::super::super::tokenizer::{tokenize, Found, Kept};
     use super::super::{check, check_fresh};
     use super::retokenize;
     use crate::lang::python::{fixture_programs, Watched};
@@ -235,7 +249,7 @@ mod tests {
             *kept = Kept::default();
             return;
         }
-        let (again, _) = retokenize(source, std::mem::take(&mut *kept), &mut Vec::new()).expect("no NUL byte");
+        let (again, _) = retokenize(source, std::mem::take(&mut *kept), &mut Found::default()).expect("no NUL byte");
         let full = tokenize(source);
         assert_eq!(again.tokens, full.tokens, "tokens of {source:?}");
         assert_eq!(again.error, full.error, "tokenizer error of {source:?}");
@@ -277,7 +291,7 @@ mod tests {
         let state = broken.join("\n");
         assert!(check(program).is_none(), "the fixture program is valid");
         let kept = Kept::from_tokens(tokenize(program));
-        let (_, reused) = retokenize(&state, kept, &mut Vec::new()).expect("no NUL byte");
+        let (_, reused) = retokenize(&state, kept, &mut Found::default()).expect("no NUL byte");
         let before = super::STEPPED_OVER.with(|n| n.get());
         assert!(check(&state).is_some(), "a cut call is a syntax error");
         let stepped = super::STEPPED_OVER.with(|n| n.get()) - before;
@@ -306,7 +320,7 @@ mod tests {
             .expect("a simple statement between two at its indentation");
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
         let old_len = tokenize(program).tokens.len();
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(tokenize(program)), &mut Vec::new()).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(tokenize(program)), &mut Found::default()).expect("no NUL byte");
         assert_eq!(tokens.tokens, tokenize(&state).tokens);
         assert!(reused.tail_old < old_len, "nothing after line {cut} was taken over: {reused:?}");
         assert!(reused.tail_new - reused.head < 40, "{} tokens re-made for one deleted line: {reused:?}", reused.tail_new - reused.head);
@@ -329,7 +343,7 @@ mod tests {
         let kept = tokenize(&opened);
         assert!(kept.error.as_ref().is_some_and(|e| e.message == "'(' was never closed" && e.line == 0), "{:?}", kept.error);
         let old_len = kept.tokens.len();
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Vec::new()).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Found::default()).expect("no NUL byte");
         let fresh = tokenize(&state);
         assert_eq!(tokens.tokens, fresh.tokens);
         assert_eq!(tokens.error, fresh.error);
@@ -347,7 +361,7 @@ mod tests {
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != cut).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
         let kept = tokenize(&late);
         assert!(kept.error.as_ref().is_some_and(|e| e.line == last), "{:?}", kept.error);
-        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Vec::new()).expect("no NUL byte");
+        let (tokens, reused) = retokenize(&state, Kept::from_tokens(kept), &mut Found::default()).expect("no NUL byte");
         let fresh = tokenize(&state);
         assert_eq!(tokens.tokens, fresh.tokens);
         assert_eq!(tokens.error, fresh.error);
@@ -376,7 +390,7 @@ mod tests {
         for broken_line in [odd, opened] {
             let broken: String = [&lines[..=at], &[broken_line.as_str()], &lines[at + 1..]].concat().join("\n");
             let kept = Kept::from_tokens(tokenize(program));
-            let (tokens, _) = retokenize(&broken, kept, &mut Vec::new()).expect("no NUL byte");
+            let (tokens, _) = retokenize(&broken, kept, &mut Found::default()).expect("no NUL byte");
             let fresh = tokenize(&broken);
             assert!(fresh.error.is_some(), "{broken_line:?} breaks the program");
             assert_eq!((&tokens.tokens, &tokens.error), (&fresh.tokens, &fresh.error));
@@ -386,10 +400,10 @@ mod tests {
             let later = (at + 2..lines.len() - 1).find(|&i| plain(lines[i]) && indent(lines[i]) == indent(lines[i + 1]) && indent(lines[i]) == indent(lines[i - 1])).expect("a plain line");
             let restored: String = lines.iter().enumerate().filter(|(i, _)| *i != later).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
             for (state, kept) in [(program.to_string(), Kept::from_tokens(tokens)), (restored, {
-                let (tokens, _) = retokenize(&broken, Kept::from_tokens(tokenize(program)), &mut Vec::new()).expect("no NUL byte");
+                let (tokens, _) = retokenize(&broken, Kept::from_tokens(tokenize(program)), &mut Found::default()).expect("no NUL byte");
                 Kept::from_tokens(tokens)
             })] {
-                let (again, reused) = retokenize(&state, kept, &mut Vec::new()).expect("no NUL byte");
+                let (again, reused) = retokenize(&state, kept, &mut Found::default()).expect("no NUL byte");
                 let fresh = tokenize(&state);
                 assert_eq!(again.tokens, fresh.tokens, "{broken_line:?}");
                 assert_eq!(again.error, fresh.error);
