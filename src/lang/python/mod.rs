@@ -427,6 +427,22 @@ mod tests {
         assert_eq!(reused_after(&UNITS, &lone), (5, 0));
     }
 
+    /// Edits in several units at once, and units taken out whole: the other units keep
+    /// their findings.
+    #[test]
+    fn several_units_changed_or_taken_out_keep_the_others_findings() {
+        // A line of `first` and one of `helper`, in one state.
+        assert_eq!(reused_after(&UNITS, &without(&without(&UNITS, 29, 30), 16, 17)), (5, 1));
+        // `helper` taken out: nothing else names it (its read of itself was the module
+        // name's first read, so the names check runs whole).
+        assert_eq!(reused_after(&UNITS, &without(&UNITS, 28, 31)), (5, 0));
+        // `first` taken out: the method that calls it is judged again (E1101 now), the
+        // rest kept; its read of `os` was the only one, so the names check runs whole.
+        let state = without(&UNITS, 13, 18);
+        assert!(lint_afresh(&state).iter().any(|d| d.code == "E1101" && d.message.contains("'first'")), "{:?}", lint_afresh(&state));
+        assert_eq!(reused_after(&UNITS, &state), (5, 0));
+    }
+
     #[test]
     fn edits_that_reach_other_units_are_analysed_whole() {
         for (what, state) in [

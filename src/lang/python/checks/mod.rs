@@ -233,20 +233,94 @@ pub struct Kept {
     lines: u32,
 }
 
-/// Where a program differs from the one a [`Kept`] was made from: bytes `start..end` of
-/// the new program replace bytes `start..end - shift` of the old one (`shift` the
-/// difference of their lengths); everything before is the same, everything after the
-/// same and moved.
-#[derive(Debug, Clone, Copy)]
-struct Change {
-    start: u32,
-    end: u32,
+/// The units whose bodies changed since the program of a [`Kept`], when the findings of
+/// the others can be kept: how each one's lines and bytes moved, for the findings and
+/// reads of the rest of the program.
+struct Reuse {
+    /// `(old unit, new unit)` of each changed unit, in order.
+    changed: Vec<(units::Unit, units::Unit)>,
+    /// The old and new programs' numbers of line breaks (a unit that runs to the end of
+    /// the program ends there).
+    old_lines: u32,
+    new_lines: u32,
+}
+
+impl Reuse {
+    /// The unit's last line (exclusive), for a unit that may run to the end.
+    fn end_line(unit: &units::Unit, lines: u32) -> i64 {
+        if unit.end_line == u32::MAX {
+            lines as i64 + 1
+        } else {
+            unit.end_line as i64
+        }
+    }
+
+    /// How many lines and bytes the new program has more than the old one in unit pair
+    /// `(old, new)`.
+    fn deltas(&self, (old, new): &(units::Unit, units::Unit)) -> (i64, i64) {
+        let lines = (Self::end_line(new, self.new_lines) - new.start_line as i64) - (Self::end_line(old, self.old_lines) - old.start_line as i64);
+        (lines, (new.end as i64 - new.start as i64) - (old.end as i64 - old.start as i64))
+    }
+
+    /// The new line of old line `line` (0-based), or `None` inside a changed unit (its
+    /// findings are found again).
+    fn line(&self, line: i64) -> Option<i64> {
+        let mut moved = line;
+        for pair in &self.changed {
+            let old = &pair.0;
+            if line < old.start_line as i64 {
+                break;
+            }
+            if line < Self::end_line(old, self.old_lines) {
+                return None;
+            }
+            moved += self.deltas(pair).0;
+        }
+        Some(moved)
+    }
+
+    /// The new offset of old byte `at`, or `None` inside a changed unit.
+    fn byte(&self, at: u32) -> Option<u32> {
+        let mut moved = at as i64;
+        for pair in &self.changed {
+            let old = &pair.0;
+            if at < old.start {
+                break;
+            }
+            if at < old.end {
+                return None;
+            }
+            moved += self.deltas(pair).1;
+        }
+        Some(moved as u32)
+    }
+
+    /// A finding of the last program where the new one has it (`None` inside a changed
+    /// unit: those are found again). The line in E0203's and E0102's messages moves too.
+    fn finding(&self, d: &Diagnostic) -> Option<Diagnostic> {
+        let line = self.line(d.line as i64)?;
+        let mut d = d.clone();
+        d.line = line as usize;
+        // E0203 and E0102 end with the line of another statement: in the finding's own
+        // method (E0203), or before the finding (E0102, the first definition); never
+        // inside a changed unit's body.
+        if d.code == "E0203" || d.code == "E0102" {
+            if let Some((head, n)) = d.message.rsplit_once(' ') {
+                if let Ok(n) = n.parse::<i64>() {
+                    // (1-based in the message.)
+                    let n = self.line(n - 1).map_or(n, |moved| moved + 1);
+                    d.message = format!("{head} {n}");
+                }
+            }
+        }
+        Some(d)
+    }
 }
 
 /// [`run_all`], keeping in `kept` what the next call can reuse. The checks of
-/// [`BY_UNIT`] judge only the unit the program changed in since the program of `kept`
-/// when the change lies inside one unit's body and nothing the rest of the program reads
-/// from that body changed; their other findings are the last call's, moved.
+/// [`BY_UNIT`] judge only the units whose bodies changed since the program of `kept`,
+/// when nothing else changed and nothing the rest of the program reads from those bodies
+/// did; their other findings are the last call's, moved.
 pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
     // Taken out for the call: a panic on the way leaves nothing to reuse, not half of
     // this call's state with half of the last one's.
@@ -261,24 +335,13 @@ pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
         return run_all(ctx);
     }
     let lines = memchr::memchr_iter(b'\n', ctx.source.as_bytes()).count() as u32;
-    let (prefix, suffix) = super::tokenizer::common_ends(last.source.as_bytes(), ctx.source.as_bytes());
-    let change = Change { start: prefix as u32, end: (ctx.source.len() - suffix) as u32 };
-    let reuse = reusable(&last, &units, change, ctx.source.len() as u32, lines);
-    let line_shift = lines as i64 - last.lines as i64;
-    let shift = ctx.source.len() as i64 - last.source.len() as i64;
+    let reuse = reusable(&last, &units, ctx.source, lines);
     let mut out = Vec::new();
     let mut next = Kept { units: Vec::new(), found: Vec::with_capacity(BY_UNIT.len()), names_found: Vec::new(), module_reads: Vec::new(), source: String::new(), lines };
     for (_, run) in MODULES {
         if std::ptr::fn_addr_eq(*run, names::run as RunFn) {
             let mut own = Vec::new();
-            let kept_reads = reuse.and_then(|k| {
-                let (old, new) = (&last.units[k], &units[k]);
-                let inside = names_in_unit(ctx, &last, old, new, &mut own)?;
-                own.extend(last.names_found.iter().filter_map(|d| moved(d, old, line_shift)));
-                let before = last.module_reads.iter().filter(|(at, _)| *at < new.start).copied();
-                let after = last.module_reads.iter().filter(|(at, _)| *at >= old.end).map(|&(at, key)| ((at as i64 + shift) as u32, key));
-                Some(before.chain(inside).chain(after).collect())
-            });
+            let kept_reads = reuse.as_ref().and_then(|reuse| names_in_units(ctx, &last, reuse, &mut own));
             next.module_reads = match kept_reads {
                 Some(reads) => {
                     #[cfg(test)]
@@ -301,13 +364,14 @@ pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
             continue;
         };
         let mut own = Vec::new();
-        match reuse {
-            Some(k) => {
+        match &reuse {
+            Some(reuse) => {
                 #[cfg(test)]
                 UNIT_REUSES.set(UNIT_REUSES.get() + 1);
-                let (old, new) = (&last.units[k], &units[k]);
-                own.extend(last.found[slot].iter().filter_map(|d| moved(d, old, line_shift)));
-                (BY_UNIT[slot].1)(ctx, Some((new.start, new.end)), &mut own);
+                own.extend(last.found[slot].iter().filter_map(|d| reuse.finding(d)));
+                for (_, new) in reuse.changed.iter().filter(|(_, new)| new.start < new.end) {
+                    (BY_UNIT[slot].1)(ctx, Some((new.start, new.end)), &mut own);
+                }
                 #[cfg(debug_assertions)]
                 assert_same_as_whole(ctx, run, &own);
             }
@@ -326,79 +390,162 @@ pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
     out
 }
 
-/// The names check on the reads of unit `new` (unit `old` of the program of `kept`, its
-/// body changed), its findings added to `out`: the reads that settled module names
-/// there, when they settled the same names as the unit's reads in the last program (so
-/// that every read after the unit is judged as it was). `None` otherwise.
-fn names_in_unit(ctx: &Context, kept: &Kept, old: &units::Unit, new: &units::Unit, out: &mut Vec<Diagnostic>) -> Option<Vec<names::ModuleRead>> {
-    // The module names read before the unit, as this program names them (those reads
-    // are the same, at the same places).
-    let mut before = Vec::new();
-    for &(at, _) in kept.module_reads.iter().filter(|(at, _)| *at < new.start) {
-        before.push(ctx.model.reference_at(at)?.name);
-    }
-    let inside = names::run_recording(ctx, Some((new.start, new.end)), &before, out);
-    let mut now: Vec<u64> = inside.iter().map(|&(_, key)| key).collect();
-    let mut then: Vec<u64> = kept.module_reads.iter().filter(|(at, _)| (old.start..old.end).contains(at)).map(|&(_, key)| key).collect();
-    now.sort_unstable();
-    then.sort_unstable();
-    (now == then).then_some(inside)
-}
-
-/// The index of the unit whose body holds `change`, when the findings of the others can
-/// be kept: the same units in both programs (those after the change moved), that unit's
-/// header and summary the same, and none of them holding what [`units`] cannot follow.
-fn reusable(kept: &Kept, units: &[units::Unit], change: Change, len: u32, lines: u32) -> Option<usize> {
-    if kept.units.len() != units.len() || kept.found.len() != BY_UNIT.len() {
-        return None;
-    }
-    let shift = len as i64 - kept.source.len() as i64;
-    let line_shift = lines as i64 - kept.lines as i64;
-    let k = units.partition_point(|u| u.header_end <= change.start).checked_sub(1)?;
-    let (old, new) = (&kept.units[k], &units[k]);
-    let inside = new.header_end <= change.start && change.start <= change.end && change.end <= new.end;
-    let inside_old = old.start == new.start && old.header_end == new.header_end && (change.end as i64 - shift) <= old.end as i64;
-    if !(inside && inside_old && old.reusable && new.reusable && old.summary == new.summary && old.start_line == new.start_line) {
-        return None;
-    }
-    let moved = |o: u32, n: u32| o as i64 + shift == n as i64;
-    let moved_line = |o: u32, n: u32| (o == u32::MAX && n == u32::MAX) || (o != u32::MAX && o as i64 + line_shift == n as i64);
-    if !(moved(old.end, new.end) && moved_line(old.end_line, new.end_line)) {
-        return None;
-    }
-    let before_same = kept.units[..k] == units[..k];
-    let after_moved = kept.units[k + 1..].iter().zip(&units[k + 1..]).all(|(o, n)| {
-        moved(o.start, n.start) && moved(o.header_end, n.header_end) && moved(o.end, n.end) && moved_line(o.start_line, n.start_line) && moved_line(o.end_line, n.end_line) && o.summary == n.summary && o.reusable == n.reusable
-    });
-    (before_same && after_moved).then_some(k)
-}
-
-/// A finding of the last program where the new one has it: unchanged before the unit
-/// `old` (the one that changed), moved by `line_shift` lines after it, dropped inside it
-/// (those are found again). The line in E0203's and E0102's messages moves when it is
-/// after the unit too.
-fn moved(d: &Diagnostic, old: &units::Unit, line_shift: i64) -> Option<Diagnostic> {
-    let line = d.line as u32;
-    if line < old.start_line {
-        return Some(d.clone());
-    }
-    if line < old.end_line {
-        return None;
-    }
-    let mut d = d.clone();
-    d.line = (d.line as i64 + line_shift) as usize;
-    // E0203 and E0102 end with the line of another statement: in the finding's own
-    // method (E0203), or before the finding (E0102, the first definition).
-    if d.code == "E0203" || d.code == "E0102" {
-        if let Some((head, n)) = d.message.rsplit_once(' ') {
-            if let Ok(n) = n.parse::<i64>() {
-                // (1-based in the message.)
-                let n = if n > old.end_line as i64 { n + line_shift } else { n };
-                d.message = format!("{head} {n}");
+/// The names check on the reads of the changed units of `reuse`, its findings there and
+/// the last program's elsewhere (moved) added to `out`: the reads that settled module
+/// names in the new program, when each changed unit's reads settled the same names as
+/// they did in the last program (so that every other read is judged as it was). `None`
+/// otherwise.
+fn names_in_units(ctx: &Context, kept: &Kept, reuse: &Reuse, out: &mut Vec<Diagnostic>) -> Option<Vec<names::ModuleRead>> {
+    let mut reads: Vec<names::ModuleRead> = Vec::with_capacity(kept.module_reads.len());
+    let mut old_reads = kept.module_reads.iter().peekable();
+    for (old, new) in &reuse.changed {
+        // The reads before the unit, as this program has them.
+        while let Some(&&(at, key)) = old_reads.peek() {
+            if at >= old.start {
+                break;
             }
+            reads.push((reuse.byte(at)?, key));
+            old_reads.next();
+        }
+        let mut before = Vec::with_capacity(reads.len());
+        for &(at, _) in &reads {
+            before.push(ctx.model.reference_at(at)?.name);
+        }
+        let inside = if new.start == new.end { Vec::new() } else { names::run_recording(ctx, Some((new.start, new.end)), &before, out) };
+        let mut then: Vec<u64> = Vec::new();
+        while let Some(&&(at, key)) = old_reads.peek() {
+            if at >= old.end {
+                break;
+            }
+            then.push(key);
+            old_reads.next();
+        }
+        let mut now: Vec<u64> = inside.iter().map(|&(_, key)| key).collect();
+        now.sort_unstable();
+        then.sort_unstable();
+        if now != then {
+            return None;
+        }
+        reads.extend(inside);
+    }
+    for &(at, key) in old_reads {
+        reads.push((reuse.byte(at)?, key));
+    }
+    out.extend(kept.names_found.iter().filter_map(|d| reuse.finding(d)));
+    Some(reads)
+}
+
+/// The units whose bodies changed since the program of `kept` (`source`, `lines` line
+/// breaks, `units` its units), when the findings of the others can be kept: the text
+/// outside the units' bodies the same (headers, the statements between and around
+/// them), each changed unit's summary the same, none of them holding what [`units`]
+/// cannot follow. Units taken out whole count as changed (to nothing) when the rest of
+/// the program reads nothing from their bodies, and then so do the units whose bodies
+/// mention the name one defined (see [`deleted_unit`]).
+fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Option<Reuse> {
+    if kept.units.len() < units.len() || kept.found.len() != BY_UNIT.len() {
+        return None;
+    }
+    let (old_text, new_text) = (kept.source.as_bytes(), source.as_bytes());
+    let old_bytes = |(from, to): (u32, u32)| old_text.get(from as usize..to as usize);
+    let new_bytes = |(from, to): (u32, u32)| new_text.get(from as usize..to as usize);
+    let same = |old: (u32, u32), new: (u32, u32)| old_bytes(old).is_some() && old_bytes(old) == new_bytes(new);
+    // The old text before the next new unit, in pieces (around units taken out), against
+    // the new text there.
+    let same_pieces = |pieces: &[(u32, u32)], (from, to): (u32, u32)| {
+        let mut at = from;
+        for &piece in pieces {
+            let len = piece.1.checked_sub(piece.0)?;
+            if at + len > to || !same(piece, (at, at + len)) {
+                return None;
+            }
+            at += len;
+        }
+        (at == to).then_some(())
+    };
+    let mut entries: Vec<(usize, Matched)> = Vec::with_capacity(kept.units.len());
+    let mut mentions: Vec<usize> = Vec::new();
+    let mut pieces: Vec<(u32, u32)> = Vec::new();
+    let (mut old_gap, mut new_gap) = (0, 0);
+    let mut next = units.iter().enumerate().peekable();
+    for (i, old) in kept.units.iter().enumerate() {
+        let header = |unit: &units::Unit| (unit.start, unit.header_end);
+        let is_next = next.peek().is_some_and(|(_, new)| same(header(old), header(new)));
+        if !is_next && kept.units.len() - i > next.len() {
+            let name = deleted_unit(old, old_text)?;
+            mentions.extend(memchr::memmem::find_iter(new_text, name));
+            pieces.push((old_gap, old.start));
+            let at = new_gap + pieces.iter().map(|(from, to)| to - from).sum::<u32>();
+            entries.push((i, Matched::TakenOut { at }));
+            old_gap = old.end;
+            continue;
+        }
+        let (j, new) = next.next()?;
+        pieces.push((old_gap, old.start));
+        same_pieces(&pieces, (new_gap, new.start))?;
+        pieces.clear();
+        if !same(header(old), header(new)) {
+            return None;
+        }
+        let changed = !same((old.header_end, old.end), (new.header_end, new.end));
+        if changed && !(old.reusable && new.reusable && old.summary == new.summary) {
+            return None;
+        }
+        if !changed && (old.reusable != new.reusable || old.summary != new.summary) {
+            return None;
+        }
+        entries.push((i, Matched::Unit { new: j, changed }));
+        (old_gap, new_gap) = (old.end, new.end);
+    }
+    if next.next().is_some() {
+        return None;
+    }
+    pieces.push((old_gap, old_text.len() as u32));
+    same_pieces(&pieces, (new_gap, new_text.len() as u32))?;
+    // A unit whose body mentions the name of one taken out is judged again; a mention
+    // anywhere else (module or class statements, headers) is read by what is not judged
+    // again.
+    let mut again = vec![false; units.len()];
+    for at in mentions {
+        let at = at as u32;
+        let j = units.partition_point(|u| u.start <= at).checked_sub(1)?;
+        let unit = &units[j];
+        if !(unit.header_end <= at && at < unit.end && unit.reusable) {
+            return None;
+        }
+        again[j] = true;
+    }
+    let mut changed = Vec::new();
+    for (i, entry) in entries {
+        let old = &kept.units[i];
+        match entry {
+            Matched::TakenOut { at } => changed.push((old.clone(), units::Unit { start: at, header_end: at, end: at, start_line: 0, end_line: 0, summary: 0, reusable: true })),
+            Matched::Unit { new, changed: body } if body || again[new] => changed.push((old.clone(), units[new].clone())),
+            Matched::Unit { .. } => {}
         }
     }
-    Some(d)
+    Some(Reuse { changed, old_lines: kept.lines, new_lines: lines })
+}
+
+/// What an old unit is in the new program (see [`reusable`]).
+enum Matched {
+    /// New unit `new`, its body `changed` or not.
+    Unit { new: usize, changed: bool },
+    /// Taken out: its place in the new text.
+    TakenOut { at: u32 },
+}
+
+/// The name unit `old` (of `old_text`) defines, when taking it out whole changes no
+/// finding but those of the units that mention that name: the rest of the program reads
+/// nothing from its body (its summary is empty and it holds nothing [`units`] cannot
+/// follow), it is not decorated, and the name is no dunder (those are read without
+/// being named). Its own reads of module names are the names check's to compare.
+fn deleted_unit<'t>(old: &units::Unit, old_text: &'t [u8]) -> Option<&'t [u8]> {
+    if !old.reusable || old.summary != units::empty_summary() {
+        return None;
+    }
+    let name = units::defined_name(old_text.get(old.start as usize..old.header_end as usize)?)?;
+    (!(name.starts_with(b"__") && name.ends_with(b"__"))).then_some(name)
 }
 
 /// Debug builds check every reuse against a whole run of the check.

@@ -204,6 +204,23 @@ fn summarise(ctx: &Context, units: &mut [Unit]) {
     }
 }
 
+/// The summary of a unit the rest of the program reads nothing from: no attribute
+/// assignment, no binding of a name used as a base, not an `__init__`.
+pub fn empty_summary() -> u64 {
+    let mut h = HASH.build_hasher();
+    h.write_u8(0);
+    h.finish()
+}
+
+/// The name a unit defines, from its header's text (`None` for a decorated def).
+pub fn defined_name(header: &[u8]) -> Option<&[u8]> {
+    let rest = header.strip_prefix(b"async").map_or(header, |r| r.trim_ascii_start());
+    let rest = rest.strip_prefix(b"def")?;
+    let rest = rest.trim_ascii_start();
+    let end = rest.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))?;
+    (end > 0).then(|| &rest[..end])
+}
+
 /// The summaries' hash: seeded once, so that a unit's summary is the same from one call
 /// to the next. (64 bits: two different bodies with the same summary, which would keep
 /// findings that changed, are about one chance in 10^19 per comparison.)
