@@ -3,9 +3,11 @@
 //! of top-level classes, each with a summary of what the rest of the program reads from
 //! its body.
 //!
-//! When two states differ only inside one unit's body and the unit's summary is the same
-//! in both, the findings of `context`, `members`, `calls`, `definitions` and `strings`
-//! outside that unit are the same (lines after it moved): those checks judge a node by
+//! When two states differ only inside units' bodies and each such unit's summary is the
+//! same in both, the findings of `context`, `members`, `calls`, `definitions` and
+//! `strings` outside those units are the same (lines after them moved); a unit taken out
+//! whole counts as changed when its summary is empty, and then the units whose bodies
+//! mention the name it defined are judged again too. Those checks judge a node by
 //! its own text, its ancestors, the classes' facts and the bindings of the scopes it
 //! reads, and a def's body reaches the rest of the program only through
 //! - the attributes it assigns (the classes' instance and class attributes, and the
@@ -16,9 +18,10 @@
 //! - `global` and `nonlocal` declarations, and the defs, classes and lambdas nested in
 //!   it (which add classes and callees): a unit holding any is never reused.
 //!
-//! The names check also depends on which module names the unit's reads consume first;
-//! `checks::run_all_keeping` compares those itself. The unit's header (decorators,
-//! parameters) must be unchanged too, which the caller checks.
+//! The names check also depends on which module names the units' reads consume first;
+//! `checks::run_all_keeping` compares those itself. The units' headers (decorators,
+//! parameters) and the text between units must be unchanged too, which the caller
+//! checks.
 
 use std::hash::{BuildHasher, Hasher};
 
