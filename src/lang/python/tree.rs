@@ -198,6 +198,14 @@ impl TreeBuilder {
         index
     }
 
+    /// A builder that goes on from `nodes`, the first nodes of a tree with only its root
+    /// (index 0) open.
+    pub fn resume_under_root(nodes: Vec<Raw>) -> Self {
+        let mut open = Vec::with_capacity(32);
+        open.push(0);
+        TreeBuilder { nodes, open }
+    }
+
     /// Ends the innermost open node at byte `end` (position `position`).
     pub fn close(&mut self, end: u32, position: Point) {
         let index = self.open.pop().expect("close matches an open");

@@ -418,7 +418,7 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
             return (None, None);
         };
         let scan = last.scan.take().map(|scan| (scan, map.hull(tokens.tokens.len())));
-        let previous = last.nodes.take().map(|nodes| Previous { nodes, statements: std::mem::take(&mut last.statements), map, run: Cell::new(0) });
+        let previous = last.nodes.take().map(|nodes| Previous { nodes, nodes_base: 0, statements: std::mem::take(&mut last.statements), map, run: Cell::new(0) });
         (previous, scan)
     });
     let mut built = Builder::new_carrying(source, &tokens.tokens, last_scan).and_then(|mut builder| {
@@ -569,7 +569,10 @@ thread_local! {
 /// What a build may copy from: the last tree, its statements (sorted by first token),
 /// and which of its tokens are which of the new ones.
 struct Previous<'a> {
+    /// The last tree's nodes from index `nodes_base` on (those before were taken over
+    /// in place, see [`Builder::take_over_head`]).
     nodes: Vec<Raw>,
+    nodes_base: usize,
     statements: Vec<Statement>,
     map: &'a TokenMap,
     /// The run of `map` the last statement looked up was in (they come in order).
@@ -829,7 +832,9 @@ impl<'a> Builder<'a> {
             (None, None) => 0,
         }
         .min(self.src.len() as u32);
-        self.out.open(k.module, 0, true, first_start, self.point(first_start));
+        if !self.take_over_head() {
+            self.out.open(k.module, 0, true, first_start, self.point(first_start));
+        }
         while !self.at_kind(TokenKind::EndMarker) {
             if self.at_kind(TokenKind::Newline) {
                 // A blank NEWLINE at the start of a file with only comments.
@@ -841,6 +846,45 @@ impl<'a> Builder<'a> {
         let end = self.src.len() as u32;
         self.out.close(end, self.point(end));
         Some(())
+    }
+
+    /// Takes over in place the last tree's nodes of the top-level statements before the
+    /// first edit (their tokens through the one after them unchanged, not moved): the new
+    /// tree starts as the last one's first nodes, root included (closed again at the
+    /// end), and the builder goes on after them as if it had copied them. The last
+    /// tree's later nodes stay for [`Builder::copy_statement`]. Copying those statements
+    /// one by one would write every one of their nodes again.
+    fn take_over_head(&mut self) -> bool {
+        let Some(previous) = &mut self.previous else {
+            return false;
+        };
+        let Some(&(0, 0, head)) = previous.map.runs().first() else {
+            return false;
+        };
+        // The top-level statements (one node open, the root's) whose tokens through the
+        // one after are all before the edit; the last of them.
+        let Some(last) = previous.statements.iter().take_while(|s| s.end < head || s.depth != 1).filter(|s| s.depth == 1 && s.end < head).last().copied() else {
+            return false;
+        };
+        if last.indent != 0 || previous.nodes_base != 0 {
+            return false;
+        }
+        let kept = previous.statements.partition_point(|s| s.start < last.end);
+        self.statements.extend_from_slice(&previous.statements[..kept]);
+        let mut nodes = std::mem::take(&mut previous.nodes);
+        previous.nodes = nodes.split_off(last.nodes.1 as usize);
+        previous.nodes_base = last.nodes.1 as usize;
+        #[cfg(test)]
+        {
+            COPIED.with(|copied| copied.set(copied.get() + self.statements.iter().filter(|s| s.depth == 1).count()));
+            COPIED_NODES.with(|copied| copied.set(copied.get() + nodes.len() - 1));
+        }
+        self.out = TreeBuilder::resume_under_root(nodes);
+        self.pos = last.end;
+        self.next_comment = self.comments.partition_point(|&(start, _)| start < last.start_byte) + last.comments;
+        self.last_end = last.last_end;
+        self.last_row = last.last_row;
+        true
     }
 
     /// One statement: copied from the last tree when it is unchanged, else built (and
@@ -901,7 +945,7 @@ impl<'a> Builder<'a> {
         let byte_shift = t.start as i64 - s.start_byte as i64;
         let row_shift = t.line as i64 - s.start_row as i64;
         let node_shift = self.out.len() as i64 - s.nodes.0 as i64;
-        let nodes = &previous.nodes[s.nodes.0 as usize..s.nodes.1 as usize];
+        let nodes = &previous.nodes[s.nodes.0 as usize - previous.nodes_base..s.nodes.1 as usize - previous.nodes_base];
         self.out.append_moved(nodes, s.nodes.0, node_shift, byte_shift, row_shift);
         let inner = previous.statements[at..].iter().take_while(|inner| inner.start < s.end);
         self.statements.extend(inner.map(|inner| inner.moved(token_shift, node_shift, byte_shift, row_shift)));
