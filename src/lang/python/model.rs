@@ -314,6 +314,9 @@ pub struct Model {
     last_gap: Cell<(u32, u32, u32)>,
     /// For each scope, the innermost other scope whose node holds its node (0: none).
     nested_in: Vec<u32>,
+    /// The start of each reference, in the order of `references` (for
+    /// [`Model::reference_at`], whose binary search then reads one compact array).
+    reference_starts: Vec<u32>,
 }
 
 /// The scopes whose node holds a byte range, innermost first (see [`Model::holding`]).
@@ -375,12 +378,13 @@ impl Model {
     /// finds it. A read out of reach answers `None`, as no read does.
     pub fn reference_at(&self, start: u32) -> Option<&Reference> {
         const NEAR: usize = 8;
-        let refs = &self.references;
-        let i = refs.partition_point(|r| r.start < start);
-        match refs.get(i) {
-            Some(r) if r.start == start => Some(r),
-            _ => refs[i.saturating_sub(NEAR)..(i + NEAR).min(refs.len())].iter().find(|r| r.start == start),
-        }
+        let starts = &self.reference_starts;
+        let i = starts.partition_point(|&s| s < start);
+        let found = match starts.get(i) {
+            Some(&s) if s == start => Some(i),
+            _ => (i.saturating_sub(NEAR)..(i + NEAR).min(starts.len())).find(|&j| starts[j] == start),
+        };
+        found.map(|j| &self.references[j])
     }
 
     /// Every binding of `name`, in any scope, in the order of [`Model::bindings`].

@@ -250,6 +250,7 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     let mut ranges: Vec<(u32, u32, ScopeId)> = m.scopes.iter().enumerate().skip(1).map(|(i, s)| (s.start, s.end, ScopeId(i as u32))).collect();
     ranges.sort_unstable();
     m.scope_ranges = ranges;
+    m.reference_starts = m.references.iter().map(|r| r.start).collect();
     m.index_nesting();
     LAST_SIZES.with(|sizes| sizes.set([m.references.len(), m.bindings.len(), m.ctls.len(), m.names.len(), m.symbols.len()]));
     m
