@@ -418,7 +418,8 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
             return (None, None);
         };
         let scan = last.scan.take().map(|scan| (scan, map.hull(tokens.tokens.len())));
-        let previous = last.nodes.take().map(|nodes| Previous { nodes, nodes_base: 0, statements: std::mem::take(&mut last.statements), map, run: Cell::new(0) });
+        let spare = std::mem::take(&mut last.spare);
+        let previous = last.nodes.take().map(|nodes| Previous { nodes, nodes_base: 0, statements: std::mem::take(&mut last.statements), map, run: Cell::new(0), spare });
         (previous, scan)
     });
     let mut built = Builder::new_carrying(source, &tokens.tokens, last_scan).and_then(|mut builder| {
@@ -433,6 +434,9 @@ pub fn build(source: &str, tokens: &Tokens) -> Option<SyntaxTree> {
         let mut last = last.borrow_mut();
         *last = LastTree::default();
         if let Some(builder) = &mut built {
+            if let Some(previous) = builder.previous.take() {
+                last.spare = if previous.nodes_base > 0 { previous.nodes } else { previous.spare };
+            }
             last.generation = tokens.generation;
             last.statements = std::mem::take(&mut builder.statements);
             last.scan = Some(Scan {
@@ -538,6 +542,9 @@ struct LastTree {
     /// The last build's extras and line starts, and its source's length and whether that
     /// ends with a newline: the next build takes over those before and after its edit.
     scan: Option<Scan>,
+    /// Room for the nodes of the last tree after its head (see
+    /// [`Builder::take_over_head`]).
+    spare: Vec<Raw>,
 }
 
 /// Extras (byte ranges) and line starts, as [`Builder`] holds them.
@@ -577,6 +584,8 @@ struct Previous<'a> {
     map: &'a TokenMap,
     /// The run of `map` the last statement looked up was in (they come in order).
     run: Cell<usize>,
+    /// Room kept from build to build for the nodes after the head.
+    spare: Vec<Raw>,
 }
 
 /// `None`: the builder is not sure of tree-sitter's tree (the caller falls back).
@@ -872,7 +881,11 @@ impl<'a> Builder<'a> {
         let kept = previous.statements.partition_point(|s| s.start < last.end);
         self.statements.extend_from_slice(&previous.statements[..kept]);
         let mut nodes = std::mem::take(&mut previous.nodes);
-        previous.nodes = nodes.split_off(last.nodes.1 as usize);
+        let mut rest = std::mem::take(&mut previous.spare);
+        rest.clear();
+        rest.extend_from_slice(&nodes[last.nodes.1 as usize..]);
+        nodes.truncate(last.nodes.1 as usize);
+        previous.nodes = rest;
         previous.nodes_base = last.nodes.1 as usize;
         #[cfg(test)]
         {
