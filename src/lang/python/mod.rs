@@ -302,6 +302,18 @@ impl<W: Fn(&str) + Send + Sync + 'static> Language for Watched<W> {
 
 /// The Python programs of the fixtures (the stdlib sample and HumanEval), fences removed.
 #[cfg(test)]
+/// The longest of [`fixture_programs`].
+#[cfg(test)]
+pub(crate) fn longest_fixture_program() -> String {
+    fixture_programs().into_iter().max_by_key(|p| p.len()).expect("fixture programs")
+}
+
+/// The indentation of a line, in bytes.
+#[cfg(test)]
+pub(crate) fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
 pub(crate) fn fixture_programs() -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut out = Vec::new();

@@ -2668,7 +2668,7 @@ mod tests {
 
     use super::super::fields::kind_name;
     use super::super::tree::SyntaxTree;
-    use super::super::{fixture_programs, parse, syntax, Watched};
+    use super::super::{fixture_programs, indent_of, longest_fixture_program, parse, syntax, Watched};
     use crate::lang::python;
     use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
 
@@ -2693,8 +2693,7 @@ mod tests {
     /// that line (and its enclosing ones).
     #[test]
     fn a_state_one_line_away_copies_its_unchanged_statements() {
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let lines: Vec<&str> = program.split('\n').collect();
         let blank = (lines.len() / 2..lines.len()).find(|&i| lines[i].trim().is_empty()).expect("a blank line");
         let state: String = lines.iter().enumerate().filter(|(i, _)| *i != blank).map(|(_, l)| *l).collect::<Vec<_>>().join("\n");
@@ -2713,10 +2712,9 @@ mod tests {
     /// between the two edits, and the trees are the ones built from scratch.
     #[test]
     fn statements_between_two_edits_are_copied() {
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let lines: Vec<&str> = program.split('\n').collect();
-        let indent = |l: &str| l.len() - l.trim_start().len();
+        let indent = indent_of;
         // A block header (not right after another header or a decorator) past the first
         // third, with the lines of its block, and an import near the start.
         let header = (lines.len() / 3..lines.len() - 2)

@@ -236,7 +236,7 @@ mod tests {
     use super::super::super::tokenizer::{tokenize, Found, Kept};
     use super::super::{check, check_fresh};
     use super::retokenize;
-    use crate::lang::python::{fixture_programs, Watched};
+    use crate::lang::python::{fixture_programs, indent_of, longest_fixture_program, Watched};
     use crate::lintseq::{rng::path_rng, sampler::sample_deletions, SamplerConfig};
 
     /// Checks that the tokens re-made from `kept` and the verdict with reuse are exactly
@@ -281,8 +281,7 @@ mod tests {
     /// and the parser steps over the statements before it.
     #[test]
     fn a_state_one_line_away_reuses_tokens_and_parses() {
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let lines: Vec<&str> = program.split('\n').collect();
         let cut = (0..lines.len()).rev().find(|&i| lines[i].trim_end().ends_with(')')).expect("a line ending in ')'");
         let mut broken = lines.clone();
@@ -306,10 +305,9 @@ mod tests {
     /// found behind it.)
     #[test]
     fn a_line_deleted_in_the_middle_re_makes_only_its_neighbourhood() {
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let lines: Vec<&str> = program.split('\n').collect();
-        let indent = |l: &str| l.len() - l.trim_start().len();
+        let indent = indent_of;
         let simple = |l: &str| {
             let t = l.trim();
             t.contains(" = ") && !t.starts_with('#') && !t.ends_with(['\\', ',', '(', '[', '{', ':']) && !t.contains("\"\"\"") && !t.contains("'''")
@@ -333,8 +331,7 @@ mod tests {
     /// error moved: "'(' was never closed", on line 1 still.
     #[test]
     fn a_line_deleted_inside_an_unclosed_bracket_re_makes_only_its_neighbourhood() {
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let opened = format!("x = (\n{program}");
         let lines: Vec<&str> = opened.split('\n').collect();
         let plain = |l: &str| !l.trim().is_empty() && !l.contains(['\'', '"', '#', '\\']);
@@ -377,10 +374,9 @@ mod tests {
     #[test]
     fn after_a_state_that_stops_at_an_error_the_last_complete_tail_is_met() {
         use crate::lang::python::tokenizer::REMADE;
-        let programs = fixture_programs();
-        let program = programs.iter().max_by_key(|p| p.len()).expect("fixture programs");
+        let program = &longest_fixture_program();
         let lines: Vec<&str> = program.split('\n').collect();
-        let indent = |l: &str| l.len() - l.trim_start().len();
+        let indent = indent_of;
         let plain = |l: &str| !l.trim().is_empty() && !l.contains(['\'', '"', '#', '\\']) && !l.trim_end().ends_with(['(', '[', '{', ',', ':']);
         // A plain line at indentation 4 or more, a few lines in: a line inserted after it
         // two columns less indented dedents to no level.
