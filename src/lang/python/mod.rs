@@ -300,8 +300,6 @@ impl<W: Fn(&str) + Send + Sync + 'static> Language for Watched<W> {
     }
 }
 
-/// The Python programs of the fixtures (the stdlib sample and HumanEval), fences removed.
-#[cfg(test)]
 /// The longest of [`fixture_programs`].
 #[cfg(test)]
 pub(crate) fn longest_fixture_program() -> String {
@@ -314,6 +312,8 @@ pub(crate) fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start().len()
 }
 
+/// The Python programs of the fixtures (the stdlib sample and HumanEval), fences removed.
+#[cfg(test)]
 pub(crate) fn fixture_programs() -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut out = Vec::new();
