@@ -455,6 +455,18 @@ mod tests {
         assert_eq!(reused_after(&UNITS, &state), (5, 0));
     }
 
+    /// Lines taken out of a docstring outside the units (the module's, a class's): the
+    /// units keep their findings.
+    #[test]
+    fn lines_taken_out_of_a_docstring_keep_the_units_findings() {
+        let documented = format!("\"\"\"The module.\n\nMore about it.\nAnd more.\n\"\"\"\n{}", &*UNITS).replace("class A(Base):\n", "class A(Base):\n    \"\"\"A class.\n\n    Its details.\n    \"\"\"\n");
+        assert_eq!(reused_after(&documented, &without(&documented, 2, 3)), (5, 1));
+        let line = documented.lines().position(|l| l.contains("Its details.")).expect("the class docstring");
+        assert_eq!(reused_after(&documented, &without(&documented, line, line + 1)), (5, 1));
+        // Both at once.
+        assert_eq!(reused_after(&documented, &without(&without(&documented, line, line + 1), 2, 4)), (5, 1));
+    }
+
     #[test]
     fn edits_that_reach_other_units_are_analysed_whole() {
         for (what, state) in [

@@ -775,7 +775,7 @@ fn word(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// Bytes the two texts share at the start, and then at the end.
-fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
+pub fn common_ends(a: &[u8], b: &[u8]) -> (usize, usize) {
     let prefix = common_prefix(a, b);
     (prefix, common_suffix(a, b, a.len().min(b.len()) - prefix))
 }

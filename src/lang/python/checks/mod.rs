@@ -335,7 +335,7 @@ pub fn run_all_keeping(ctx: &Context, kept: &mut Kept) -> Vec<Diagnostic> {
         return run_all(ctx);
     }
     let lines = memchr::memchr_iter(b'\n', ctx.source.as_bytes()).count() as u32;
-    let reuse = reusable(&last, &units, ctx.source, lines);
+    let reuse = reusable(&last, &units, ctx, lines);
     let mut out = Vec::new();
     let mut next = Kept { units: Vec::new(), found: Vec::with_capacity(BY_UNIT.len()), names_found: Vec::new(), module_reads: Vec::new(), source: String::new(), lines };
     for (_, run) in MODULES {
@@ -442,11 +442,11 @@ fn names_in_units(ctx: &Context, kept: &Kept, reuse: &Reuse, out: &mut Vec<Diagn
 /// cannot follow. Units taken out whole count as changed (to nothing) when the rest of
 /// the program reads nothing from their bodies, and then so do the units whose bodies
 /// mention the name one defined (see [`deleted_unit`]).
-fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Option<Reuse> {
+fn reusable(kept: &Kept, units: &[units::Unit], ctx: &Context, lines: u32) -> Option<Reuse> {
     if kept.units.len() < units.len() || kept.found.len() != BY_UNIT.len() {
         return None;
     }
-    let (old_text, new_text) = (kept.source.as_bytes(), source.as_bytes());
+    let (old_text, new_text) = (kept.source.as_bytes(), ctx.source.as_bytes());
     let old_bytes = |(from, to): (u32, u32)| old_text.get(from as usize..to as usize);
     let new_bytes = |(from, to): (u32, u32)| new_text.get(from as usize..to as usize);
     let same = |old: (u32, u32), new: (u32, u32)| old_bytes(old).is_some() && old_bytes(old) == new_bytes(new);
@@ -465,6 +465,9 @@ fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Opt
     };
     let mut entries: Vec<(usize, Matched)> = Vec::with_capacity(kept.units.len());
     let mut mentions: Vec<usize> = Vec::new();
+    // Statements outside the units that are one string each (docstrings), changed inside
+    // the string: (old, new) as units of their own.
+    let mut strings: Vec<(units::Unit, units::Unit)> = Vec::new();
     let mut pieces: Vec<(u32, u32)> = Vec::new();
     let (mut old_gap, mut new_gap) = (0, 0);
     let mut next = units.iter().enumerate().peekable();
@@ -482,7 +485,10 @@ fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Opt
         }
         let (j, new) = next.next()?;
         pieces.push((old_gap, old.start));
-        same_pieces(&pieces, (new_gap, new.start))?;
+        if same_pieces(&pieces, (new_gap, new.start)).is_none() {
+            let [(old_from, old_to)] = pieces[..] else { return None };
+            strings.push(string_edit(ctx, old_text, (old_from, old_to), (new_gap, new.start))?);
+        }
         pieces.clear();
         if !same(header(old), header(new)) {
             return None;
@@ -501,7 +507,10 @@ fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Opt
         return None;
     }
     pieces.push((old_gap, old_text.len() as u32));
-    same_pieces(&pieces, (new_gap, new_text.len() as u32))?;
+    if same_pieces(&pieces, (new_gap, new_text.len() as u32)).is_none() {
+        let [(old_from, old_to)] = pieces[..] else { return None };
+        strings.push(string_edit(ctx, old_text, (old_from, old_to), (new_gap, new_text.len() as u32))?);
+    }
     // A unit whose body mentions the name of one taken out is judged again; a mention
     // anywhere else (module or class statements, headers) is read by what is not judged
     // again.
@@ -524,7 +533,41 @@ fn reusable(kept: &Kept, units: &[units::Unit], source: &str, lines: u32) -> Opt
             Matched::Unit { .. } => {}
         }
     }
+    changed.extend(strings);
+    changed.sort_by_key(|(old, _)| old.start);
     Some(Reuse { changed, old_lines: kept.lines, new_lines: lines })
+}
+
+/// The old and new extent of a statement that is one string (a docstring) when it is all
+/// that differs between the old text's bytes `old` and the new text's bytes `new`
+/// (outside the units): lines taken out of the string, which no check outside the
+/// statement reads. The statement must end its line, so that its lines hold nothing
+/// else.
+fn string_edit(ctx: &Context, old_text: &[u8], (old_from, old_to): (u32, u32), (new_from, new_to): (u32, u32)) -> Option<(units::Unit, units::Unit)> {
+    let new_text = ctx.source.as_bytes();
+    let (old_gap, new_gap) = (old_text.get(old_from as usize..old_to as usize)?, new_text.get(new_from as usize..new_to as usize)?);
+    let (prefix, suffix) = super::tokenizer::common_ends(old_gap, new_gap);
+    let (from, to) = (new_from + prefix as u32, new_to - suffix as u32);
+    let node = ctx.tree.root_node().descendant_for_byte_range(from as usize, to as usize)?;
+    let string = std::iter::successors(Some(node), |n| n.parent()).find(|n| n.kind_str() == "string")?;
+    let stmt = string.parent().filter(|p| p.kind_str() == "expression_statement" && p.named_child_count() == 1)?;
+    // Strictly inside the string, and the statement alone on its lines.
+    let (start, end) = (stmt.start_byte() as u32, stmt.end_byte() as u32);
+    if !(string.start_byte() < from as usize && (to as usize) < string.end_byte() && new_text.get(end as usize) == Some(&b'\n')) {
+        return None;
+    }
+    if start < new_from || end > new_to {
+        return None;
+    }
+    // Where it is in the old text: the gaps start with the same bytes up to the edit.
+    let lines_in = |t: &[u8]| memchr::memchr_iter(b'\n', t).count() as u32;
+    let old_start = old_from + (start - new_from);
+    let old_end = old_start + (end - start) + old_gap.len() as u32 - new_gap.len() as u32;
+    let (start_line, end_line) = (stmt.start_position().row as u32, stmt.end_position().row as u32 + 1);
+    let old_start_line = lines_in(old_text.get(..old_start as usize)?);
+    let old_end_line = old_start_line + (end_line - start_line) + lines_in(old_gap) - lines_in(new_gap);
+    let unit = |start, end, start_line, end_line| units::Unit { start, header_end: start, end, start_line, end_line, summary: 0, reusable: true };
+    Some((unit(old_start, old_end, old_start_line, old_end_line), unit(start, end, start_line, end_line)))
 }
 
 /// What an old unit is in the new program (see [`reusable`]).
