@@ -140,11 +140,24 @@ pub fn lint(source: &str) -> Vec<Diagnostic> {
     let ours = built.is_some();
     let tree = built.unwrap_or_else(|| tree::SyntaxTree::from_tree_sitter(&parse_reusing(source)));
     let mut out = {
-        let model = model::Model::build(source, &tree);
+        // The model is made from the last one when the edits since are inside units
+        // (statements of the module or of a top-level class), on programs long enough
+        // for the bookkeeping to pay.
+        let reuse = source.len() >= model::REUSE_FROM_BYTES;
+        let last = if reuse { LAST_MODEL.take() } else { None };
+        let model = last.and_then(|last| model::Model::build_reusing(source, &tree, last)).unwrap_or_else(|| model::Model::build(source, &tree));
+        #[cfg(debug_assertions)]
+        if let Some(difference) = model.first_difference(&model::Model::build(source, &tree)) {
+            panic!("the model made from the last one differs from a fresh one: {difference}\n{source}");
+        }
         let ctx = checks::Context::new(source, &tree, &model);
         // The checks keep the findings of the units the edit since the last program
         // analysed on this thread did not touch.
-        KEPT.with(|kept| checks::run_all_keeping(&ctx, &mut kept.borrow_mut()))
+        let out = KEPT.with(|kept| checks::run_all_keeping(&ctx, &mut kept.borrow_mut()));
+        if reuse {
+            LAST_MODEL.set(Some(model));
+        }
+        out
     };
     if ours {
         // The next state's tree copies this one's unchanged statements.
@@ -164,6 +177,8 @@ thread_local! {
     static LAST_CLEAN: Cell<u64> = const { Cell::new(0) };
     /// What the checks kept from the program this thread analysed last.
     static KEPT: RefCell<checks::Kept> = RefCell::new(checks::Kept::default());
+    /// The model of the program this thread analysed last.
+    static LAST_MODEL: Cell<Option<model::Model>> = const { Cell::new(None) };
 }
 
 #[cfg(test)]

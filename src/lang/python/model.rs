@@ -273,10 +273,33 @@ impl Ctl {
     }
 }
 
-/// Per-scope symbol: the bindings of one name in one scope, in source order.
-#[derive(Debug, Clone, Default)]
-pub struct Symbol {
-    pub bindings: Vec<BindingId>,
+/// Where a statement of the module or of a top-level class's body (not a class) is, in
+/// the program and in the model: its bytes, rows (first and last) and tree nodes, the
+/// range of each list its walk added to (scopes, bindings, references, control
+/// constructs), the scope it runs in, and its block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct UnitSpan {
+    bytes: (u32, u32),
+    rows: (u32, u32),
+    nodes: (u32, u32),
+    entries: [(u32, u32); 4],
+    container: ScopeId,
+    /// The bytes of the block it is in.
+    block: (u32, u32),
+}
+
+impl UnitSpan {
+    fn of(stmt: Node, entries: [(u32, u32); 4], container: ScopeId, block: (u32, u32)) -> UnitSpan {
+        let first = stmt.id() as u32;
+        UnitSpan {
+            bytes: (stmt.start_byte() as u32, stmt.end_byte() as u32),
+            rows: (stmt.start_position().row as u32, stmt.end_position().row as u32),
+            nodes: (first, first + stmt.descendants().len() as u32),
+            entries,
+            container,
+            block,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -289,10 +312,28 @@ pub struct Model {
     pub ctls: Vec<Ctl>,
     /// `from __future__ import annotations` is in effect.
     pub postponed_annotations: bool,
-    /// Interned names: byte span of the first occurrence.
+    /// Interned names: the byte span of each in `source` (its first occurrence) or, once
+    /// `own_names` is set (a model made from the last one), in `name_text`.
     names: Vec<(u32, u32)>,
+    name_text: String,
+    own_names: bool,
     source: Box<str>,
-    symbols: HashMap<(ScopeId, NameId), Symbol>,
+    /// The statements of the module and of its top-level classes' bodies, but comments
+    /// and classes, in source order, with where their entries are (for
+    /// [`Model::build_reusing`]).
+    units: Vec<UnitSpan>,
+    /// The number of nodes of the tree the model was built from.
+    tree_len: u32,
+    /// The symbols (a name bound in a scope), by number: `symbols` numbers each (scope,
+    /// name) bound, `symbol_keys` gives each number's pair back (a number whose pair is
+    /// no longer bound has no bindings), `binding_symbol` the number of each binding.
+    symbols: HashMap<(ScopeId, NameId), u32>,
+    symbol_keys: Vec<(ScopeId, NameId)>,
+    binding_symbol: Vec<u32>,
+    /// The bindings of each symbol, in source order: those of symbol `s` are
+    /// `symbol_bindings[symbol_from[s]..symbol_from[s + 1]]`.
+    symbol_from: Vec<u32>,
+    symbol_bindings: Vec<BindingId>,
     /// Name ids by the hash of their text (for [`Model::name_id`]).
     name_index: hashbrown::HashTable<NameId>,
     /// The bindings of each name, in the order of `bindings`: those of name `i` are
@@ -348,6 +389,11 @@ impl Iterator for Holding<'_> {
 
 pub const MODULE_SCOPE: ScopeId = ScopeId(0);
 
+/// The length from which a model records its units and [`Model::build_reusing`] is
+/// tried: below it (~200 lines) walking the program costs about what moving its
+/// entries does.
+pub const REUSE_FROM_BYTES: usize = 8192;
+
 /// The hash [`Model::name_id`] looks names up by (fixed, so a model never depends on
 /// the process).
 fn name_hash(text: &str) -> u64 {
@@ -361,9 +407,20 @@ impl Model {
         builder::build(source, tree)
     }
 
+    /// The model of `source`, made from `last`'s (a model of an earlier program) when the
+    /// two programs differ only inside statements of the module or of a top-level class
+    /// (or by such statements taken out): those are walked again (or dropped) and every
+    /// other entry is moved. The same
+    /// model as [`Model::build`] gives, but for the numbering of names; `None` when the
+    /// programs differ elsewhere.
+    pub fn build_reusing(source: &str, tree: &SyntaxTree, last: Model) -> Option<Model> {
+        builder::build_reusing(source, tree, last)
+    }
+
     pub fn name(&self, id: NameId) -> &str {
         let (s, e) = self.names[id.index()];
-        self.source.get(s as usize..e as usize).unwrap_or("")
+        let text: &str = if self.own_names { &self.name_text } else { &self.source };
+        text.get(s as usize..e as usize).unwrap_or("")
     }
 
     /// The id of a name, if the module binds or reads it.
@@ -468,6 +525,109 @@ impl Model {
         Holding { model: self, start, end, next, linear: false }
     }
 
+    /// The names of `last`, their texts kept by the model (which then has its own).
+    fn take_names(&mut self, last: &mut Model) {
+        if last.own_names {
+            self.names = std::mem::take(&mut last.names);
+            self.name_text = std::mem::take(&mut last.name_text);
+        } else {
+            self.names = Vec::with_capacity(last.names.len());
+            for i in 0..last.names.len() {
+                let start = self.name_text.len() as u32;
+                self.name_text.push_str(last.name(NameId(i as u32)));
+                self.names.push((start, self.name_text.len() as u32));
+            }
+        }
+        self.own_names = true;
+        self.name_index = std::mem::take(&mut last.name_index);
+    }
+
+    /// A new name, its text kept (`own_names`).
+    fn push_name(&mut self, text: &str) -> NameId {
+        let id = NameId(self.names.len() as u32);
+        let start = self.name_text.len() as u32;
+        self.name_text.push_str(text);
+        self.names.push((start, self.name_text.len() as u32));
+        id
+    }
+
+    /// The id of `text` in the look-up by name, added to it if it is not there.
+    fn intern_in_table(&mut self, text: &str) -> NameId {
+        let hash = name_hash(text);
+        if let Some(&id) = self.name_index.find(hash, |id| self.name(*id) == text) {
+            return id;
+        }
+        let id = self.push_name(text);
+        let Model { name_index, names, name_text, .. } = self;
+        name_index.insert_unique(hash, id, |id| {
+            let (s, e) = names[id.index()];
+            name_hash(&name_text[s as usize..e as usize])
+        });
+        id
+    }
+
+    /// Takes the names no entry uses out of the look-up by text (a model made from the
+    /// last one keeps every name it had; a fresh build has only those it meets).
+    fn drop_unused_names(&mut self) {
+        let mut used = vec![false; self.names.len()];
+        for b in &self.bindings {
+            used[b.name.index()] = true;
+        }
+        for r in &self.references {
+            used[r.name.index()] = true;
+        }
+        for s in &self.scopes {
+            for n in s.name.iter().chain(s.globals.iter().chain(&s.nonlocals).map(|(n, _)| n)) {
+                used[n.index()] = true;
+            }
+        }
+        for (i, _) in used.iter().enumerate().filter(|(_, &u)| !u) {
+            let id = NameId(i as u32);
+            let hash = name_hash(self.name(id));
+            if let Ok(entry) = self.name_index.find_entry(hash, |other| *other == id) {
+                entry.remove();
+            }
+        }
+    }
+
+    /// The first way in which two models of the same program differ, names compared by
+    /// their text (a model made from the last one numbers them differently).
+    #[cfg(debug_assertions)]
+    pub fn first_difference(&self, other: &Model) -> Option<String> {
+        fn scopes(m: &Model) -> Vec<String> {
+            let named = |list: &[(NameId, u32)]| list.iter().map(|&(n, at)| (m.name(n).to_string(), at)).collect::<Vec<_>>();
+            m.scopes.iter().map(|s| format!("{:?} {:?} {:?} {:?}", Scope { name: None, globals: Vec::new(), nonlocals: Vec::new(), ..s.clone() }, s.name.map(|n| m.name(n)), named(&s.globals), named(&s.nonlocals))).collect()
+        }
+        fn bindings(m: &Model) -> Vec<String> {
+            m.bindings.iter().map(|b| format!("{:?} {}", Binding { name: NameId(0), ..b.clone() }, m.name(b.name))).collect()
+        }
+        fn references(m: &Model) -> Vec<String> {
+            m.references.iter().map(|r| format!("{:?} {}", Reference { name: NameId(0), ..r.clone() }, m.name(r.name))).collect()
+        }
+        fn symbols(m: &Model) -> Vec<String> {
+            let mut out: Vec<String> = m.symbols.keys().map(|&(s, n)| format!("{} {} {:?}", s.0, m.name(n), m.bindings_of(s, n))).collect();
+            out.sort();
+            out
+        }
+        fn names(m: &Model) -> Vec<String> {
+            let mut out: Vec<String> = m.name_index.iter().map(|&n| format!("{} {:?}", m.name(n), m.bindings_named(n))).collect();
+            out.sort();
+            out
+        }
+        fn lists(m: &Model) -> [Vec<String>; 6] {
+            let ctls = m.ctls.iter().map(|c| format!("{c:?}")).collect();
+            let rest = vec![format!("{} {:?} {:?} {:?} {:?} {:?} {:?} {:?}", m.postponed_annotations, m.units, m.scope_ranges, m.by_start, m.starts, m.nested_in, m.reference_starts, &*m.source)];
+            [scopes(m), bindings(m), references(m), ctls, symbols(m), names(m).into_iter().chain(rest).collect()]
+        }
+        let what = ["scope", "binding", "reference", "ctl", "symbol", "name or index"];
+        for (k, (a, b)) in lists(self).iter().zip(lists(other)).enumerate() {
+            if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+                return Some(format!("{} {i}: {:?} != {:?}", what[k], a.get(i), b.get(i)));
+            }
+        }
+        None
+    }
+
     /// Builds the look-ups by name: [`Model::name_id`] and [`Model::bindings_named`].
     fn index_names(&mut self) {
         let mut table = hashbrown::HashTable::with_capacity(self.names.len());
@@ -476,6 +636,11 @@ impl Model {
             table.insert_unique(name_hash(self.name(id)), id, |id| name_hash(self.name(*id)));
         }
         self.name_index = table;
+        self.index_named();
+    }
+
+    /// Builds [`Model::bindings_named`]'s look-up.
+    fn index_named(&mut self) {
         let mut from = vec![0u32; self.names.len() + 1];
         for b in &self.bindings {
             from[b.name.index() + 1] += 1;
@@ -558,7 +723,58 @@ impl Model {
     /// The bindings of `name` in `scope` (source order), including deletions and bare
     /// annotations.
     pub fn bindings_of(&self, scope: ScopeId, name: NameId) -> &[BindingId] {
-        self.symbols.get(&(scope, name)).map(|s| s.bindings.as_slice()).unwrap_or(&[])
+        match self.symbols.get(&(scope, name)) {
+            Some(&s) => &self.symbol_bindings[self.symbol_from[s as usize] as usize..self.symbol_from[s as usize + 1] as usize],
+            None => &[],
+        }
+    }
+
+    /// The number of the symbol of (`scope`, `name`), a new one if it has none.
+    fn symbol(&mut self, scope: ScopeId, name: NameId) -> u32 {
+        let next = self.symbol_keys.len() as u32;
+        let s = *self.symbols.entry((scope, name)).or_insert(next);
+        if s == next {
+            self.symbol_keys.push((scope, name));
+        }
+        s
+    }
+
+    /// Builds [`Model::bindings_of`]'s look-up from `binding_symbol`: a counting sort of
+    /// the bindings by symbol, each symbol's in source order. The pairs left without a
+    /// binding (a model made from the last one) are taken out of `symbols`.
+    fn index_symbols(&mut self) {
+        let mut from = std::mem::take(&mut self.symbol_from);
+        from.clear();
+        from.resize(self.symbol_keys.len() + 1, 0);
+        for &s in &self.binding_symbol {
+            from[s as usize + 1] += 1;
+        }
+        for (s, (key, &count)) in self.symbol_keys.iter().zip(&from[1..]).enumerate() {
+            // (A pair whose symbol went with its unit may have a new number since.)
+            if count == 0 && self.symbols.get(key) == Some(&(s as u32)) {
+                self.symbols.remove(key);
+            }
+        }
+        for i in 1..from.len() {
+            from[i] += from[i - 1];
+        }
+        let mut next = from.clone();
+        let mut out = std::mem::take(&mut self.symbol_bindings);
+        out.clear();
+        out.resize(self.bindings.len(), BindingId(0));
+        for (i, &s) in self.binding_symbol.iter().enumerate() {
+            out[next[s as usize] as usize] = BindingId(i as u32);
+            next[s as usize] += 1;
+        }
+        let bindings = &self.bindings;
+        for w in from.windows(2) {
+            let list = &mut out[w[0] as usize..w[1] as usize];
+            if !list.is_sorted_by_key(|id| bindings[id.index()].start) {
+                list.sort_by_key(|id| bindings[id.index()].start);
+            }
+        }
+        self.symbol_from = from;
+        self.symbol_bindings = out;
     }
 
     /// Whether `name` is a local of `scope` (bound there and not declared global/nonlocal).
@@ -707,5 +923,32 @@ mod tests {
         }
         assert!(m.reference_at(src.find("y)").unwrap() as u32).is_none());
         assert!(m.reference_at(0).is_none());
+    }
+}
+
+#[cfg(test)]
+mod splice_probe {
+    use super::*;
+
+    fn model(src: &str) -> (crate::lang::python::tree::SyntaxTree, Model) {
+        let tree = crate::lang::python::tree::SyntaxTree::from_tree_sitter(&crate::lang::python::parse(src));
+        let m = Model::build(src, &tree);
+        (tree, m)
+    }
+
+    #[test]
+    fn probe() {
+        let pad = format!("\"\"\"{}\"\"\"\n", "doc ".repeat(600));
+        let old = format!("{pad}\ndef f(a):\n    x = 1\n    return a\n\n\ndef g(a, b):\n    y = [a for a in b]\n    return a\n");
+        let new = format!("{pad}\ndef f(a):\n    return a\n\n\ndef g(a, b):\n    y = [a for a in b]\n    return a\n");
+        let (_, last) = model(&old);
+        let (tree, fresh) = model(&new);
+        let spliced = Model::build_reusing(&new, &tree, last).expect("spliced");
+        for m in [&spliced, &fresh] {
+            let mut keys: Vec<_> = m.symbols.iter().map(|(&(s, n), &i)| (s.0, m.name(n).to_string(), i, m.bindings_of(s, n).to_vec())).collect();
+            keys.sort();
+            eprintln!("{keys:?} {:?} {:?} {:?}", m.symbol_keys, m.binding_symbol, m.symbol_from);
+        }
+        assert_eq!(spliced.first_difference(&fresh), None);
     }
 }

@@ -9,6 +9,9 @@ use crate::lang::python::tree::{named_children, Node, SyntaxTree};
 
 use super::*;
 
+mod splice;
+pub(super) use splice::build_reusing;
+
 /// Deeper nesting than this is not descended into (no stack overflow on pathological
 /// input; CPython rejects such programs anyway).
 const MAX_DEPTH: u32 = 600;
@@ -191,6 +194,12 @@ struct Builder<'s> {
     in_annotation: bool,
     name_error_guard: u32,
     depth: u32,
+    /// The next block walked is the module's or a top-level class's body: its defs are
+    /// recorded as units.
+    units_next: bool,
+    /// Names are interned through the model's own table (a model made from the last
+    /// one's, whose names are not slices of this source).
+    reusing: bool,
 }
 
 thread_local! {
@@ -202,31 +211,18 @@ thread_local! {
 pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
     let root = tree.root_node();
     let [references, bindings, ctls, names, symbols] = LAST_SIZES.with(|sizes| sizes.get());
-    let mut b = Builder {
-        src: source,
-        m: Model {
-            source: source.into(),
-            references: Vec::with_capacity(references),
-            bindings: Vec::with_capacity(bindings),
-            ctls: Vec::with_capacity(ctls),
-            names: Vec::with_capacity(names),
-            symbols: HashMap::with_capacity_and_hasher(symbols, Default::default()),
-            ..Model::default()
-        },
-        intern: HashMap::with_capacity_and_hasher(names, Default::default()),
-        scope: MODULE_SCOPE,
-        frame: FrameState::default(),
-        stmt_start: 0,
-        stmt_line: 0,
-        stmt_dom_end: source.len() as u32,
-        block_child_start: u32::MAX,
-        block_child_dom: 0,
-        at_least_once_body: None,
-        expr_cond: 0,
-        in_annotation: false,
-        name_error_guard: 0,
-        depth: 0,
+    let m = Model {
+        source: source.into(),
+        references: Vec::with_capacity(references),
+        bindings: Vec::with_capacity(bindings),
+        binding_symbol: Vec::with_capacity(bindings),
+        symbol_keys: Vec::with_capacity(symbols),
+        ctls: Vec::with_capacity(ctls),
+        names: Vec::with_capacity(names),
+        symbols: HashMap::with_capacity_and_hasher(symbols, Default::default()),
+        ..Model::default()
     };
+    let mut b = Builder::new(source, m, names);
     b.m.scopes.push(Scope {
         kind: ScopeKind::Module,
         parent: None,
@@ -240,20 +236,40 @@ pub(super) fn build(source: &str, tree: &SyntaxTree) -> Model {
         nonlocals: Vec::new(),
         code: CodeRegion::All,
     });
+    // Units are recorded where a model may be made from this one.
+    b.units_next = source.len() >= REUSE_FROM_BYTES;
     b.walk_block(root);
     let Builder { mut m, .. } = b;
-    let bindings = &m.bindings;
-    for symbol in m.symbols.values_mut() {
-        symbol.bindings.sort_by_key(|id| bindings[id.index()].start);
-    }
+    m.tree_len = tree.len() as u32;
+    m.index_symbols();
     m.index_names();
+    finish(&mut m);
+    m
+}
+
+/// The look-ups by position, built from the lists.
+fn finish(m: &mut Model) {
     let mut ranges: Vec<(u32, u32, ScopeId)> = m.scopes.iter().enumerate().skip(1).map(|(i, s)| (s.start, s.end, ScopeId(i as u32))).collect();
     ranges.sort_unstable();
     m.scope_ranges = ranges;
     m.reference_starts = m.references.iter().map(|r| r.start).collect();
     m.index_nesting();
     LAST_SIZES.with(|sizes| sizes.set([m.references.len(), m.bindings.len(), m.ctls.len(), m.names.len(), m.symbols.len()]));
-    m
+}
+
+/// The class a statement defines, decorated or not.
+fn class_of(stmt: Node) -> Option<Node> {
+    match kind_of(stmt) {
+        Kind::ClassDefinition => Some(stmt),
+        Kind::DecoratedDefinition => named_children(stmt).find(|c| kind_of(*c) == Kind::ClassDefinition),
+        _ => None,
+    }
+}
+
+/// Whether a statement of the module or of a top-level class's body is a unit: any but
+/// a comment or a class.
+fn is_unit(stmt: Node) -> bool {
+    kind_of(stmt) != Kind::Comment && class_of(stmt).is_none()
 }
 
 /// The children of `node` in `field`, in order.
@@ -269,12 +285,41 @@ fn line_of(node: Node) -> u32 {
 }
 
 impl<'s> Builder<'s> {
+    fn new(src: &'s str, m: Model, names: usize) -> Self {
+        Builder {
+            src,
+            m,
+            intern: HashMap::with_capacity_and_hasher(names, Default::default()),
+            scope: MODULE_SCOPE,
+            frame: FrameState::default(),
+            stmt_start: 0,
+            stmt_line: 0,
+            stmt_dom_end: src.len() as u32,
+            block_child_start: u32::MAX,
+            block_child_dom: 0,
+            at_least_once_body: None,
+            expr_cond: 0,
+            in_annotation: false,
+            name_error_guard: 0,
+            depth: 0,
+            units_next: false,
+            reusing: false,
+        }
+    }
+
+    fn entry_counts(&self) -> [u32; 4] {
+        [self.m.scopes.len(), self.m.bindings.len(), self.m.references.len(), self.m.ctls.len()].map(|n| n as u32)
+    }
+
     fn text(&self, node: Node) -> &'s str {
         self.src.get(node.start_byte()..node.end_byte()).unwrap_or("")
     }
 
     fn intern(&mut self, node: Node) -> NameId {
         let text = self.text(node);
+        if self.reusing {
+            return self.m.intern_in_table(text);
+        }
         if let Some(id) = self.intern.get(text) {
             return *id;
         }
@@ -334,7 +379,7 @@ impl<'s> Builder<'s> {
             let mut s = self.m.scopes[scope.index()].parent;
             while let Some(id) = s {
                 let sc = &self.m.scopes[id.index()];
-                if sc.kind.is_function_like() && self.m.is_bound_in(id, name) {
+                if sc.kind.is_function_like() && self.m.symbols.contains_key(&(id, name)) {
                     return id;
                 }
                 if sc.kind == ScopeKind::Module {
@@ -368,7 +413,8 @@ impl<'s> Builder<'s> {
             ctl,
             simple_target,
         });
-        self.m.symbols.entry((scope, name)).or_default().bindings.push(id);
+        let symbol = self.m.symbol(scope, name);
+        self.m.binding_symbol.push(symbol);
         id
     }
 
@@ -508,13 +554,26 @@ impl<'s> Builder<'s> {
 
     fn walk_block(&mut self, node: Node) {
         let stretch = self.at_least_once_body.take();
+        let units = std::mem::take(&mut self.units_next);
         let end = node.end_byte() as u32;
         for child in named_children(node) {
             let stretched = stretch.filter(|(_, i)| self.frame.loops.get(*i).is_some_and(|l| !l.jumped));
             self.block_child_start = child.start_byte() as u32;
             self.block_child_dom = stretched.map_or(end, |(outer, _)| outer.max(end));
-            self.walk_stmt(child);
+            if units && is_unit(child) {
+                let before = self.entry_counts();
+                self.walk_stmt(child);
+                self.record_unit(child, before, (node.start_byte() as u32, end));
+            } else {
+                self.walk_stmt(child);
+            }
         }
+    }
+
+    fn record_unit(&mut self, stmt: Node, before: [u32; 4], block: (u32, u32)) {
+        let after = self.entry_counts();
+        let span = UnitSpan::of(stmt, [0, 1, 2, 3].map(|k| (before[k], after[k])), self.scope, block);
+        self.m.units.push(span);
     }
 
     fn walk_stmt(&mut self, node: Node) {
@@ -1267,6 +1326,8 @@ impl<'s> Builder<'s> {
             self.walk_expr(e);
         }
         if let Some(body) = node.field(Field::Body) {
+            // A top-level class's statements are units.
+            self.units_next = self.depth == 1;
             self.walk_block(body);
         }
         self.frame = saved_frame;

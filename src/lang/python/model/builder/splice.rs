@@ -1,0 +1,381 @@
+//! A model made from the last one (step 4 of `docs/incremental-analysis.md`).
+//!
+//! The walk of a statement of the module or of a top-level class's body (a unit) reads
+//! nothing of the program outside it but the scope it runs in: its entries (the scopes,
+//! bindings, references and control constructs it adds) are one run of each list, and
+//! nothing outside points into them. It writes nothing outside them either, but for a
+//! `global`, `nonlocal` or star import directly in that scope (then nothing is reused)
+//! and `from __future__ import annotations` (likewise). Two programs whose texts differ
+//! only inside units, or by units' lines taken out, have the same entries everywhere
+//! else, moved: by the bytes, rows and tree nodes each changed unit gained or lost
+//! before them, and, for ids, by the entries it gained or lost. So the new model is the
+//! last one's entries, moved, with the changed units walked again in their place.
+//!
+//! Names keep their ids from model to model (a new name gets the next one), so the
+//! numbering differs from a fresh build's; a name no entry uses any more is taken out
+//! of the look-up by text.
+
+use super::*;
+
+/// How the values of one kind (bytes, rows, nodes, or the ids of one list) move: each
+/// changed unit's old end, and how much longer it is in the new model.
+struct Moves {
+    shifts: Vec<(u32, i64)>,
+    /// The first and last ends, and the sum of the shifts (values before the first end
+    /// stay, those from the last one on move by the sum: most values, looked up without
+    /// a walk of the shifts).
+    first: u32,
+    last: u32,
+    total: i64,
+}
+
+impl Default for Moves {
+    fn default() -> Self {
+        Moves { shifts: Vec::new(), first: u32::MAX, last: u32::MAX, total: 0 }
+    }
+}
+
+impl Moves {
+    fn push(&mut self, end: u32, delta: i64) {
+        if self.shifts.is_empty() {
+            self.first = end;
+        }
+        self.shifts.push((end, delta));
+        self.last = end;
+        self.total += delta;
+    }
+
+    /// Adds `delta` to the last shift.
+    fn adjust_last(&mut self, delta: i64) {
+        if let Some(last) = self.shifts.last_mut() {
+            last.1 += delta;
+            self.total += delta;
+        }
+    }
+
+    /// Where an old value is in the new model: moved by every changed unit that ended at
+    /// or before it. (`u32::MAX` marks "none" in some ranges, and stays.)
+    #[inline]
+    fn map(&self, v: u32) -> u32 {
+        if v < self.first {
+            return v;
+        }
+        if v >= self.last {
+            return if v == u32::MAX { v } else { (v as i64 + self.total) as u32 };
+        }
+        let mut delta = 0i64;
+        for &(end, d) in &self.shifts {
+            if v < end {
+                break;
+            }
+            delta += d;
+        }
+        (v as i64 + delta) as u32
+    }
+}
+
+/// The moves of every kind, for the changed defs seen so far (bytes, rows and nodes are
+/// known for all of them up front; ids once a def has been walked again).
+#[derive(Default)]
+struct Map {
+    bytes: Moves,
+    rows: Moves,
+    nodes: Moves,
+    /// scopes, bindings, references, control constructs
+    ids: [Moves; 4],
+}
+
+impl Map {
+    fn byte(&self, v: u32) -> u32 {
+        self.bytes.map(v)
+    }
+    fn range(&self, (s, e): (u32, u32)) -> (u32, u32) {
+        (self.byte(s), self.byte(e))
+    }
+    fn scope(&self, s: ScopeId) -> ScopeId {
+        ScopeId(self.ids[0].map(s.0))
+    }
+    fn ctl(&self, c: CtlId) -> CtlId {
+        CtlId(self.ids[3].map(c.0))
+    }
+}
+
+/// The units of a new tree (see [`is_unit`]), in order: the statements, and whether each
+/// is in a class.
+fn units_of(root: Node) -> Vec<(Node, bool)> {
+    let mut out = Vec::new();
+    for stmt in named_children(root) {
+        if is_unit(stmt) {
+            out.push((stmt, false));
+        } else if let Some(body) = class_of(stmt).and_then(|c| c.field(Field::Body)) {
+            out.extend(named_children(body).filter(|m| is_unit(*m)).map(|m| (m, true)));
+        }
+    }
+    out
+}
+
+/// What happened to a unit of the last program.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fate {
+    Same,
+    /// Its text changed: the new program's unit of that index is walked in its place.
+    Changed(usize),
+    /// Its lines were taken out.
+    TakenOut,
+}
+
+/// Where the old model's unit sits in the old text's lines: the start of its first line
+/// and the end of its last (past the newline).
+fn lines_of(text: &[u8], (start, end): (usize, usize)) -> (usize, usize) {
+    let first = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+    let last = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i + 1);
+    (first, last)
+}
+
+pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxTree, mut last: Model) -> Option<Model> {
+    // `from __future__ import annotations` anywhere sets a flag of the whole module.
+    if last.postponed_annotations || last.units.is_empty() {
+        return None;
+    }
+    let root = tree.root_node();
+    let units = units_of(root);
+    // The texts must be the same outside the units that changed or were taken out.
+    let (old, new) = (last.source.as_bytes(), source.as_bytes());
+    let mut fates = Vec::with_capacity(last.units.len());
+    let mut map = Map::default();
+    // The node shift of the last unit taken out is known once the next unit is matched
+    // (a comment on its lines was a node too).
+    let mut node_shift_due = false;
+    let (mut old_at, mut new_at, mut j) = (0usize, 0usize, 0usize);
+    for u in &last.units {
+        // A walk again, or a unit taken out, would have to undo what it set in the scope
+        // it runs in.
+        let container = &last.scopes[u.container.index()];
+        if container.star_import || !container.globals.is_empty() || !container.nonlocals.is_empty() {
+            return None;
+        }
+        let (old_start, old_end) = (u.bytes.0 as usize, u.bytes.1 as usize);
+        let matched = units.get(j).filter(|&&(stmt, in_class)| in_class == (u.container != MODULE_SCOPE) && old.get(old_at..old_start) == new.get(new_at..stmt.start_byte()));
+        if let Some(&(stmt, _)) = matched {
+            let (start, end) = (stmt.start_byte(), stmt.end_byte());
+            if node_shift_due {
+                let (want, got) = (stmt.id() as i64, map.nodes.map(u.nodes.0) as i64);
+                map.nodes.adjust_last(want - got);
+                node_shift_due = false;
+            }
+            if old[old_start..old_end] == new[start..end] {
+                fates.push(Fate::Same);
+            } else {
+                let len = |(s, e): (u32, u32)| e as i64 - s as i64;
+                let span = UnitSpan::of(stmt, Default::default(), MODULE_SCOPE, (0, 0));
+                map.bytes.push(u.bytes.1, len(span.bytes) - len(u.bytes));
+                map.rows.push(u.rows.1 + 1, len(span.rows) - len(u.rows));
+                map.nodes.push(u.nodes.1, len(span.nodes) - len(u.nodes));
+                fates.push(Fate::Changed(j));
+            }
+            (old_at, new_at, j) = (old_end, end, j + 1);
+            continue;
+        }
+        // Taken out: its lines, and nothing else, are gone; the block it is in goes on
+        // after them, and, in a class, starts before them (or the class's body would
+        // start or end in them).
+        let (first, after) = lines_of(old, (old_start, old_end));
+        if first < old_at || (u.block.1 as usize) < after || (u.container != MODULE_SCOPE && u.block.0 == u.bytes.0) {
+            return None;
+        }
+        let kept = first - old_at;
+        if old.get(old_at..first) != new.get(new_at..new_at + kept) {
+            return None;
+        }
+        let rows = old[first..after].iter().filter(|&&b| b == b'\n').count() as i64;
+        map.bytes.push(after as u32, first as i64 - after as i64);
+        map.rows.push(u.rows.1 + 1, -rows);
+        map.nodes.push(u.nodes.1, u.nodes.0 as i64 - u.nodes.1 as i64);
+        node_shift_due = true;
+        fates.push(Fate::TakenOut);
+        (old_at, new_at) = (after, new_at + kept);
+    }
+    if j != units.len() || old.get(old_at..) != new.get(new_at..) {
+        return None;
+    }
+    if node_shift_due {
+        let (want, got) = (tree.len() as i64, map.nodes.map(last.tree_len) as i64);
+        map.nodes.adjust_last(want - got);
+    }
+    let mut m = Model {
+        source: source.into(),
+        scopes: Vec::with_capacity(last.scopes.len()),
+        bindings: Vec::with_capacity(last.bindings.len()),
+        references: Vec::with_capacity(last.references.len()),
+        ctls: Vec::with_capacity(last.ctls.len()),
+        binding_symbol: Vec::with_capacity(last.bindings.len()),
+        symbols: std::mem::take(&mut last.symbols),
+        symbol_keys: std::mem::take(&mut last.symbol_keys),
+        units: Vec::with_capacity(last.units.len()),
+        tree_len: tree.len() as u32,
+        ..Model::default()
+    };
+    m.take_names(&mut last);
+    let units_then = std::mem::take(&mut last.units);
+    let mut old = Old {
+        scopes: std::mem::take(&mut last.scopes).into_iter(),
+        bindings: std::mem::take(&mut last.bindings).into_iter(),
+        binding_symbol: std::mem::take(&mut last.binding_symbol).into_iter(),
+        references: std::mem::take(&mut last.references).into_iter(),
+        ctls: std::mem::take(&mut last.ctls).into_iter(),
+    };
+    // The symbols keep their numbers while no unit's walk changes the number of scopes
+    // (so that the scopes after it keep theirs); otherwise they are numbered again.
+    let mut renumber = m.symbol_keys.len() > 2 * m.symbols.len() + 64;
+    // The entries up to each unit changed or taken out are moved, the unit's own
+    // dropped; a changed one is walked again.
+    let mut copied = [0u32; 4];
+    for (u, fate) in units_then.iter().zip(&fates) {
+        let walked = match *fate {
+            Fate::Same => {
+                m.units.push(UnitSpan {
+                    bytes: map.range(u.bytes),
+                    rows: (map.rows.map(u.rows.0), map.rows.map(u.rows.1)),
+                    nodes: (map.nodes.map(u.nodes.0), map.nodes.map(u.nodes.1)),
+                    entries: [0, 1, 2, 3].map(|k| (map.ids[k].map(u.entries[k].0), map.ids[k].map(u.entries[k].1))),
+                    container: map.scope(u.container),
+                    block: map.range(u.block),
+                });
+                continue;
+            }
+            Fate::Changed(j) => Some(units[j].0),
+            Fate::TakenOut => None,
+        };
+        old.copy(&mut m, &map, [0, 1, 2, 3].map(|k| u.entries[k].0 - copied[k]));
+        // The unit's scopes and their symbols go (a walk asks which names its
+        // enclosing functions bind).
+        let scopes = u.entries[0].0..u.entries[0].1;
+        old.drop(u.entries.map(|(from, to)| to - from), |b| {
+            if !renumber && scopes.contains(&b.scope.0) {
+                m.symbols.remove(&(b.scope, b.name));
+            }
+        });
+        let container = map.scope(u.container);
+        let mut b = Builder::new(source, std::mem::take(&mut m), 0);
+        let before = b.entry_counts();
+        if let Some(stmt) = walked {
+            let block = stmt.parent().map_or((0, source.len()), |p| (p.start_byte(), p.end_byte()));
+            let block = (block.0 as u32, block.1 as u32);
+            b.reusing = true;
+            b.scope = container;
+            b.depth = (container != MODULE_SCOPE) as u32;
+            b.block_child_start = stmt.start_byte() as u32;
+            b.block_child_dom = block.1;
+            b.walk_stmt(stmt);
+            let after = b.entry_counts();
+            b.m.units.push(UnitSpan::of(stmt, [0, 1, 2, 3].map(|k| (before[k], after[k])), container, block));
+        }
+        let after = b.entry_counts();
+        m = b.m;
+        if m.postponed_annotations {
+            return None;
+        }
+        for k in 0..4 {
+            let (from, to) = u.entries[k];
+            map.ids[k].push(to, (after[k] - before[k]) as i64 - (to - from) as i64);
+        }
+        if !renumber && map.ids[0].shifts.last().is_some_and(|&(_, d)| d != 0) {
+            renumber = true;
+            m.symbols.clear();
+        }
+        copied = u.entries.map(|(_, to)| to);
+    }
+    old.copy(&mut m, &map, [u32::MAX; 4]);
+    if renumber {
+        m.symbols.clear();
+        m.symbol_keys.clear();
+        m.binding_symbol.clear();
+        for i in 0..m.bindings.len() {
+            let b = &m.bindings[i];
+            let symbol = m.symbol(b.scope, b.name);
+            m.binding_symbol.push(symbol);
+        }
+    }
+    m.index_symbols();
+    m.drop_unused_names();
+    m.index_named();
+    finish(&mut m);
+    Some(m)
+}
+
+/// The last model's lists, taken in order.
+struct Old {
+    scopes: std::vec::IntoIter<Scope>,
+    bindings: std::vec::IntoIter<Binding>,
+    binding_symbol: std::vec::IntoIter<u32>,
+    references: std::vec::IntoIter<Reference>,
+    ctls: std::vec::IntoIter<Ctl>,
+}
+
+impl Old {
+    /// Moves the next `count` entries of each list (scopes, bindings, references,
+    /// control constructs) into `m`.
+    fn copy(&mut self, m: &mut Model, map: &Map, count: [u32; 4]) {
+        let [scopes, bindings, references, ctls] = count.map(|n| n as usize);
+        m.scopes.extend(self.scopes.by_ref().take(scopes).map(|mut s| {
+            s.parent = s.parent.map(|p| map.scope(p));
+            s.start = map.byte(s.start);
+            s.end = map.byte(s.end);
+            s.node = map.nodes.map(s.node);
+            for (_, at) in s.globals.iter_mut().chain(s.nonlocals.iter_mut()) {
+                *at = map.byte(*at);
+            }
+            s.code = match s.code {
+                CodeRegion::Body { start, end } => CodeRegion::Body { start: map.byte(start), end: map.byte(end) },
+                CodeRegion::Comprehension { first_for, target } => CodeRegion::Comprehension { first_for: map.range(first_for), target: map.range(target) },
+                other => other,
+            };
+            s
+        }));
+        m.binding_symbol.extend(self.binding_symbol.by_ref().take(bindings));
+        m.bindings.extend(self.bindings.by_ref().take(bindings).map(|b| Binding {
+            scope: map.scope(b.scope),
+            start: map.byte(b.start),
+            effective: map.byte(b.effective),
+            line: map.rows.map(b.line),
+            stmt_start: map.byte(b.stmt_start),
+            stmt_line: map.rows.map(b.stmt_line),
+            ctl: b.ctl.map(|c| map.ctl(c)),
+            ..b
+        }));
+        m.references.extend(self.references.by_ref().take(references).map(|r| Reference {
+            scope: map.scope(r.scope),
+            start: map.byte(r.start),
+            line: map.rows.map(r.line),
+            stmt_start: map.byte(r.stmt_start),
+            stmt_line: map.rows.map(r.stmt_line),
+            ctl: r.ctl.map(|c| map.ctl(c)),
+            assign_value_of: r.assign_value_of.map(|at| map.byte(at)),
+            for_iter_of: r.for_iter_of.map(|at| map.byte(at)),
+            back_edge_range: r.back_edge_range.map(|range| map.range(range)),
+            dom_end: map.byte(r.dom_end),
+            ..r
+        }));
+        m.ctls.extend(self.ctls.by_ref().take(ctls).map(|mut c| {
+            c.parent = c.parent.map(|p| map.ctl(p));
+            for child in &mut c.children {
+                *child = map.ctl(*child);
+            }
+            c.start = map.byte(c.start);
+            c.end = map.byte(c.end);
+            c.frame = map.scope(c.frame);
+            c.test = c.test.map(|range| map.range(range));
+            c
+        }));
+    }
+
+    /// Drops the next `count` entries of each list, showing each binding to `f`.
+    fn drop(&mut self, count: [u32; 4], mut f: impl FnMut(&Binding)) {
+        let [scopes, bindings, references, ctls] = count.map(|n| n as usize);
+        self.scopes.by_ref().take(scopes).for_each(drop);
+        self.binding_symbol.by_ref().take(bindings).for_each(drop);
+        self.bindings.by_ref().take(bindings).for_each(|b| f(&b));
+        self.references.by_ref().take(references).for_each(drop);
+        self.ctls.by_ref().take(ctls).for_each(drop);
+    }
+}
