@@ -555,4 +555,21 @@ mod tests {
         assert!(units > 300 && names > 60, "only {units} and {names}");
     }
 
+    /// The same module's states get models made from the last one's (each compared with
+    /// a fresh model by `lint` itself, in this debug build).
+    #[test]
+    fn a_long_module_makes_its_models_from_the_last_ones() {
+        let programs = fixture_programs();
+        let long: String = programs.iter().filter(|p| lint_afresh(p).iter().all(|d| d.code != "E0001")).take(24).map(|p| format!("{p}\n\n")).collect();
+        assert!(long.len() > 2 * model::REUSE_FROM_BYTES, "{}", long.len());
+        let before = model::MODELS_REUSED.get();
+        let cfg = SamplerConfig::default();
+        for seed in 0..4 {
+            let _ = sample_deletions(&Python, &long, &cfg, &mut path_rng(seed, 0, 0));
+        }
+        let reused = model::MODELS_REUSED.get() - before;
+        eprintln!("{reused} models made from the last one");
+        assert!(reused > 40, "only {reused}");
+    }
+
 }

@@ -302,6 +302,14 @@ impl UnitSpan {
     }
 }
 
+/// A symbol's number, and the range of `symbol_bindings` that holds its bindings.
+#[derive(Debug, Clone, Copy)]
+struct Sym {
+    number: u32,
+    from: u32,
+    to: u32,
+}
+
 #[derive(Debug, Default)]
 pub struct Model {
     pub scopes: Vec<Scope>,
@@ -325,9 +333,10 @@ pub struct Model {
     /// The number of nodes of the tree the model was built from.
     tree_len: u32,
     /// The symbols (a name bound in a scope), by number: `symbols` numbers each (scope,
-    /// name) bound, `symbol_keys` gives each number's pair back (a number whose pair is
-    /// no longer bound has no bindings), `binding_symbol` the number of each binding.
-    symbols: HashMap<(ScopeId, NameId), u32>,
+    /// name) bound (with where its bindings are in `symbol_bindings`), `symbol_keys`
+    /// gives each number's pair back (a number whose pair is no longer bound has no
+    /// bindings), `binding_symbol` the number of each binding.
+    symbols: HashMap<(ScopeId, NameId), Sym>,
     symbol_keys: Vec<(ScopeId, NameId)>,
     binding_symbol: Vec<u32>,
     /// The bindings of each symbol, in source order: those of symbol `s` are
@@ -389,6 +398,12 @@ impl Iterator for Holding<'_> {
 
 pub const MODULE_SCOPE: ScopeId = ScopeId(0);
 
+#[cfg(test)]
+thread_local! {
+    /// Models made from the last one on this thread.
+    pub(crate) static MODELS_REUSED: Cell<usize> = const { Cell::new(0) };
+}
+
 /// The length from which a model records its units and [`Model::build_reusing`] is
 /// tried: below it (~200 lines) walking the program costs about what moving its
 /// entries does.
@@ -414,7 +429,10 @@ impl Model {
     /// model as [`Model::build`] gives, but for the numbering of names; `None` when the
     /// programs differ elsewhere.
     pub fn build_reusing(source: &str, tree: &SyntaxTree, last: Model) -> Option<Model> {
-        builder::build_reusing(source, tree, last)
+        let made = builder::build_reusing(source, tree, last);
+        #[cfg(test)]
+        MODELS_REUSED.set(MODELS_REUSED.get() + made.is_some() as usize);
+        made
     }
 
     pub fn name(&self, id: NameId) -> &str {
@@ -722,17 +740,19 @@ impl Model {
 
     /// The bindings of `name` in `scope` (source order), including deletions and bare
     /// annotations.
+    #[inline]
     pub fn bindings_of(&self, scope: ScopeId, name: NameId) -> &[BindingId] {
         match self.symbols.get(&(scope, name)) {
-            Some(&s) => &self.symbol_bindings[self.symbol_from[s as usize] as usize..self.symbol_from[s as usize + 1] as usize],
+            Some(s) => &self.symbol_bindings[s.from as usize..s.to as usize],
             None => &[],
         }
     }
 
     /// The number of the symbol of (`scope`, `name`), a new one if it has none.
+    #[inline]
     fn symbol(&mut self, scope: ScopeId, name: NameId) -> u32 {
         let next = self.symbol_keys.len() as u32;
-        let s = *self.symbols.entry((scope, name)).or_insert(next);
+        let s = self.symbols.entry((scope, name)).or_insert(Sym { number: next, from: 0, to: 0 }).number;
         if s == next {
             self.symbol_keys.push((scope, name));
         }
@@ -749,12 +769,6 @@ impl Model {
         for &s in &self.binding_symbol {
             from[s as usize + 1] += 1;
         }
-        for (s, (key, &count)) in self.symbol_keys.iter().zip(&from[1..]).enumerate() {
-            // (A pair whose symbol went with its unit may have a new number since.)
-            if count == 0 && self.symbols.get(key) == Some(&(s as u32)) {
-                self.symbols.remove(key);
-            }
-        }
         for i in 1..from.len() {
             from[i] += from[i - 1];
         }
@@ -766,13 +780,21 @@ impl Model {
             out[next[s as usize] as usize] = BindingId(i as u32);
             next[s as usize] += 1;
         }
+        // In the order of the walk, which is the source order but for a class's name
+        // (bound after its body).
         let bindings = &self.bindings;
-        for w in from.windows(2) {
+        for w in from.windows(2).filter(|w| w[1] - w[0] > 1) {
             let list = &mut out[w[0] as usize..w[1] as usize];
             if !list.is_sorted_by_key(|id| bindings[id.index()].start) {
                 list.sort_by_key(|id| bindings[id.index()].start);
             }
         }
+        // Each pair gets its range; a pair whose number has no binding goes (its symbol
+        // went with its unit).
+        self.symbols.retain(|_, s| {
+            (s.from, s.to) = (from[s.number as usize], from[s.number as usize + 1]);
+            s.from < s.to
+        });
         self.symbol_from = from;
         self.symbol_bindings = out;
     }
@@ -927,7 +949,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod splice_probe {
+mod reuse_tests {
     use super::*;
 
     fn model(src: &str) -> (crate::lang::python::tree::SyntaxTree, Model) {
@@ -936,19 +958,68 @@ mod splice_probe {
         (tree, m)
     }
 
-    #[test]
-    fn probe() {
-        let pad = format!("\"\"\"{}\"\"\"\n", "doc ".repeat(600));
-        let old = format!("{pad}\ndef f(a):\n    x = 1\n    return a\n\n\ndef g(a, b):\n    y = [a for a in b]\n    return a\n");
-        let new = format!("{pad}\ndef f(a):\n    return a\n\n\ndef g(a, b):\n    y = [a for a in b]\n    return a\n");
+    /// The model of `new` made from `old`'s (both after a docstring long enough for units
+    /// to be recorded), compared with a fresh one; whether it was made so.
+    fn made_from_the_last(old: &str, new: &str) -> bool {
+        let pad = format!("\"\"\"{}\"\"\"\n", "words ".repeat(REUSE_FROM_BYTES / 6));
+        let (old, new) = (format!("{pad}{old}"), format!("{pad}{new}"));
         let (_, last) = model(&old);
+        assert!(!last.units.is_empty());
         let (tree, fresh) = model(&new);
-        let spliced = Model::build_reusing(&new, &tree, last).expect("spliced");
-        for m in [&spliced, &fresh] {
-            let mut keys: Vec<_> = m.symbols.iter().map(|(&(s, n), &i)| (s.0, m.name(n).to_string(), i, m.bindings_of(s, n).to_vec())).collect();
-            keys.sort();
-            eprintln!("{keys:?} {:?} {:?} {:?}", m.symbol_keys, m.binding_symbol, m.symbol_from);
+        match Model::build_reusing(&new, &tree, last) {
+            Some(made) => {
+                let difference = made.first_difference(&fresh).map(|d| d.chars().take(600).collect::<String>());
+                assert_eq!(difference, None, "{}", &new[new.len().min(REUSE_FROM_BYTES)..]);
+                // And again from the model made so.
+                let (_, again) = model(&old);
+                let twice = Model::build_reusing(&new, &tree, Model::build_reusing(&old, &model(&old).0, again).expect("the same text"));
+                assert_eq!(twice.and_then(|m| m.first_difference(&fresh)), None);
+                true
+            }
+            None => false,
         }
-        assert_eq!(spliced.first_difference(&fresh), None);
+    }
+
+    const CLASS: &str = "import os\n\n\nclass Box(Base):\n    \"\"\"A box.\"\"\"\n\n    size = 3\n\n    def __init__(self, items):\n        self.items = [i for i in items]\n        self.n = len(items)\n\n    # Reading.\n\n    def first(self):\n        for item in self.items:\n            return item\n        return None\n\n    def last(self, default=None):\n        return self.items[-1] if self.items else default\n\n\ndef main(argv):\n    box = Box(argv)\n    total = sum(x * 2 for x in argv)\n    print(box.first(), total)\n\n\nif __name__ == '__main__':\n    main(os.sys.argv)\n";
+
+    fn without(text: &str, lines: &[&str]) -> String {
+        let mut out = text.to_string();
+        for line in lines {
+            let at = out.find(line).unwrap_or_else(|| panic!("{line:?}"));
+            out.replace_range(at..at + line.len(), "");
+        }
+        out
+    }
+
+    #[test]
+    fn lines_taken_out_of_units_give_the_fresh_model() {
+        let cases: &[&[&str]] = &[
+            // A method's body, a function's, a module-level block's.
+            &["        self.n = len(items)\n"],
+            &["        for item in self.items:\n            return item\n"],
+            &["    total = sum(x * 2 for x in argv)\n"],
+            &["    box = Box(argv)\n", "        self.n = len(items)\n"],
+            // Methods taken out: in the middle, first of the class, last of the class.
+            &["    def first(self):\n        for item in self.items:\n            return item\n        return None\n"],
+            &["    \"\"\"A box.\"\"\"\n"],
+            &["    def last(self, default=None):\n        return self.items[-1] if self.items else default\n"],
+            // A module-level statement, and blank and comment lines between units.
+            &["import os\n"],
+            &["    # Reading.\n\n"],
+        ];
+        for lines in cases {
+            assert!(made_from_the_last(CLASS, &without(CLASS, lines)), "{lines:?}");
+        }
+        assert!(made_from_the_last(CLASS, &CLASS.replace("default\n\n\ndef main", "default\ndef main")));
+    }
+
+    #[test]
+    fn changes_outside_units_make_a_fresh_model() {
+        // A class's header, and a `global` directly in the module.
+        assert!(!made_from_the_last(CLASS, &CLASS.replace("class Box(Base):", "class Box:")));
+        let global = format!("global box\n{CLASS}");
+        assert!(!made_from_the_last(&global, &without(&global, &["        self.n = len(items)\n"])));
+        // A unit that adds a scope moves the scopes after it (their symbols are numbered again).
+        assert!(made_from_the_last(CLASS, &CLASS.replace("self.n = len(items)", "self.n = len([j for j in items])")));
     }
 }

@@ -21,6 +21,9 @@ use super::*;
 /// changed unit's old end, and how much longer it is in the new model.
 struct Moves {
     shifts: Vec<(u32, i64)>,
+    /// Values inside a unit taken out that have a new value of their own (the bounds
+    /// of the block it began or ended).
+    exact: Vec<(u32, u32)>,
     /// The first and last ends, and the sum of the shifts (values before the first end
     /// stay, those from the last one on move by the sum: most values, looked up without
     /// a walk of the shifts).
@@ -31,18 +34,24 @@ struct Moves {
 
 impl Default for Moves {
     fn default() -> Self {
-        Moves { shifts: Vec::new(), first: u32::MAX, last: u32::MAX, total: 0 }
+        Moves { shifts: Vec::new(), exact: Vec::new(), first: u32::MAX, last: u32::MAX, total: 0 }
     }
 }
 
 impl Moves {
     fn push(&mut self, end: u32, delta: i64) {
         if self.shifts.is_empty() {
-            self.first = end;
+            self.first = self.first.min(end);
         }
         self.shifts.push((end, delta));
         self.last = end;
         self.total += delta;
+    }
+
+    /// Gives `old` the value `new`.
+    fn exact(&mut self, old: u32, new: u32) {
+        self.exact.push((old, new));
+        self.first = self.first.min(old);
     }
 
     /// Adds `delta` to the last shift.
@@ -62,6 +71,9 @@ impl Moves {
         }
         if v >= self.last {
             return if v == u32::MAX { v } else { (v as i64 + self.total) as u32 };
+        }
+        if let Some(&(_, new)) = self.exact.iter().find(|&&(old, _)| old == v) {
+            return new;
         }
         let mut delta = 0i64;
         for &(end, d) in &self.shifts {
@@ -101,17 +113,86 @@ impl Map {
 }
 
 /// The units of a new tree (see [`is_unit`]), in order: the statements, and whether each
-/// is in a class.
-fn units_of(root: Node) -> Vec<(Node, bool)> {
+/// is in a class; and the top-level classes: where each starts, and its body's bytes.
+#[allow(clippy::type_complexity)]
+fn units_of(root: Node) -> (Vec<(Node, bool)>, Vec<(u32, (u32, u32))>) {
     let mut out = Vec::new();
+    let mut bodies = Vec::new();
     for stmt in named_children(root) {
         if is_unit(stmt) {
             out.push((stmt, false));
-        } else if let Some(body) = class_of(stmt).and_then(|c| c.field(Field::Body)) {
-            out.extend(named_children(body).filter(|m| is_unit(*m)).map(|m| (m, true)));
+        } else if let Some(class) = class_of(stmt) {
+            if let Some(body) = class.field(Field::Body) {
+                bodies.push((class.start_byte() as u32, (body.start_byte() as u32, body.end_byte() as u32)));
+                out.extend(named_children(body).filter(|m| is_unit(*m)).map(|m| (m, true)));
+            }
         }
     }
-    out
+    (out, bodies)
+}
+
+/// The whole lines of `old[from..to]` (`from` may be inside a line) that are blank or
+/// only a comment and whose taking out leaves `new`: their byte ranges. `None` when
+/// `new` is not `old[from..to]` with such lines taken out.
+fn lines_taken_out(old: &[u8], from: usize, to: usize, new: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (from, 0);
+    while i < to {
+        let end = memchr::memchr(b'\n', &old[i..to]).map_or(to, |k| i + k + 1);
+        let line = &old[i..end];
+        if new[j..].starts_with(line) {
+            (i, j) = (end, j + line.len());
+            continue;
+        }
+        let whole = (i == 0 || old[i - 1] == b'\n') && line.last() == Some(&b'\n');
+        let first = line.iter().find(|&&b| b != b' ' && b != b'\t');
+        if !whole || !matches!(first, Some(b'\n' | b'#')) {
+            return None;
+        }
+        out.push((i, end));
+        i = end;
+    }
+    (j == new.len()).then_some(out)
+}
+
+/// The text between two units (or before the first, or after the last): where it
+/// starts in both texts, the row it starts on, and the end of the nodes and of the
+/// block of the unit before it.
+struct Gap {
+    old_at: usize,
+    new_at: usize,
+    old_row: u32,
+    nodes_before: u32,
+    block_before: u32,
+}
+
+impl Gap {
+    /// Whether `old[self.old_at..to]` is `new[self.new_at..new_to]` but for blank and
+    /// comment lines taken out, whose shifts it adds to `map`. `block_start` is the
+    /// start of the next unit's block (a comment that began it, or ended the block
+    /// before, must stay).
+    fn fits(&self, old: &[u8], new: &[u8], (to, new_to): (usize, usize), block_start: u32, map: &mut Map, node_shift_due: &mut bool) -> bool {
+        let (Some(was), Some(is)) = (old.get(self.old_at..to), new.get(self.new_at..new_to)) else { return false };
+        if was == is {
+            return true;
+        }
+        let Some(taken) = lines_taken_out(old, self.old_at, to, is) else { return false };
+        let before = self.block_before as usize;
+        if taken.iter().any(|&(s, e)| (s..e).contains(&(block_start as usize)) || (s < before && before <= e)) {
+            return false;
+        }
+        for &(s, e) in &taken {
+            let row = self.old_row + old[self.old_at..s].iter().filter(|&&b| b == b'\n').count() as u32;
+            map.bytes.push(e as u32, s as i64 - e as i64);
+            map.rows.push(row + 1, -1);
+        }
+        if !*node_shift_due {
+            // (Past the first node after the unit before, which its end names.)
+            map.nodes.push(self.nodes_before + 1, 0);
+            *node_shift_due = true;
+        }
+        true
+    }
 }
 
 /// What happened to a unit of the last program.
@@ -138,15 +219,21 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
         return None;
     }
     let root = tree.root_node();
-    let units = units_of(root);
-    // The texts must be the same outside the units that changed or were taken out.
+    let (units, bodies) = units_of(root);
+    // The texts must be the same outside the units that changed or were taken out, but
+    // for blank and comment lines taken out between units.
     let (old, new) = (last.source.as_bytes(), source.as_bytes());
     let mut fates = Vec::with_capacity(last.units.len());
     let mut map = Map::default();
-    // The node shift of the last unit taken out is known once the next unit is matched
-    // (a comment on its lines was a node too).
+    // The node shift of the last unit or comment taken out is known once the next unit
+    // is matched (a comment on its lines was a node too, and the nodes of a class's
+    // header after a comment taken out move with it: each scope's node is checked below).
     let mut node_shift_due = false;
     let (mut old_at, mut new_at, mut j) = (0usize, 0usize, 0usize);
+    // The row `old_at` is on, and the end of the nodes and of the block of the unit
+    // before it.
+    let (mut old_row, mut nodes_before, mut block_before) = (0u32, 0u32, 0u32);
+    let at = |old_at, new_at, old_row, nodes_before, block_before| Gap { old_at, new_at, old_row, nodes_before, block_before };
     for u in &last.units {
         // A walk again, or a unit taken out, would have to undo what it set in the scope
         // it runs in.
@@ -155,7 +242,10 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
             return None;
         }
         let (old_start, old_end) = (u.bytes.0 as usize, u.bytes.1 as usize);
-        let matched = units.get(j).filter(|&&(stmt, in_class)| in_class == (u.container != MODULE_SCOPE) && old.get(old_at..old_start) == new.get(new_at..stmt.start_byte()));
+        let matched = units.get(j).filter(|&&(stmt, in_class)| {
+            in_class == (u.container != MODULE_SCOPE)
+                && at(old_at, new_at, old_row, nodes_before, block_before).fits(old, new, (old_start, stmt.start_byte()), u.block.0, &mut map, &mut node_shift_due)
+        });
         if let Some(&(stmt, _)) = matched {
             let (start, end) = (stmt.start_byte(), stmt.end_byte());
             if node_shift_due {
@@ -174,18 +264,34 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
                 fates.push(Fate::Changed(j));
             }
             (old_at, new_at, j) = (old_end, end, j + 1);
+            (old_row, nodes_before, block_before) = (u.rows.1, u.nodes.1, u.block.1);
             continue;
         }
-        // Taken out: its lines, and nothing else, are gone; the block it is in goes on
-        // after them, and, in a class, starts before them (or the class's body would
-        // start or end in them).
+        // Taken out: its lines, and nothing else, are gone. When it began or ended its
+        // block, the block's bounds are the new tree's.
         let (first, after) = lines_of(old, (old_start, old_end));
-        if first < old_at || (u.block.1 as usize) < after || (u.container != MODULE_SCOPE && u.block.0 == u.bytes.0) {
+        if first < old_at {
             return None;
         }
         let kept = first - old_at;
         if old.get(old_at..first) != new.get(new_at..new_at + kept) {
             return None;
+        }
+        let ends_block = (u.block.1 as usize) < after;
+        let begins_block = u.container != MODULE_SCOPE && u.block.0 == u.bytes.0;
+        if ends_block || begins_block {
+            let (start, end) = if u.container == MODULE_SCOPE {
+                (root.start_byte() as u32, root.end_byte() as u32)
+            } else {
+                let class_start = map.byte(last.scopes[u.container.index()].start);
+                bodies.iter().find(|&&(start, _)| start == class_start)?.1
+            };
+            if ends_block {
+                map.bytes.exact(u.block.1, end);
+            }
+            if begins_block {
+                map.bytes.exact(u.block.0, start);
+            }
         }
         let rows = old[first..after].iter().filter(|&&b| b == b'\n').count() as i64;
         map.bytes.push(after as u32, first as i64 - after as i64);
@@ -194,8 +300,9 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
         node_shift_due = true;
         fates.push(Fate::TakenOut);
         (old_at, new_at) = (after, new_at + kept);
+        (old_row, nodes_before) = (u.rows.1 + 1, u.nodes.1);
     }
-    if j != units.len() || old.get(old_at..) != new.get(new_at..) {
+    if j != units.len() || !at(old_at, new_at, old_row, nodes_before, block_before).fits(old, new, (old.len(), new.len()), u32::MAX, &mut map, &mut node_shift_due) {
         return None;
     }
     if node_shift_due {
@@ -295,6 +402,25 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
             let symbol = m.symbol(b.scope, b.name);
             m.binding_symbol.push(symbol);
         }
+    }
+    // Each scope's node is the node of its kind over its bytes in the new tree (the
+    // nodes of a class's header after a comment taken out are moved by guess).
+    let fits = |s: &Scope| {
+        let node = (s.node as usize) < tree.len();
+        node && {
+            let n = tree.node(s.node as usize);
+            let kind = match kind_of(n) {
+                Kind::ClassDefinition => Some(ScopeKind::Class),
+                Kind::FunctionDefinition => Some(ScopeKind::Function),
+                Kind::Lambda => Some(ScopeKind::Lambda),
+                Kind::ListComprehension | Kind::SetComprehension | Kind::DictionaryComprehension | Kind::GeneratorExpression => Some(ScopeKind::Comprehension),
+                _ => None,
+            };
+            (n.start_byte() as u32, n.end_byte() as u32, kind) == (s.start, s.end, Some(s.kind))
+        }
+    };
+    if !m.scopes[1..].iter().all(fits) {
+        return None;
     }
     m.index_symbols();
     m.drop_unused_names();
