@@ -230,11 +230,15 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
     // header after a comment taken out move with it: each scope's node is checked below).
     let mut node_shift_due = false;
     let (mut old_at, mut new_at, mut j) = (0usize, 0usize, 0usize);
+    let mut first_change = usize::MAX;
     // The row `old_at` is on, and the end of the nodes and of the block of the unit
     // before it.
     let (mut old_row, mut nodes_before, mut block_before) = (0u32, 0u32, 0u32);
     let at = |old_at, new_at, old_row, nodes_before, block_before| Gap { old_at, new_at, old_row, nodes_before, block_before };
-    for u in &last.units {
+    for (i, u) in last.units.iter().enumerate() {
+        if first_change == usize::MAX && !map.bytes.shifts.is_empty() {
+            first_change = i.saturating_sub(1);
+        }
         // A walk again, or a unit taken out, would have to undo what it set in the scope
         // it runs in.
         let container = &last.scopes[u.container.index()];
@@ -305,17 +309,28 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
     if j != units.len() || !at(old_at, new_at, old_row, nodes_before, block_before).fits(old, new, (old.len(), new.len()), u32::MAX, &mut map, &mut node_shift_due) {
         return None;
     }
+    if first_change == usize::MAX {
+        first_change = if map.bytes.shifts.is_empty() { last.units.len() } else { last.units.len() - 1 };
+    }
     if node_shift_due {
         let (want, got) = (tree.len() as i64, map.nodes.map(last.tree_len) as i64);
         map.nodes.adjust_last(want - got);
     }
+    // The entries before the first unit changed or taken out stay where they are: only
+    // the ends that reach past it move.
+    // (The first change is before the unit `first_change`, or is that unit; the
+    // entries between it and the unit before it may have moved.)
+    let first = match first_change.checked_sub(1) {
+        None => [0; 4],
+        Some(i) => last.units[i].entries.map(|(_, to)| to),
+    };
     let mut m = Model {
         source: source.into(),
-        scopes: Vec::with_capacity(last.scopes.len()),
-        bindings: Vec::with_capacity(last.bindings.len()),
-        references: Vec::with_capacity(last.references.len()),
-        ctls: Vec::with_capacity(last.ctls.len()),
-        binding_symbol: Vec::with_capacity(last.bindings.len()),
+        scopes: std::mem::take(&mut last.scopes),
+        bindings: std::mem::take(&mut last.bindings),
+        references: std::mem::take(&mut last.references),
+        ctls: std::mem::take(&mut last.ctls),
+        binding_symbol: std::mem::take(&mut last.binding_symbol),
         symbols: std::mem::take(&mut last.symbols),
         symbol_keys: std::mem::take(&mut last.symbol_keys),
         units: Vec::with_capacity(last.units.len()),
@@ -324,19 +339,39 @@ pub(in crate::lang::python::model) fn build_reusing(source: &str, tree: &SyntaxT
     };
     m.take_names(&mut last);
     let units_then = std::mem::take(&mut last.units);
+    let [scopes, bindings, references, ctls] = first.map(|n| n as usize);
     let mut old = Old {
-        scopes: std::mem::take(&mut last.scopes).into_iter(),
-        bindings: std::mem::take(&mut last.bindings).into_iter(),
-        binding_symbol: std::mem::take(&mut last.binding_symbol).into_iter(),
-        references: std::mem::take(&mut last.references).into_iter(),
-        ctls: std::mem::take(&mut last.ctls).into_iter(),
+        scopes: m.scopes.split_off(scopes).into_iter(),
+        bindings: m.bindings.split_off(bindings).into_iter(),
+        binding_symbol: m.binding_symbol.split_off(bindings).into_iter(),
+        references: m.references.split_off(references).into_iter(),
+        ctls: m.ctls.split_off(ctls).into_iter(),
     };
+    for s in &mut m.scopes {
+        s.end = map.byte(s.end);
+        if let CodeRegion::Body { start, end } = &mut s.code {
+            // (A class's body starts with the unit, when it was taken out.)
+            (*start, *end) = (map.byte(*start), map.byte(*end));
+        }
+    }
+    for b in &mut m.bindings {
+        b.effective = map.byte(b.effective);
+    }
+    for r in &mut m.references {
+        r.dom_end = map.byte(r.dom_end);
+        if let Some((_, end)) = &mut r.back_edge_range {
+            *end = map.byte(*end);
+        }
+    }
+    for c in &mut m.ctls {
+        c.end = map.byte(c.end);
+    }
     // The symbols keep their numbers while no unit's walk changes the number of scopes
     // (so that the scopes after it keep theirs); otherwise they are numbered again.
     let mut renumber = m.symbol_keys.len() > 2 * m.symbols.len() + 64;
     // The entries up to each unit changed or taken out are moved, the unit's own
     // dropped; a changed one is walked again.
-    let mut copied = [0u32; 4];
+    let mut copied = first;
     for (u, fate) in units_then.iter().zip(&fates) {
         let walked = match *fate {
             Fate::Same => {
