@@ -339,8 +339,8 @@ pub struct Model {
     symbols: HashMap<(ScopeId, NameId), Sym>,
     symbol_keys: Vec<(ScopeId, NameId)>,
     binding_symbol: Vec<u32>,
-    /// The bindings of each symbol, in source order: those of symbol `s` are
-    /// `symbol_bindings[symbol_from[s]..symbol_from[s + 1]]`.
+    /// The bindings of the symbols, each symbol's in source order (in the range its
+    /// `Sym` gives); `symbol_from` is [`Model::index_symbols`]'s room, kept.
     symbol_from: Vec<u32>,
     symbol_bindings: Vec<BindingId>,
     /// Name ids by the hash of their text (for [`Model::name_id`]).

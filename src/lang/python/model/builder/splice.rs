@@ -9,7 +9,16 @@
 //! only inside units, or by units' lines taken out, have the same entries everywhere
 //! else, moved: by the bytes, rows and tree nodes each changed unit gained or lost
 //! before them, and, for ids, by the entries it gained or lost. So the new model is the
-//! last one's entries, moved, with the changed units walked again in their place.
+//! last one's entries, moved, with the changed units walked again in their place. Blank
+//! and comment lines taken out between units only move what follows them; a unit taken
+//! out that began or ended a block gives the block the new tree's bounds.
+//!
+//! The entries before the first change stay in place (only the ends that reach past it
+//! move); the symbols keep their numbers unless a walk changed the number of scopes.
+//! The tree node of every scope is checked against the new tree, and any doubt (a
+//! change elsewhere, a unit or a block whose shape the rules do not cover) gives `None`:
+//! the caller builds the model afresh. A debug build compares every model made here
+//! with a fresh one (`python::lint`).
 //!
 //! Names keep their ids from model to model (a new name gets the next one), so the
 //! numbering differs from a fresh build's; a name no entry uses any more is taken out
