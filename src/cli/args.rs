@@ -90,8 +90,9 @@ pub struct RunArgs {
     /// Add edit_lines: for each diff, the 0-based lines of the program it inserts.
     #[arg(long, help_heading = "Data")]
     pub emit_edit_lines: bool,
-    /// Rows per record batch.
-    #[arg(long, default_value_t = 1024, help_heading = "Data")]
+    /// Rows per record batch (small enough that two workers share the last batches of a
+    /// run evenly; the output is the same for any size).
+    #[arg(long, default_value_t = 256, help_heading = "Data")]
     pub batch_size: usize,
     /// Parquet output: most rows per row group (a killed run resumes from the last complete one).
     #[arg(long, default_value_t = 10000, help_heading = "Data")]
